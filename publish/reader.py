@@ -1,0 +1,243 @@
+"""Reader: a Markdown file with YAML front matter becomes a `Document`.
+
+Every check happens here, where the line is still known: bad front matter, unknown
+keys (a warning), footnotes called but never defined, defined twice or never called.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from markdown_it.tree import SyntaxTreeNode
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from publish import model as m
+from publish.errors import SourceError, SourceLocation, SourceWarning
+from publish.frontmatter import parse_front_matter
+
+Warn = Callable[[SourceWarning], None]
+
+
+def markdown_parser() -> MarkdownIt:
+    """CommonMark with front matter and Pandoc-style footnotes; raw HTML is kept as text."""
+    md = MarkdownIt("commonmark", {"html": False})
+    md.use(front_matter_plugin)
+    # Notes stay where they are defined (so we know their lines) and every [^x] is
+    # matched, so that a call to an undefined note is reported instead of kept as text.
+    md.use(footnote_plugin, move_to_end=False, always_match_refs=True)
+    return md
+
+
+_PARSER = markdown_parser()
+
+
+def display_path(path: Path) -> str:
+    """The path as the user would type it: relative to the working folder where possible."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_document(path: Path, warn: Warn | None = None) -> m.Document:
+    """Read and validate one source file."""
+    shown = display_path(path)
+    text = decode_source(path.read_bytes(), shown)
+    return parse_document(text, shown, warn or (lambda _w: None))
+
+
+def decode_source(data: bytes, shown: str) -> str:
+    """UTF-8 text with any byte-order mark dropped and line ends made `\\n`."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceError("the file is not UTF-8 text", SourceLocation(shown, line)) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
+    env: dict[str, Any] = {}
+    root = SyntaxTreeNode(_PARSER.parse(text, env))
+    nodes = list(root.children)
+    if not nodes or nodes[0].type != "front_matter":
+        raise SourceError(
+            "the document has no front matter: start it with a '---' block holding at least 'title:'",
+            SourceLocation(shown, 1),
+        )
+    meta = parse_front_matter(nodes[0].content, shown, warn, parse_inline)
+    converter = _Converter(shown, env.get("footnotes", {}).get("list", {}))
+    blocks = converter.blocks(nodes[1:])
+    return m.Document(shown, meta, blocks, converter.finish())
+
+
+def parse_inline(text: str, line: int) -> tuple[m.Inline, ...]:
+    """Inline Markdown (used for the `source` citation), without footnotes."""
+    tokens = _PARSER.parseInline(text, {})
+    converter = _Converter("", {})
+    converter.in_note = True  # a citation cannot call a note either
+    return converter.inlines(SyntaxTreeNode(tokens).children[0], line - 1)
+
+
+_UNMATCHED_CALL = re.compile(r"\[\^([^\]\s]+)\]")
+
+
+@dataclass
+class _NoteDraft:
+    label: str
+    number: int
+    calls: list[int] = field(default_factory=list)
+    inline_tokens: list[Token] | None = None
+
+
+class _Converter:
+    """Turns markdown-it's syntax tree into model nodes, numbering notes as they are called."""
+
+    def __init__(self, shown: str, plugin_notes: dict[int, dict[str, Any]]) -> None:
+        self.shown = shown
+        self.plugin_notes = plugin_notes
+        self.definitions: dict[str, SyntaxTreeNode] = {}
+        self.drafts: dict[str, _NoteDraft] = {}
+        self.in_note = False
+
+    def where(self, line: int) -> SourceLocation:
+        return SourceLocation(self.shown, line)
+
+    # Blocks
+
+    def blocks(self, nodes: list[SyntaxTreeNode]) -> tuple[m.Block, ...]:
+        return tuple(b for node in nodes if (b := self.block(node)) is not None)
+
+    def block(self, node: SyntaxTreeNode) -> m.Block | None:
+        line = node.map[0] + 1 if node.map else 0
+        match node.type:
+            case "paragraph":
+                return m.Paragraph(self.inlines(node.children[0], line - 1), line)
+            case "heading":
+                return m.Heading(int(node.tag[1]), self.inlines(node.children[0], line - 1), line)
+            case "blockquote":
+                return m.BlockQuote(self.blocks(node.children), line)
+            case "bullet_list" | "ordered_list":
+                return self.list_block(node, line)
+            case "fence" | "code_block":
+                return m.CodeBlock(node.content, node.info.strip(), line)
+            case "hr":
+                return m.ThematicBreak(line)
+            case "footnote_reference":
+                self.define_note(node, line)
+                return None
+        raise SourceError(f"unsupported Markdown construct '{node.type}'", self.where(line))
+
+    def list_block(self, node: SyntaxTreeNode, line: int) -> m.ListBlock:
+        items = tuple(
+            m.ListItem(self.blocks(item.children), item.map[0] + 1 if item.map else line)
+            for item in node.children
+        )
+        start = int(node.attrs.get("start", 1)) if node.type == "ordered_list" else 1
+        # markdown-it hides the paragraphs of a tight list; keep that, not the tokens.
+        tight = all(
+            p.hidden for item in node.children for p in item.children if p.type == "paragraph"
+        )
+        return m.ListBlock(items, node.type == "ordered_list", start, tight, line)
+
+    # Inlines
+
+    def inlines(self, inline: SyntaxTreeNode, line0: int) -> tuple[m.Inline, ...]:
+        """Convert an inline node's children; `line0` is the 0-based line it starts on."""
+        lines = iter(range(line0 + 1, 1 << 30))
+        current = [next(lines)]
+        return tuple(self._inline_children(inline.children, current, lines))
+
+    def _inline_children(
+        self, nodes: list[SyntaxTreeNode], current: list[int], lines: Iterator[int]
+    ) -> Iterator[m.Inline]:
+        for node in nodes:
+            line = current[0]
+            match node.type:
+                case "text":
+                    self.check_unmatched_call(node.content, line)
+                    yield m.Text(node.content, line)
+                case "softbreak" | "hardbreak":
+                    current[0] = next(lines)
+                    yield m.SoftBreak(line) if node.type == "softbreak" else m.LineBreak(line)
+                case "code_inline":
+                    yield m.Code(node.content, line)
+                case "em" | "strong":
+                    kids = tuple(self._inline_children(node.children, current, lines))
+                    yield m.Emphasis(kids, line) if node.type == "em" else m.Strong(kids, line)
+                case "link":
+                    kids = tuple(self._inline_children(node.children, current, lines))
+                    href, title = str(node.attrs["href"]), str(node.attrs.get("title", ""))
+                    yield m.Link(href, kids, title, line)
+                case "image":
+                    alt = "".join(c.content for c in node.children)
+                    src, title = str(node.attrs["src"]), str(node.attrs.get("title", ""))
+                    yield m.Image(src, alt, title, line)
+                case "footnote_ref":
+                    yield self.call_note(node.meta, line)
+                case _:
+                    raise SourceError(
+                        f"unsupported Markdown construct '{node.type}'", self.where(line)
+                    )
+
+    def check_unmatched_call(self, text: str, line: int) -> None:
+        # The plugin leaves `[^x]` as text where it cannot be a call (a space in the label, say).
+        if found := _UNMATCHED_CALL.search(text):
+            raise SourceError(f"footnote [^{found[1]}] is never defined", self.where(line))
+
+    # Notes
+
+    def define_note(self, node: SyntaxTreeNode, line: int) -> None:
+        label = node.meta["label"]
+        if label in self.definitions:
+            first = self.definitions[label].map[0] + 1
+            raise SourceError(
+                f"footnote [^{label}] is defined twice (first on line {first})", self.where(line)
+            )
+        self.definitions[label] = node
+
+    def call_note(self, meta: dict[str, Any], line: int) -> m.NoteRef:
+        if self.in_note:
+            raise SourceError("a footnote cannot call another footnote", self.where(line))
+        plugin_note = self.plugin_notes[meta["id"]]
+        key = plugin_note.get("label") or f"^{meta['id']}"
+        draft = self.drafts.get(key)
+        if draft is None:
+            draft = self.drafts[key] = _NoteDraft(key, len(self.drafts) + 1)
+            draft.inline_tokens = plugin_note.get("tokens")
+        draft.calls.append(line)
+        return m.NoteRef(draft.number, len(draft.calls), line)
+
+    def finish(self) -> tuple[m.Footnote, ...]:
+        """Build the notes in number order, once the whole body has been read."""
+        for label, node in self.definitions.items():
+            if label not in self.drafts:
+                raise SourceError(
+                    f"footnote [^{label}] is defined but never called", self.where(node.map[0] + 1)
+                )
+        self.in_note = True
+        return tuple(self.footnote(draft) for draft in self.drafts.values())
+
+    def footnote(self, draft: _NoteDraft) -> m.Footnote:
+        first_call = draft.calls[0]
+        if draft.inline_tokens is not None:  # ^[an inline note]
+            children = (m.Paragraph(self.inline_note(draft.inline_tokens, first_call), first_call),)
+            return m.Footnote(draft.number, "", children, tuple(draft.calls), first_call)
+        node = self.definitions.get(draft.label)
+        if node is None:
+            raise SourceError(f"footnote [^{draft.label}] is never defined", self.where(first_call))
+        line = node.map[0] + 1
+        children = self.blocks(node.children)
+        return m.Footnote(draft.number, draft.label, children, tuple(draft.calls), line)
+
+    def inline_note(self, tokens: list[Token], line: int) -> tuple[m.Inline, ...]:
+        wrapper = Token("inline", "", 0, children=tokens)
+        paragraph = [Token("paragraph_open", "p", 1), wrapper, Token("paragraph_close", "p", -1)]
+        return self.inlines(SyntaxTreeNode(paragraph).children[0].children[0], line - 1)

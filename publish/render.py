@@ -1,0 +1,197 @@
+"""Render: model + Jinja2 templates → markup.
+
+The body is serialized here (a dispatch on node type, fast on long books); everything a
+format decides, above all how a note call is drawn, comes from that format's templates
+through the `note_call` macro. Templates are looked up in the project's `templates/`
+folder first, then in the package's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from babel.dates import format_date, format_skeleton
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    pass_context,
+)
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
+
+from publish import model as m
+from publish.labels import labels_for
+
+NoteCall = Callable[[m.Footnote, int], str]
+
+
+def template_environment(project_root: Path | None = None) -> Environment:
+    """One environment per build: project overrides first, then the package's templates."""
+    loaders = [PackageLoader("publish", "templates")]
+    if project_root is not None and (project_root / "templates").is_dir():
+        loaders.insert(0, FileSystemLoader(project_root / "templates"))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        blocks=_blocks_filter, inlines=_inlines_filter, long_date=long_date, plain=plain_text
+    )
+    env.globals.update(labels_for=labels_for, heading_id=heading_id)
+    return env
+
+
+def render_template(env: Environment, name: str, document: m.Document, **context: object) -> str:
+    notes = {note.number: note for note in document.notes}
+    return env.get_template(name).render(
+        document=document,
+        meta=document.meta,
+        notes=notes,
+        labels=labels_for(document.meta.lang),
+        **context,
+    )
+
+
+def long_date(date: m.PartialDate, lang: str) -> str:
+    """The date as a reader of `lang` writes it: «12 de febrero de 1936», «February 1936», «1936»."""
+    locale = _locale(lang)
+    if date.day is not None:
+        return format_date(date.as_date(), "long", locale=locale)
+    if date.month is not None:
+        return format_skeleton("yMMMM", date.as_date(), locale=locale)
+    return str(date.year)
+
+
+def _locale(lang: str) -> str:
+    return lang.replace("-", "_")
+
+
+def heading_id(heading: m.Heading) -> str:
+    """Stable anchors: the source line is unique within a document and survives re-renders."""
+    return f"h{heading.line}"
+
+
+def plain_text(inlines: Iterable[m.Inline]) -> str:
+    """The text of inlines without markup (for <title>, metadata, bookmarks)."""
+    return "".join(_plain(node) for node in inlines)
+
+
+def _plain(node: m.Inline) -> str:
+    match node:
+        case m.Text(text) | m.Code(text):
+            return text
+        case m.SoftBreak() | m.LineBreak():
+            return " "
+        case m.Emphasis(children) | m.Strong(children) | m.Link(_, children):
+            return plain_text(children)
+        case m.Image(_, alt):
+            return alt
+    return ""
+
+
+@pass_context
+def _blocks_filter(context: Context, blocks: Iterable[m.Block], phrasing: bool = False) -> Markup:
+    return Markup(_serializer(context, phrasing).blocks(blocks))
+
+
+@pass_context
+def _inlines_filter(context: Context, inlines: Iterable[m.Inline]) -> Markup:
+    return Markup(_serializer(context, False).inlines(inlines))
+
+
+def _serializer(context: Context, phrasing: bool) -> HtmlSerializer:
+    macro = context.resolve("note_call")
+    notes = context.resolve("notes")
+
+    def note_call(note_ref: m.NoteRef) -> str:
+        return str(macro(notes[note_ref.number], note_ref.call))
+
+    return HtmlSerializer(note_call, phrasing)
+
+
+# Tags for block content where only phrasing content is allowed (a page footnote floats
+# from inside its call's paragraph, so its paragraphs become spans styled as blocks).
+_PHRASING_TAGS = {
+    "p": "span",
+    "blockquote": "span",
+    "ul": "span",
+    "ol": "span",
+    "li": "span",
+    "pre": "span",
+}
+
+
+class HtmlSerializer:
+    """Model → XHTML fragments that are also valid HTML (for WeasyPrint)."""
+
+    def __init__(self, note_call: Callable[[m.NoteRef], str], phrasing: bool = False) -> None:
+        self.note_call = note_call
+        self.phrasing = phrasing
+
+    def tag(self, name: str, body: str, attrs: str = "") -> str:
+        if self.phrasing and name in _PHRASING_TAGS:
+            return f'<{_PHRASING_TAGS[name]} class="{name}"{attrs}>{body}</{_PHRASING_TAGS[name]}>'
+        return f"<{name}{attrs}>{body}</{name}>"
+
+    def blocks(self, blocks: Iterable[m.Block], tight: bool = False) -> str:
+        return "\n".join(self.block(block, tight) for block in blocks)
+
+    def block(self, block: m.Block, tight: bool = False) -> str:
+        match block:
+            case m.Paragraph(children):
+                body = self.inlines(children)
+                return body if tight else self.tag("p", body)
+            case m.Heading(level, children):
+                return f'<h{level} id="{heading_id(block)}">{self.inlines(children)}</h{level}>'
+            case m.BlockQuote(children):
+                return self.tag("blockquote", self.blocks(children))
+            case m.ListBlock(items, ordered, start, list_tight):
+                return self.list_block(items, ordered, start, list_tight)
+            case m.CodeBlock(text):
+                return self.tag("pre", self.tag("code", str(escape(text.rstrip("\n")))))
+            case m.ThematicBreak():
+                return '<span class="hr"></span>' if self.phrasing else "<hr/>"
+        raise TypeError(f"not a block: {block!r}")
+
+    def list_block(
+        self, items: tuple[m.ListItem, ...], ordered: bool, start: int, tight: bool
+    ) -> str:
+        body = "".join(self.tag("li", self.blocks(item.children, tight)) for item in items)
+        if not ordered:
+            return self.tag("ul", body)
+        return self.tag("ol", body, f' start="{start}"' if start != 1 else "")
+
+    def inlines(self, inlines: Iterable[m.Inline]) -> str:
+        return "".join(self.inline(node) for node in inlines)
+
+    def inline(self, node: m.Inline) -> str:
+        match node:
+            case m.Text(text):
+                return str(escape(text))
+            case m.SoftBreak():
+                return "\n"
+            case m.LineBreak():
+                return "<br/>"
+            case m.Code(text):
+                return f"<code>{escape(text)}</code>"
+            case m.Emphasis(children):
+                return f"<em>{self.inlines(children)}</em>"
+            case m.Strong(children):
+                return f"<strong>{self.inlines(children)}</strong>"
+            case m.Link(href, children, title):
+                title_attr = f' title="{escape(title)}"' if title else ""
+                return f'<a href="{escape(href)}"{title_attr}>{self.inlines(children)}</a>'
+            case m.Image(src, alt, title):
+                title_attr = f' title="{escape(title)}"' if title else ""
+                return f'<img src="{escape(src)}" alt="{escape(alt)}"{title_attr}/>'
+            case m.NoteRef():
+                return self.note_call(node)
+        raise TypeError(f"not an inline: {node!r}")

@@ -1,0 +1,46 @@
+"""Writers: rendered markup → files. Shared here: atomic output and reproducible dates."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from publish import model as m
+from publish.errors import OutputError, SourceLocation
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; on success it replaces `path` in one rename.
+
+    On any failure the temporary file is removed and the previous output stays untouched.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write here: {exc.strerror}", SourceLocation(str(path))) from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def build_timestamp(meta: m.Metadata) -> datetime.datetime:
+    """The moment a build claims: SOURCE_DATE_EPOCH if set, else the source's own date.
+
+    Never the clock, so that building the same sources twice gives the same bytes.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC)
+    day = meta.date.as_date() if meta.date else datetime.date(1970, 1, 1)
+    return datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.UTC)
