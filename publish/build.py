@@ -7,7 +7,7 @@ so one broken source never stops the others, and never leaves a half-written out
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from publish import model as m
 from publish.errors import PublishError, SourceError, SourceLocation, SourceWarning
 from publish.reader import display_path, read_document
 from publish.render import template_environment
+from publish.settings import Settings, project_settings, resolve
 
 FORMATS = ("epub", "pdf")
 _PROJECT_MARKERS = ("publish.toml", "pyproject.toml")
@@ -74,21 +75,35 @@ def read_sources(sources: Sequence[Path], report: BuildReport) -> list[m.Documen
     return documents
 
 
+def document_settings(
+    document: m.Document, root: Path, overrides: Mapping[str, str], report: BuildReport
+) -> Settings:
+    """Defaults < project file < front matter < command line."""
+    project = project_settings(root, report.warnings.append)
+    return resolve([project, dict(document.settings), overrides])
+
+
 def write_outputs(
     documents: Sequence[m.Document],
     out_dir: Path,
     formats: Sequence[str],
     report: BuildReport,
+    overrides: Mapping[str, str],
     on_written: Callable[[Path], None] = lambda _p: None,
 ) -> None:
     """Step 2: write each document in each format; a failure costs that document only."""
     for document in documents:
         root = find_project_root(Path(document.path))
         env = template_environment(root)
+        try:
+            settings = document_settings(document, root, overrides, report)
+        except PublishError as exc:
+            report.errors.append(exc)
+            continue
         for fmt in formats:
             target = out_dir / f"{document.name}.{fmt}"
             try:
-                writer(fmt)(document, env, target, project_root=root)
+                writer(fmt)(document, env, target, project_root=root, settings=settings)
             except PublishError as exc:
                 report.errors.append(exc)
                 continue
@@ -115,10 +130,14 @@ def build(
     paths: Iterable[Path],
     out_dir: Path,
     formats: Sequence[str] = FORMATS,
+    overrides: Mapping[str, str] | None = None,
     on_written: Callable[[Path], None] = lambda _p: None,
 ) -> BuildReport:
-    """Read every source under `paths`, then write `out_dir/NAME.<format>` for each."""
+    """Read every source under `paths`, then write `out_dir/NAME.<format>` for each.
+
+    `overrides` are settings from the command line, already checked.
+    """
     report = BuildReport()
     documents = read_all(paths, report)
-    write_outputs(documents, out_dir, formats, report, on_written)
+    write_outputs(documents, out_dir, formats, report, overrides or {}, on_written)
     return report

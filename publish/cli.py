@@ -11,6 +11,8 @@ from rich.console import Console
 
 from publish import __version__
 from publish.build import FORMATS, BuildReport, build, check
+from publish.errors import PublishError, SourceLocation
+from publish.settings import check_setting
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _DEFAULT_PATHS = (Path("source"),)
@@ -42,11 +44,36 @@ def cli() -> None:
     show_default=True,
     help="Folder for the outputs.",
 )
-def build_command(paths: tuple[Path, ...], fmt: str, out: Path) -> int:
+@click.option(
+    "--notes", help="EPUB notes: 'chapter' (end of each file) or 'book' (one endnotes file)."
+)
+@click.option("--trim", help="Print trim size: a5, a4, letter, 6x9in, 5.5x8.5in, b5 or WxH.")
+@click.option("--bleed", help="Print bleed beyond the trim, e.g. 3mm.")
+@click.option("--marks", help="Printer's marks: 'crop' or 'none'.")
+@click.option("--pdf-variant", "pdf_variant", help="A WeasyPrint PDF variant, e.g. pdf/a-3b.")
+def build_command(paths: tuple[Path, ...], fmt: str, out: Path, **flags: str | None) -> int:
     """Build PATHS (files or folders of .md sources; default: source/) into OUT."""
     formats = FORMATS if fmt == "all" else (fmt,)
-    report = build(paths or _DEFAULT_PATHS, out, formats, on_written=_print_written)
+    overrides = _setting_flags(flags)
+    report = build(paths or _DEFAULT_PATHS, out, formats, overrides, on_written=_print_written)
     return _finish(report)
+
+
+def _setting_flags(flags: dict[str, str | None]) -> dict[str, str]:
+    """Settings given on the command line, checked like any other layer."""
+    checked = {}
+    for name, value in flags.items():
+        if value is None:
+            continue
+        try:
+            checked[name] = check_setting(
+                name, value, SourceLocation("--" + name.replace("_", "-"))
+            )
+        except PublishError as exc:
+            raise click.BadParameter(
+                exc.message, param_hint="--" + name.replace("_", "-")
+            ) from None
+    return checked
 
 
 @cli.command("check")

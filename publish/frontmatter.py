@@ -13,16 +13,18 @@ from babel import Locale, UnknownLocaleError
 
 from publish import model as m
 from publish.errors import SourceError, SourceLocation, SourceWarning
+from publish.settings import SETTING_KEYS, check_setting
 
 # Pandoc's names. Each maps to how its value is read.
 TEXT_KEYS = ("title", "subtitle", "publisher", "contact", "rights", "description", "identifier")
+PATH_KEYS = {"cover-image": "cover_image"}
 LIST_KEYS = {
     "author": "authors",
     "translator": "translators",
     "editor": "editors",
     "subject": "subjects",
 }
-KNOWN_KEYS = frozenset((*TEXT_KEYS, *LIST_KEYS, "date", "lang", "source"))
+KNOWN_KEYS = frozenset((*TEXT_KEYS, *LIST_KEYS, *PATH_KEYS, "date", "lang", "source"))
 
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
@@ -36,17 +38,28 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
-InlineParser = Callable[[str, int], tuple[m.Inline, ...]]
+InlineParser = Callable[[str, int, str], tuple[m.Inline, ...]]  # text, line, lang
 
 
 def parse_front_matter(
     text: str, shown: str, warn: Callable[[SourceWarning], None], parse_inline: InlineParser
-) -> m.Metadata:
-    """Read the block between the `---` lines; its first line is line 2 of the file."""
+) -> tuple[m.Metadata, dict[str, str]]:
+    """The header and the settings of the block between the `---` lines (line 2 on)."""
     values, lines = _load_yaml(text, shown)
     where = {key: SourceLocation(shown, line) for key, line in lines.items()}
+    settings = {}
     for key in values.keys() - KNOWN_KEYS:
-        warn(SourceWarning(f"unknown front matter key '{key}' is ignored", where[key]))
+        name = key.replace("-", "_")
+        if name in SETTING_KEYS:
+            settings[name] = check_setting(name, values[key], where[key])
+        else:
+            warn(SourceWarning(f"unknown front matter key '{key}' is ignored", where[key]))
+    return _metadata(values, where, shown, parse_inline), settings
+
+
+def _metadata(
+    values: dict[str, Any], where: dict[str, SourceLocation], shown: str, parse_inline: InlineParser
+) -> m.Metadata:
     fields: dict[str, Any] = {"line": 2}
     for key in TEXT_KEYS:
         if key in values:
@@ -54,6 +67,9 @@ def parse_front_matter(
     for key, name in LIST_KEYS.items():
         if key in values:
             fields[name] = _text_list(values[key], key, where[key])
+    for key, name in PATH_KEYS.items():
+        if key in values:
+            fields[name] = _text(values[key], key, where[key])
     if not fields.get("title", "").strip():
         raise SourceError(
             "the front matter needs a non-empty 'title'",
@@ -64,9 +80,8 @@ def parse_front_matter(
     if "lang" in values:
         fields["lang"] = _lang(values["lang"], where["lang"])
     if "source" in values:
-        fields["source"] = parse_inline(
-            _text(values["source"], "source", where["source"]), where["source"].line
-        )
+        source = _text(values["source"], "source", where["source"])
+        fields["source"] = parse_inline(source, where["source"].line, fields.get("lang", "en"))
     fields.setdefault("identifier", _derived_identifier(fields))
     return m.Metadata(**fields)
 

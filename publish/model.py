@@ -177,17 +177,20 @@ class Metadata:
     rights: str = ""
     description: str = ""
     subjects: tuple[str, ...] = ()
+    cover_image: str = ""  # a path relative to the source file
     line: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """One source file: its header, its body and its notes (in number order)."""
+    """One source file: its header, its body, its notes (in number order), and the settings
+    its front matter overrides (checked names and values, as `(name, value)` pairs)."""
 
     path: str
     meta: Metadata
     blocks: tuple[Block, ...]
     notes: tuple[Footnote, ...] = field(default=())
+    settings: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def location(self) -> SourceLocation:

@@ -6,6 +6,7 @@ keys (a warning), footnotes called but never defined, defined twice or never cal
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.footnote import footnote_plugin
@@ -25,17 +27,53 @@ from publish.frontmatter import parse_front_matter
 Warn = Callable[[SourceWarning], None]
 
 
-def markdown_parser() -> MarkdownIt:
-    """CommonMark with front matter and Pandoc-style footnotes; raw HTML is kept as text."""
-    md = MarkdownIt("commonmark", {"html": False})
+# Quotes by primary language: outer pair, then inner pair (markdown-it's typographer).
+QUOTES: dict[str, str | list[str]] = {
+    "en": "“”‘’",
+    "es": "«»“”",
+    "ca": "«»“”",
+    "it": "«»“”",
+    "pt": "«»“”",
+    "fr": ["«\u00a0", "\u00a0»", "“", "”"],
+    "de": "„“‚‘",
+    "ru": "«»„“",
+    "pl": "„”«»",
+    "nl": "“”‘’",
+}
+
+# French sets a thin no-break space before ; : ! ? (and none between two of them).
+_FRENCH_HIGH_PUNCTUATION = re.compile(r"(?<=[^\s;:!?])[ \u00a0]?([;:!?])(?=[\s;:!?»\u00a0]|$)")
+
+
+@functools.cache
+def markdown_parser(lang: str = "en") -> MarkdownIt:
+    """CommonMark with front matter, Pandoc-style footnotes and the typography of `lang`.
+
+    Raw HTML is kept as text. `--`, `---`, `...` and straight quotes become the language's
+    characters; code is left alone.
+    """
+    primary = lang.split("-")[0].lower()
+    quotes = QUOTES.get(primary, QUOTES["en"])
+    md = MarkdownIt("commonmark", {"html": False, "typographer": True, "quotes": quotes})
+    md.enable(["replacements", "smartquotes"])
     md.use(front_matter_plugin)
     # Notes stay where they are defined (so we know their lines) and every [^x] is
     # matched, so that a call to an undefined note is reported instead of kept as text.
     md.use(footnote_plugin, move_to_end=False, always_match_refs=True)
+    if primary == "fr":
+        md.core.ruler.after("smartquotes", "french_spacing", _french_spacing)
     return md
 
 
-_PARSER = markdown_parser()
+def _french_spacing(state: StateCore) -> None:
+    for token in state.tokens:
+        for child in token.children or ():
+            if child.type == "text":
+                child.content = _FRENCH_HIGH_PUNCTUATION.sub("\u202f\\1", child.content)
+
+
+# Only the front matter, read first: its `lang` chooses the parser for the rest.
+_FRONT_MATTER = MarkdownIt("zero").use(front_matter_plugin).disable("inline")
 
 
 def display_path(path: Path) -> str:
@@ -64,23 +102,23 @@ def decode_source(data: bytes, shown: str) -> str:
 
 
 def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
-    env: dict[str, Any] = {}
-    root = SyntaxTreeNode(_PARSER.parse(text, env))
-    nodes = list(root.children)
-    if not nodes or nodes[0].type != "front_matter":
+    front = _FRONT_MATTER.parse(text)
+    if not front or front[0].type != "front_matter":
         raise SourceError(
             "the document has no front matter: start it with a '---' block holding at least 'title:'",
             SourceLocation(shown, 1),
         )
-    meta = parse_front_matter(nodes[0].content, shown, warn, parse_inline)
+    meta, settings = parse_front_matter(front[0].content, shown, warn, parse_inline)
+    env: dict[str, Any] = {}
+    nodes = SyntaxTreeNode(markdown_parser(meta.lang).parse(text, env)).children
     converter = _Converter(shown, env.get("footnotes", {}).get("list", {}))
     blocks = converter.blocks(nodes[1:])
-    return m.Document(shown, meta, blocks, converter.finish())
+    return m.Document(shown, meta, blocks, converter.finish(), tuple(settings.items()))
 
 
-def parse_inline(text: str, line: int) -> tuple[m.Inline, ...]:
+def parse_inline(text: str, line: int, lang: str) -> tuple[m.Inline, ...]:
     """Inline Markdown (used for the `source` citation), without footnotes."""
-    tokens = _PARSER.parseInline(text, {})
+    tokens = markdown_parser(lang).parseInline(text, {})
     converter = _Converter("", {})
     converter.in_note = True  # a citation cannot call a note either
     return converter.inlines(SyntaxTreeNode(tokens).children[0], line - 1)

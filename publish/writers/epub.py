@@ -24,6 +24,7 @@ from publish.errors import OutputError, ResourceError, SourceLocation
 from publish.labels import labels_for
 from publish.render import heading_id, plain_text, render_template
 from publish.resources import find_style
+from publish.settings import Settings
 from publish.writers import atomic_output, build_timestamp
 
 HEADER_FILE = "header.xhtml"
@@ -45,6 +46,7 @@ def write_epub(
     out_path: Path,
     *,
     project_root: Path | None = None,
+    settings: Settings | None = None,
 ) -> None:
     """Write `document` as an EPUB 3 to `out_path`, replacing it only when all went well."""
     book = epub.EpubBook()

@@ -1,0 +1,148 @@
+"""Settings: how a book is made (not what it says), resolved once per target.
+
+Later layers override earlier ones: package defaults < the project's `publish.toml` (or
+`[tool.publish]` in its `pyproject.toml`) < the document's front matter < command-line
+flags. Each value is checked where it is read, so an error names its place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from publish.errors import SourceError, SourceLocation, SourceWarning
+
+TRIM_SIZES = {
+    "a4": ("210mm", "297mm"),
+    "a5": ("148mm", "210mm"),
+    "b5": ("176mm", "250mm"),
+    "letter": ("8.5in", "11in"),
+    "6x9in": ("6in", "9in"),
+    "5.5x8.5in": ("5.5in", "8.5in"),
+}
+PDF_VARIANTS = [
+    "pdf/a-1a",
+    "pdf/a-1b",
+    "pdf/a-2a",
+    "pdf/a-2b",
+    "pdf/a-2u",
+    "pdf/a-3a",
+    "pdf/a-3b",
+    "pdf/a-3u",
+    "pdf/a-4e",
+    "pdf/a-4f",
+    "pdf/a-4u",
+    "pdf/ua-1",
+    "pdf/ua-2",
+    "pdf/x-1a",
+    "pdf/x-3",
+    "pdf/x-4",
+    "pdf/x-5g",
+    "debug",
+]
+
+_LENGTH = r"(?:0|\d+(?:\.\d+)?(?:mm|cm|in|pt|px|pc|q))"
+_TRIM = re.compile(rf"({_LENGTH})\s*[x\u00d7]\s*({_LENGTH})")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    notes: str = "chapter"  # EPUB notes at the end of each file, or in one endnotes file
+    trim: str = "a5"
+    bleed: str = "0mm"
+    marks: str = "none"
+    pdf_variant: str = ""
+    start: str = "recto"  # where a document of a book starts in print
+
+    @property
+    def page_size(self) -> tuple[str, str]:
+        """The trim's width and height as CSS lengths."""
+        if self.trim in TRIM_SIZES:
+            return TRIM_SIZES[self.trim]
+        width, height = _TRIM.fullmatch(self.trim).groups()  # type: ignore[union-attr]
+        return width, height
+
+
+def _choice(*allowed: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}, not {value!r}")
+        return str(value)
+
+    return check
+
+
+def _trim(value: Any) -> str:
+    text = str(value).strip().lower()
+    if text not in TRIM_SIZES and not _TRIM.fullmatch(text):
+        names = ", ".join(TRIM_SIZES)
+        raise ValueError(f"must be one of {names} or WIDTHxHEIGHT with units, not {value!r}")
+    return text
+
+
+def _length(value: Any) -> str:
+    text = str(value).strip().lower()
+    if not re.fullmatch(_LENGTH, text):
+        raise ValueError(f"must be a length such as 3mm or 0.125in, not {value!r}")
+    return text
+
+
+_CHECKS: dict[str, Callable[[Any], str]] = {
+    "notes": _choice("chapter", "book"),
+    "trim": _trim,
+    "bleed": _length,
+    "marks": _choice("none", "crop"),
+    "pdf_variant": _choice("", *PDF_VARIANTS),
+    "start": _choice("recto", "any"),
+}
+SETTING_KEYS = frozenset(_CHECKS)
+
+
+def check_setting(key: str, value: Any, where: SourceLocation) -> str:
+    """The value of setting `key`, or a SourceError naming `where`."""
+    try:
+        return _CHECKS[key](value)
+    except ValueError as exc:
+        raise SourceError(f"setting '{key}' {exc}", where) from None
+
+
+def resolve(layers: Iterable[Mapping[str, str]]) -> Settings:
+    """Defaults overridden by each checked layer in turn."""
+    settings = Settings()
+    for layer in layers:
+        settings = dataclasses.replace(settings, **layer)
+    return settings
+
+
+def project_settings(root: Path, warn: Callable[[SourceWarning], None]) -> dict[str, str]:
+    """The `[tool.publish]` table of `pyproject.toml`, or the whole of `publish.toml`."""
+    for name, table in (("publish.toml", ()), ("pyproject.toml", ("tool", "publish"))):
+        path = root / name
+        if path.is_file():
+            return _toml_layer(path, table, warn)
+    return {}
+
+
+def _toml_layer(
+    path: Path, table: tuple[str, ...], warn: Callable[[SourceWarning], None]
+) -> dict[str, str]:
+    where = SourceLocation(str(path))
+    try:
+        data: Any = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SourceError(f"cannot read the settings: {exc}", where) from None
+    for key in table:
+        data = data.get(key, {})
+    layer = {}
+    for key, value in data.items():
+        name = key.replace("-", "_")
+        if name in SETTING_KEYS:
+            layer[name] = check_setting(name, value, where)
+        else:
+            warn(SourceWarning(f"unknown setting '{key}' is ignored", where))
+    return layer
