@@ -142,7 +142,8 @@ class HtmlSerializer:
         return f"<{name}{attrs}>{body}</{name}>"
 
     def blocks(self, blocks: Iterable[m.Block], tight: bool = False) -> str:
-        return "\n".join(self.block(block, tight) for block in blocks)
+        # Inside a page footnote WeasyPrint 70 keeps every line end as a forced break.
+        return ("" if self.phrasing else "\n").join(self.block(block, tight) for block in blocks)
 
     def block(self, block: m.Block, tight: bool = False) -> str:
         match block:
@@ -177,7 +178,7 @@ class HtmlSerializer:
             case m.Text(text):
                 return str(escape(text))
             case m.SoftBreak():
-                return "\n"
+                return " " if self.phrasing else "\n"
             case m.LineBreak():
                 return "<br/>"
             case m.Code(text):

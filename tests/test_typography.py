@@ -11,12 +11,16 @@ from publish.render import plain_text
 NBSP, NNBSP = "\u00a0", "\u202f"
 
 CASES = [
-    ("en", 'He said "a \'word\'" -- then --- more...', "He said “a ‘word’” – then — more…"),
+    ("en", "He said \"a 'word'\" -- then --- more...", "He said “a ‘word’” – then — more…"),
     ("en-GB", 'It is "so".', "It is “so”."),
-    ("es", 'Dijo "una \'palabra\'" y calló...', "Dijo «una “palabra”» y calló…"),
-    ("fr", 'Il dit "oui" ; puis : quoi ?! Non !', f"Il dit «{NBSP}oui{NBSP}»{NNBSP}; puis{NNBSP}: quoi{NNBSP}?! Non{NNBSP}!"),
+    ("es", "Dijo \"una 'palabra'\" y calló...", "Dijo «una “palabra”» y calló…"),
+    (
+        "fr",
+        'Il dit "oui" ; puis : quoi ?! Non !',
+        f"Il dit «{NBSP}oui{NBSP}»{NNBSP}; puis{NNBSP}: quoi{NNBSP}?! Non{NNBSP}!",
+    ),
     ("fr", "Voir http://exemple.fr et 10:30.", "Voir http://exemple.fr et 10:30."),
-    ("de", 'Er sagte "ein \'Wort\'".', "Er sagte „ein ‚Wort‘“."),
+    ("de", "Er sagte \"ein 'Wort'\".", "Er sagte „ein ‚Wort‘“."),
 ]
 
 

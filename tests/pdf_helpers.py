@@ -1,0 +1,164 @@
+"""Helpers for the PDF tests: build through the real pipeline, then read the pages back
+the way a reader sees them (words, their size and where they sit on the page)."""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pdfplumber
+from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
+
+from publish.reader import read_document
+from publish.render import template_environment
+from publish.settings import Settings
+from publish.writers.pdf import write_pdf
+
+SEED_LETTER = Path(__file__).resolve().parents[1] / "source" / "carta-muste-1936.md"
+
+# Sizes in points, with room for rounding: body text is 10.5 pt, notes 8.5 pt, calls 7 pt.
+BODY_MIN_SIZE = 10.0
+NOTE_SIZES = (8.0, 9.0)
+CALL_MAX_SIZE = 7.5
+
+
+def build_pdf(
+    source: Path, out: Path, project_root: Path | None = None, settings: Settings | None = None
+) -> Path:
+    """Markdown file → PDF, as the build does it."""
+    env = template_environment(project_root)
+    write_pdf(read_document(source), env, out, project_root=project_root, settings=settings)
+    return out
+
+
+def copy_seed_letter(folder: Path) -> Path:
+    return Path(shutil.copy(SEED_LETTER, folder / SEED_LETTER.name))
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+
+    @property
+    def is_body(self) -> bool:
+        return self.size >= BODY_MIN_SIZE
+
+    @property
+    def is_note(self) -> bool:
+        return NOTE_SIZES[0] <= self.size <= NOTE_SIZES[1]
+
+
+def pages_words(pdf_path: Path) -> list[list[Word]]:
+    """Every page's words in reading order; a size change splits a word (so calls stand apart)."""
+    with pdfplumber.open(pdf_path) as pdf:
+        return [
+            [
+                Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"], round(w["size"], 2))
+                for w in page.extract_words(extra_attrs=["size"])
+            ]
+            for page in pdf.pages
+        ]
+
+
+def page_texts(pdf_path: Path) -> list[str]:
+    """Each page's text with line ends made spaces (and hyphenated line ends joined)."""
+    with pdfplumber.open(pdf_path) as pdf:
+        texts = [page.extract_text() or "" for page in pdf.pages]
+    return [re.sub(r"\s+", " ", re.sub(r"[-\u2010]\n", "", text)) for text in texts]
+
+
+def call_after(word: Word, words: list[Word]) -> str | None:
+    """The superscript number printed right after `word`, if any."""
+    for other in words:
+        touching = (
+            abs(other.x0 - word.x1) < 1.5 and other.top < word.bottom and other.bottom > word.top
+        )
+        if touching and other.size <= CALL_MAX_SIZE and other.text.isdigit():
+            return other.text
+    return None
+
+
+def word_before(word: Word, words: list[Word]) -> str | None:
+    """The word printed just before `word` on the same line (a note's number, say)."""
+    index = words.index(word)
+    if index and abs(words[index - 1].top - word.top) < 1:
+        return words[index - 1].text
+    return None
+
+
+def body_bottom(words: list[Word]) -> float:
+    return max(w.bottom for w in words if w.is_body)
+
+
+def font_dicts(pdf_path: Path) -> Iterator[tuple[str, DictionaryObject]]:
+    """(base font name, font descriptor) for every font any page uses."""
+    reader = PdfReader(pdf_path)
+    for page in reader.pages:
+        fonts = page["/Resources"].get_object().get("/Font", {})
+        for ref in fonts.values():
+            font = ref.get_object()
+            # Type 0 fonts (what WeasyPrint writes) keep the descriptor on their descendant.
+            if "/DescendantFonts" in font:
+                font = font["/DescendantFonts"][0].get_object()
+            yield str(font["/BaseFont"]), font["/FontDescriptor"].get_object()
+
+
+# A long generated document: every note and every call carries a unique token, so a test
+# can find on which page each one was printed. Tokens are short (no hyphenation point).
+
+
+def call_token(number: int) -> str:
+    return f"C{number:03d}"
+
+
+def note_token(number: int) -> str:
+    return f"N{number:03d}"
+
+
+_TEXT = (
+    "la carta llegó tarde al congreso y los camaradas discutieron durante horas sobre "
+    "el porvenir de la organización mientras la prensa repetía las mismas calumnias "
+    "contra los exiliados que sin embargo seguían escribiendo artículos para los obreros "
+    "de Europa y de América con una paciencia que asombraba a sus adversarios"
+)
+_WORDS = _TEXT.split()
+
+
+def _sentence(rng: random.Random, length: int) -> str:
+    words = [rng.choice(_WORDS) for _ in range(length)]
+    return " ".join(words).capitalize() + "."
+
+
+def _note(rng: random.Random, number: int) -> str:
+    """Short (a clause), medium (a few sentences) or two paragraphs."""
+    kind = rng.choice(("short", "short", "medium", "paragraphs"))
+    first = f"{note_token(number)} " + _sentence(rng, rng.randint(4, 10))
+    if kind == "short":
+        return first
+    first += " " + " ".join(_sentence(rng, rng.randint(8, 16)) for _ in range(rng.randint(1, 3)))
+    if kind == "medium":
+        return first
+    return first + "\n\n    " + _sentence(rng, rng.randint(10, 20))
+
+
+def long_document(notes: int = 48, seed: int = 1936) -> str:
+    """Markdown with `notes` notes, called from paragraphs of varying length."""
+    rng = random.Random(seed)
+    paragraphs, definitions = [], []
+    for number in range(1, notes + 1):
+        before = " ".join(_sentence(rng, rng.randint(8, 18)) for _ in range(rng.randint(1, 5)))
+        after = " ".join(_sentence(rng, rng.randint(8, 18)) for _ in range(rng.randint(0, 4)))
+        paragraphs.append(f"{before} Aquí {call_token(number)}[^n{number}] termina. {after}")
+        definitions.append(f"[^n{number}]: {_note(rng, number)}")
+    front = "---\ntitle: Documento largo\nauthor: Prueba\ndate: 1936-02-12\nlang: es\n---\n\n"
+    return front + "\n\n".join(paragraphs) + "\n\n" + "\n\n".join(definitions) + "\n"

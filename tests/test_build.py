@@ -1,0 +1,59 @@
+"""The user's first story: the sample letter in `source/` becomes two books in `build/`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+
+import pdfplumber
+
+from tests.conftest import epubcheck_problems
+
+
+def test_publish_build_writes_both_books_of_the_letter(seed_letter, project, run_cli) -> None:
+    result = run_cli("build")
+
+    assert result.code == 0, result.err
+    epub, pdf = project / "build/carta-muste-1936.epub", project / "build/carta-muste-1936.pdf"
+    assert "build/carta-muste-1936.epub" in result.out
+    assert epubcheck_problems(epub) == []
+    with zipfile.ZipFile(epub) as book:
+        opf = book.read("EPUB/content.opf").decode()
+    assert "<dc:title>[La represión en la URSS]</dc:title>" in opf
+    with pdfplumber.open(pdf) as doc:
+        first_page = doc.pages[0].extract_text()
+    for field in (
+        "[La represión en la URSS]",
+        "León Trotsky",
+        "12 de febrero de 1936",
+        "germinal_1917@yahoo.es",
+    ):
+        assert field in first_page
+
+
+def test_format_and_out_choose_what_is_written_and_where(seed_letter, project, run_cli) -> None:
+    result = run_cli("build", "source/carta-muste-1936.md", "--format", "epub", "--out", "out")
+
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in (project / "out").iterdir()) == ["carta-muste-1936.epub"]
+    assert not (project / "build").exists()
+
+
+def test_check_reads_sources_and_writes_nothing(seed_letter, project, run_cli) -> None:
+    result = run_cli("check", "source/")
+
+    assert result.code == 0
+    assert not (project / "build").exists()
+
+
+def test_bad_usage_exits_2(project, run_cli) -> None:
+    assert run_cli("build", "--format", "docx").code == 2
+
+
+def test_python_dash_m_publish_runs_the_same_command(seed_letter, project) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "publish", "check", "source"], capture_output=True, text=True
+    )
+
+    assert done.returncode == 0, done.stderr
