@@ -27,6 +27,10 @@ class PublishError(Exception):
     def __str__(self) -> str:
         return f"{self.location}: {self.message}" if self.location else self.message
 
+    def __reduce__(self) -> tuple[type[PublishError], tuple[str, SourceLocation | None]]:
+        # Errors travel back from build workers; the default pickling would drop `location`.
+        return type(self), (self.message, self.location)
+
 
 class SourceError(PublishError):
     """The Markdown, front matter or book.yaml cannot be read as a valid document."""

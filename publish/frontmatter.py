@@ -6,6 +6,7 @@ import datetime
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -17,6 +18,7 @@ from publish.settings import SETTING_KEYS, check_setting
 
 # Pandoc's names. Each maps to how its value is read.
 TEXT_KEYS = ("title", "subtitle", "publisher", "contact", "rights", "description", "identifier")
+BOOK_KEYS = ("series", "volume", "isbn")  # text keys only a book.yaml has
 PATH_KEYS = {"cover-image": "cover_image"}
 LIST_KEYS = {
     "author": "authors",
@@ -41,27 +43,76 @@ _Loader.yaml_implicit_resolvers = {
 InlineParser = Callable[[str, int, str], tuple[m.Inline, ...]]  # text, line, lang
 
 
+@dataclass(frozen=True)
+class Header:
+    """What a header block holds: the metadata, the settings it overrides, and the list of
+    documents (a book.yaml's, each with its line)."""
+
+    meta: m.Metadata
+    settings: dict[str, str]
+    documents: tuple[tuple[str, SourceLocation], ...] = ()
+
+
 def parse_front_matter(
-    text: str, shown: str, warn: Callable[[SourceWarning], None], parse_inline: InlineParser
-) -> tuple[m.Metadata, dict[str, str]]:
-    """The header and the settings of the block between the `---` lines (line 2 on)."""
-    values, lines = _load_yaml(text, shown)
-    where = {key: SourceLocation(shown, line) for key, line in lines.items()}
+    text: str,
+    shown: str,
+    warn: Callable[[SourceWarning], None],
+    parse_inline: InlineParser,
+    *,
+    first_line: int = 2,
+    book: bool = False,
+) -> Header:
+    """Read a header: a document's front matter (its first line is line 2 of the file, after
+    `---`) or a whole book.yaml (`first_line=1, book=True`)."""
+    kind = "book header" if book else "front matter"
+    values, nodes = _load_yaml(text, shown, first_line, kind)
+    where = {
+        key: SourceLocation(shown, key_node.start_mark.line + first_line)
+        for key, (key_node, _) in nodes.items()
+    }
+    start = SourceLocation(shown, first_line)
+    known = KNOWN_KEYS | {*BOOK_KEYS, "documents"} if book else KNOWN_KEYS
     settings = {}
-    for key in values.keys() - KNOWN_KEYS:
+    for key in values.keys() - known:
         name = key.replace("-", "_")
         if name in SETTING_KEYS:
             settings[name] = check_setting(name, values[key], where[key])
         else:
-            warn(SourceWarning(f"unknown front matter key '{key}' is ignored", where[key]))
-    return _metadata(values, where, shown, parse_inline), settings
+            warn(SourceWarning(f"unknown {kind} key '{key}' is ignored", where[key]))
+    title = values.get("title")
+    if title is None or (isinstance(title, str) and not title.strip()):
+        raise SourceError(f"the {kind} needs a non-empty 'title'", where.get("title", start))
+    meta = _metadata(values, where, start, parse_inline)
+    documents = (
+        _documents(values.get("documents"), nodes, where.get("documents", start)) if book else ()
+    )
+    return Header(meta, settings, documents)
+
+
+def _documents(
+    items: Any, nodes: dict[str, tuple[yaml.Node, yaml.Node]], where: SourceLocation
+) -> tuple[tuple[str, SourceLocation], ...]:
+    """A book's ordered list of document files, each with the line that names it."""
+    if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
+        raise SourceError("'documents' must list the book's Markdown files, in order", where)
+    item_nodes = nodes["documents"][1].value
+    lines = [
+        node.start_mark.line + where.line - nodes["documents"][0].start_mark.line
+        for node in item_nodes
+    ]
+    return tuple(
+        (item, SourceLocation(where.path, line)) for item, line in zip(items, lines, strict=True)
+    )
 
 
 def _metadata(
-    values: dict[str, Any], where: dict[str, SourceLocation], shown: str, parse_inline: InlineParser
+    values: dict[str, Any],
+    where: dict[str, SourceLocation],
+    start: SourceLocation,
+    parse_inline: InlineParser,
 ) -> m.Metadata:
-    fields: dict[str, Any] = {"line": 2}
-    for key in TEXT_KEYS:
+    fields: dict[str, Any] = {"line": start.line}
+    for key in (*TEXT_KEYS, *BOOK_KEYS):
         if key in values:
             fields[key] = _text(values[key], key, where[key])
     for key, name in LIST_KEYS.items():
@@ -70,11 +121,6 @@ def _metadata(
     for key, name in PATH_KEYS.items():
         if key in values:
             fields[name] = _text(values[key], key, where[key])
-    if not fields.get("title", "").strip():
-        raise SourceError(
-            "the front matter needs a non-empty 'title'",
-            where.get("title", SourceLocation(shown, 2)),
-        )
     if "date" in values:
         fields["date"] = _date(values["date"], where["date"])
     if "lang" in values:
@@ -86,22 +132,25 @@ def _metadata(
     return m.Metadata(**fields)
 
 
-def _load_yaml(text: str, shown: str) -> tuple[dict[str, Any], dict[str, int]]:
+def _load_yaml(
+    text: str, shown: str, first_line: int, kind: str
+) -> tuple[dict[str, Any], dict[str, tuple[yaml.Node, yaml.Node]]]:
+    """The mapping, and each key's (key, value) nodes, which know their lines."""
     try:
         node = yaml.compose(text, Loader=_Loader)
         values = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 2 if mark else 2
+        line = mark.line + first_line if mark else first_line
         raise SourceError(
-            f"invalid YAML in the front matter: {exc.problem}", SourceLocation(shown, line)
+            f"invalid YAML in the {kind}: {exc.problem}", SourceLocation(shown, line)
         ) from None
     if not isinstance(node, yaml.MappingNode) or not isinstance(values, dict):
         raise SourceError(
-            "the front matter must be a mapping of keys to values", SourceLocation(shown, 2)
+            f"the {kind} must be a mapping of keys to values", SourceLocation(shown, first_line)
         )
-    lines = {str(key.value): key.start_mark.line + 2 for key, _ in node.value}
-    return {str(k): v for k, v in values.items()}, lines
+    nodes = {str(key.value): (key, value) for key, value in node.value}
+    return {str(k): v for k, v in values.items()}, nodes
 
 
 def _text(value: Any, key: str, where: SourceLocation) -> str:

@@ -178,6 +178,9 @@ class Metadata:
     description: str = ""
     subjects: tuple[str, ...] = ()
     cover_image: str = ""  # a path relative to the source file
+    series: str = ""
+    volume: str = ""
+    isbn: str = ""
     line: int = 0
 
 
@@ -201,3 +204,25 @@ class Document:
         """The output name: `source/carta.md` becomes `carta`."""
         base = self.path.replace("\\", "/").rsplit("/", 1)[-1]
         return base.removesuffix(".md")
+
+
+@dataclass(frozen=True, slots=True)
+class Book:
+    """A folder with a `book.yaml`: the book's own header and its documents, in order.
+
+    Each document keeps its own header, which opens its chapter.
+    """
+
+    path: str  # the book.yaml
+    meta: Metadata
+    documents: tuple[Document, ...]
+    settings: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def location(self) -> SourceLocation:
+        return SourceLocation(self.path)
+
+    @property
+    def name(self) -> str:
+        """The output name: `source/letters/book.yaml` becomes `letters`."""
+        return self.path.replace("\\", "/").rsplit("/", 2)[-2]

@@ -91,6 +91,38 @@ def read_document(path: Path, warn: Warn | None = None) -> m.Document:
     return parse_document(text, shown, warn or (lambda _w: None))
 
 
+def read_book(book_yaml: Path, warn: Warn | None = None) -> m.Book:
+    """Read a book folder's `book.yaml` and every document it lists."""
+    warn = warn or (lambda _w: None)
+    shown = display_path(book_yaml)
+    text = decode_source(book_yaml.read_bytes(), shown)
+    header = parse_front_matter(text, shown, warn, parse_inline, first_line=1, book=True)
+    files = [_book_document(book_yaml.parent, name, where) for name, where in header.documents]
+    _check_listed_once(files, header.documents)
+    documents = tuple(read_document(path, warn) for path in files)
+    return m.Book(shown, header.meta, documents, tuple(header.settings.items()))
+
+
+def _book_document(folder: Path, name: str, where: SourceLocation) -> Path:
+    """A listed document: a Markdown file inside the book's folder."""
+    path = (folder / name).resolve()
+    if not path.is_relative_to(folder.resolve()):
+        raise SourceError(f"'{name}' is outside the book's folder", where)
+    if not path.is_file():
+        raise SourceError(f"'{name}' is listed in 'documents' but does not exist", where)
+    return path
+
+
+def _check_listed_once(files: list[Path], listed: tuple[tuple[str, SourceLocation], ...]) -> None:
+    seen: dict[Path, SourceLocation] = {}
+    for path, (name, where) in zip(files, listed, strict=True):
+        if path in seen:
+            raise SourceError(
+                f"'{name}' is listed twice in 'documents' (first on line {seen[path].line})", where
+            )
+        seen[path] = where
+
+
 def decode_source(data: bytes, shown: str) -> str:
     """UTF-8 text with any byte-order mark dropped and line ends made `\\n`."""
     try:
@@ -108,7 +140,8 @@ def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
             "the document has no front matter: start it with a '---' block holding at least 'title:'",
             SourceLocation(shown, 1),
         )
-    meta, settings = parse_front_matter(front[0].content, shown, warn, parse_inline)
+    header = parse_front_matter(front[0].content, shown, warn, parse_inline)
+    meta, settings = header.meta, header.settings
     env: dict[str, Any] = {}
     nodes = SyntaxTreeNode(markdown_parser(meta.lang).parse(text, env)).children
     converter = _Converter(shown, env.get("footnotes", {}).get("list", {}))
