@@ -1,31 +1,66 @@
 """Build: the named steps that turn sources into books.
 
-Everything is read and validated first; only the documents that read cleanly are written,
-so one broken source never stops the others, and never leaves a half-written output.
+    find_targets() → read_targets() → plan_jobs() (settings, cache) → run_jobs() → save cache
+
+Everything is read and validated first; only targets that read cleanly are written, so one
+broken source never stops the others. Each output is one job (a target in one format);
+jobs run in worker processes when `jobs > 1`, and a job whose inputs did not change since
+the last build is skipped.
 """
 
 from __future__ import annotations
 
 import importlib
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from publish import model as m
+from publish.cache import BuildCache, input_digest
 from publish.errors import PublishError, SourceError, SourceLocation, SourceWarning
-from publish.reader import display_path, read_document
+from publish.reader import display_path, read_book, read_document
 from publish.render import template_environment
 from publish.settings import Settings, project_settings, resolve
 
 FORMATS = ("epub", "pdf")
+BOOK_FILE = "book.yaml"
 _PROJECT_MARKERS = ("publish.toml", "pyproject.toml")
+
+Target = m.Document | m.Book
+
+
+@dataclass(frozen=True)
+class Job:
+    """One output to write: everything a worker process needs, and nothing it must look up."""
+
+    target: Target
+    fmt: str
+    out_path: Path
+    project_root: Path
+    settings: Settings
+    digest: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One output of the run: written (with its time) or up to date (skipped)."""
+
+    path: Path
+    target: str
+    notes: int
+    size: int
+    seconds: float = 0.0
+    skipped: bool = False
+    warnings: tuple[SourceWarning, ...] = ()
 
 
 @dataclass
 class BuildReport:
-    """What a run did: the files it wrote, and every warning and error, each with its place."""
+    """What a run did: its outputs, and every warning and error, each with its place."""
 
-    outputs: list[Path] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
     warnings: list[SourceWarning] = field(default_factory=list)
     errors: list[PublishError] = field(default_factory=list)
 
@@ -33,18 +68,58 @@ class BuildReport:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def outputs(self) -> list[Path]:
+        return [outcome.path for outcome in self.outcomes]
 
-def find_sources(paths: Iterable[Path]) -> list[Path]:
-    """Markdown files named, or directly inside the folders named, in a stable order."""
+
+# Finding and reading
+
+
+def find_targets(paths: Iterable[Path]) -> list[Path]:
+    """The Markdown files and book.yaml files named, or found in the folders named.
+
+    A folder holding a book.yaml is a book; in other folders, each *.md is a standalone
+    document and each sub-folder with a book.yaml is a book.
+    """
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(path.glob("*.md")))
+            found.extend(_targets_in(path))
         elif path.is_file():
             found.append(path)
         else:
             raise SourceError("no such file or folder", SourceLocation(display_path(path)))
     return list(dict.fromkeys(found))
+
+
+def _targets_in(folder: Path) -> list[Path]:
+    if (folder / BOOK_FILE).is_file():
+        return [folder / BOOK_FILE]
+    books = sorted(sub / BOOK_FILE for sub in folder.iterdir() if (sub / BOOK_FILE).is_file())
+    return sorted(folder.glob("*.md")) + books
+
+
+def read_target(path: Path, warn: Callable[[SourceWarning], None]) -> Target:
+    if path.name == BOOK_FILE:
+        return read_book(path, warn)
+    return read_document(path, warn)
+
+
+def read_targets(paths: Iterable[Path], report: BuildReport) -> list[Target]:
+    """Step 1: read and validate every source, collecting each failure with its file."""
+    try:
+        found = find_targets(paths)
+    except PublishError as exc:
+        report.errors.append(exc)
+        return []
+    targets = []
+    for path in found:
+        try:
+            targets.append(read_target(path, report.warnings.append))
+        except PublishError as exc:
+            report.errors.append(exc)
+    return targets
 
 
 def find_project_root(source: Path) -> Path:
@@ -59,70 +134,106 @@ def find_project_root(source: Path) -> Path:
     return folder
 
 
+# Planning
+
+
+def target_settings(
+    target: Target, root: Path, overrides: Mapping[str, str], report: BuildReport
+) -> Settings:
+    """Defaults < project file < book.yaml or front matter < command line.
+
+    In a book, the book.yaml's settings are the book's: one PDF has one trim.
+    """
+    project = project_settings(root, report.warnings.append)
+    return resolve([project, dict(target.settings), overrides])
+
+
+def plan_jobs(
+    targets: Sequence[Target],
+    out_dir: Path,
+    formats: Sequence[str],
+    overrides: Mapping[str, str],
+    report: BuildReport,
+) -> list[Job]:
+    """Step 2: one job per target and format, with its resolved settings and input digest."""
+    jobs = []
+    for target in targets:
+        root = find_project_root(Path(target.path))
+        try:
+            settings = target_settings(target, root, overrides, report)
+        except PublishError as exc:
+            report.errors.append(exc)
+            continue
+        for fmt in formats:
+            out_path = out_dir / f"{target.name}.{fmt}"
+            digest = input_digest(target, fmt, settings, root)
+            jobs.append(Job(target, fmt, out_path, root, settings, digest))
+    return jobs
+
+
+# Running
+
+
+@dataclass(frozen=True)
+class JobResult:
+    job: Job
+    outcome: Outcome | None
+    error: PublishError | None = None
+
+
 def writer(fmt: str) -> Callable[..., None]:
     """`write_epub` or `write_pdf`, imported on first use: `check` never pays for WeasyPrint."""
     return getattr(importlib.import_module(f"publish.writers.{fmt}"), f"write_{fmt}")
 
 
-def read_sources(sources: Sequence[Path], report: BuildReport) -> list[m.Document]:
-    """Step 1: read and validate every source, collecting each failure with its file."""
-    documents = []
-    for source in sources:
-        try:
-            documents.append(read_document(source, report.warnings.append))
-        except PublishError as exc:
-            report.errors.append(exc)
-    return documents
-
-
-def document_settings(
-    document: m.Document, root: Path, overrides: Mapping[str, str], report: BuildReport
-) -> Settings:
-    """Defaults < project file < front matter < command line."""
-    project = project_settings(root, report.warnings.append)
-    return resolve([project, dict(document.settings), overrides])
-
-
-def write_outputs(
-    documents: Sequence[m.Document],
-    out_dir: Path,
-    formats: Sequence[str],
-    report: BuildReport,
-    overrides: Mapping[str, str],
-    on_written: Callable[[Path], None] = lambda _p: None,
-) -> None:
-    """Step 2: write each document in each format; a failure costs that document only."""
-    for document in documents:
-        root = find_project_root(Path(document.path))
-        env = template_environment(root)
-        try:
-            settings = document_settings(document, root, overrides, report)
-        except PublishError as exc:
-            report.errors.append(exc)
-            continue
-        for fmt in formats:
-            target = out_dir / f"{document.name}.{fmt}"
-            try:
-                writer(fmt)(document, env, target, project_root=root, settings=settings)
-            except PublishError as exc:
-                report.errors.append(exc)
-                continue
-            report.outputs.append(target)
-            on_written(target)
-
-
-def read_all(paths: Iterable[Path], report: BuildReport) -> list[m.Document]:
+def run_job(job: Job) -> JobResult:
+    """Write one output. Runs in a worker process when building in parallel."""
+    started = time.perf_counter()
+    warnings: list[SourceWarning] = []
+    env = template_environment(job.project_root)
     try:
-        return read_sources(find_sources(paths), report)
+        writer(job.fmt)(
+            job.target, env, job.out_path, project_root=job.project_root, settings=job.settings
+        )
     except PublishError as exc:
-        report.errors.append(exc)
-        return []
+        return JobResult(job, None, exc)
+    seconds = time.perf_counter() - started
+    return JobResult(job, _outcome(job, seconds, tuple(warnings)))
+
+
+def _outcome(
+    job: Job, seconds: float = 0.0, warnings: tuple[SourceWarning, ...] = (), skipped: bool = False
+) -> Outcome:
+    notes = sum(len(doc.notes) for doc in documents_of(job.target))
+    size = job.out_path.stat().st_size
+    return Outcome(job.out_path, job.target.path, notes, size, seconds, skipped, warnings)
+
+
+def documents_of(target: Target) -> tuple[m.Document, ...]:
+    return target.documents if isinstance(target, m.Book) else (target,)
+
+
+def run_jobs(jobs: Sequence[Job], workers: int, on_done: Callable[[JobResult], None]) -> None:
+    """Step 3: run the jobs, in this process or in `workers` worker processes.
+
+    WeasyPrint keeps the memory of a render: workers also return it to the system.
+    """
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            on_done(run_job(job))
+        return
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        for result in pool.map(run_job, jobs):
+            on_done(result)
+
+
+# The commands
 
 
 def check(paths: Iterable[Path]) -> BuildReport:
     """Read and validate sources; write nothing."""
     report = BuildReport()
-    read_all(paths, report)
+    read_targets(paths, report)
     return report
 
 
@@ -131,13 +242,46 @@ def build(
     out_dir: Path,
     formats: Sequence[str] = FORMATS,
     overrides: Mapping[str, str] | None = None,
-    on_written: Callable[[Path], None] = lambda _p: None,
+    *,
+    jobs: int = 1,
+    force: bool = False,
+    on_done: Callable[[Outcome], None] = lambda _o: None,
+    on_planned: Callable[[int], None] = lambda _n: None,
 ) -> BuildReport:
     """Read every source under `paths`, then write `out_dir/NAME.<format>` for each.
 
-    `overrides` are settings from the command line, already checked.
+    `overrides` are settings from the command line, already checked. Outputs whose inputs
+    did not change since the last build are kept, unless `force`.
     """
     report = BuildReport()
-    documents = read_all(paths, report)
-    write_outputs(documents, out_dir, formats, report, overrides or {}, on_written)
+    targets = read_targets(paths, report)
+    planned = plan_jobs(targets, out_dir, formats, overrides or {}, report)
+    cache = BuildCache.load(out_dir)
+    stale = [job for job in planned if force or not cache.is_fresh(job.out_path, job.digest)]
+    for job in planned:
+        if job not in stale:
+            _record(report, _outcome(job, skipped=True), on_done)
+    on_planned(len(stale))
+
+    def done(result: JobResult) -> None:
+        if result.error is not None:
+            report.errors.append(result.error)
+            cache.forget(result.job.out_path)
+            return
+        cache.remember(result.job.out_path, result.job.digest)
+        _record(report, result.outcome, on_done)
+
+    try:
+        run_jobs(stale, jobs, done)
+    finally:
+        cache.save()
     return report
+
+
+def _record(
+    report: BuildReport, outcome: Outcome | None, on_done: Callable[[Outcome], None]
+) -> None:
+    if outcome is not None:
+        report.outcomes.append(outcome)
+        report.warnings.extend(outcome.warnings)
+        on_done(outcome)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import click
+from rich import box
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from publish import __version__
-from publish.build import FORMATS, BuildReport, build, check
+from publish.build import FORMATS, BuildReport, Outcome, build, check
 from publish.errors import PublishError, SourceLocation
 from publish.settings import check_setting
 
@@ -51,11 +55,35 @@ def cli() -> None:
 @click.option("--bleed", help="Print bleed beyond the trim, e.g. 3mm.")
 @click.option("--marks", help="Printer's marks: 'crop' or 'none'.")
 @click.option("--pdf-variant", "pdf_variant", help="A WeasyPrint PDF variant, e.g. pdf/a-3b.")
-def build_command(paths: tuple[Path, ...], fmt: str, out: Path, **flags: str | None) -> int:
-    """Build PATHS (files or folders of .md sources; default: source/) into OUT."""
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="number of cores",
+    help="Outputs built at once, each in its own worker process.",
+)
+@click.option(
+    "--force", is_flag=True, help="Rebuild outputs even when their inputs did not change."
+)
+def build_command(
+    paths: tuple[Path, ...], fmt: str, out: Path, jobs: int, force: bool, **flags: str | None
+) -> int:
+    """Build PATHS (Markdown files, book folders, or folders of them; default: source/) into OUT."""
     formats = FORMATS if fmt == "all" else (fmt,)
     overrides = _setting_flags(flags)
-    report = build(paths or _DEFAULT_PATHS, out, formats, overrides, on_written=_print_written)
+    with BuildProgress(_err) as progress:
+        report = build(
+            paths or _DEFAULT_PATHS,
+            out,
+            formats,
+            overrides,
+            jobs=jobs,
+            force=force,
+            on_planned=progress.start,
+            on_done=progress.advance,
+        )
+    _print_summary(report)
     return _finish(report)
 
 
@@ -86,8 +114,44 @@ def check_command(paths: tuple[Path, ...]) -> int:
     return _finish(report)
 
 
-def _print_written(path: Path) -> None:
-    _out.print(f"[green]✓[/] {path}", markup=True)
+class BuildProgress:
+    """A progress bar on the terminal while outputs are written (nothing when piped)."""
+
+    def __init__(self, console: Console) -> None:
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=console, transient=True, disable=not console.is_terminal,
+        )  # fmt: skip
+        self.task = self.progress.add_task("building", total=None)
+
+    def __enter__(self) -> BuildProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.progress.stop()
+
+    def start(self, total: int) -> None:
+        self.progress.update(self.task, total=total)
+
+    def advance(self, outcome: Outcome) -> None:
+        if not outcome.skipped:
+            self.progress.update(self.task, advance=1, description=outcome.path.name)
+
+
+def _print_summary(report: BuildReport) -> None:
+    if not report.outcomes:
+        return
+    table = Table(box=box.SIMPLE, show_edge=False)
+    for column in ("output", "notes", "size", "time", "warnings"):
+        table.add_column(column, justify="left" if column == "output" else "right")
+    for outcome in sorted(report.outcomes, key=lambda o: str(o.path)):
+        time_cell = "up to date" if outcome.skipped else f"{outcome.seconds:.2f} s"
+        size = f"{outcome.size / 1024:,.0f} KiB"
+        table.add_row(
+            str(outcome.path), str(outcome.notes), size, time_cell, str(len(outcome.warnings))
+        )
+    _out.print(table)
 
 
 def _finish(report: BuildReport) -> int:

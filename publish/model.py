@@ -8,6 +8,7 @@ model; renderers only read it.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from publish.errors import SourceLocation
@@ -226,3 +227,16 @@ class Book:
     def name(self) -> str:
         """The output name: `source/letters/book.yaml` becomes `letters`."""
         return self.path.replace("\\", "/").rsplit("/", 2)[-2]
+
+
+def iter_images(document: Document) -> Iterator[Image]:
+    """Every image of a document, body then notes, in reading order."""
+    return _images([*document.blocks, *document.notes])
+
+
+def _images(nodes: Iterable[object]) -> Iterator[Image]:
+    for node in nodes:
+        if isinstance(node, Image):
+            yield node
+        yield from _images(getattr(node, "children", ()))
+        yield from _images(getattr(node, "items", ()))

