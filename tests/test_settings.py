@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from publish.build import BuildReport, document_settings, find_project_root
+from publish.build import BuildReport, target_settings, find_project_root
 from publish.errors import SourceError
 from publish.reader import read_document
 from publish.settings import Settings
@@ -15,7 +15,7 @@ from publish.settings import Settings
 def settings_of(source: Path, **flags: str) -> tuple[Settings, BuildReport]:
     report = BuildReport()
     doc = read_document(source, report.warnings.append)
-    return document_settings(doc, find_project_root(source), flags, report), report
+    return target_settings(doc, find_project_root(source), flags, report), report
 
 
 def test_defaults_are_a5_with_chapter_notes(write_source) -> None:
