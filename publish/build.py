@@ -22,11 +22,11 @@ from publish.cache import BuildCache, input_digest
 from publish.errors import PublishError, SourceError, SourceLocation, SourceWarning
 from publish.reader import display_path, read_book, read_document
 from publish.render import template_environment
+from publish.resources import find_project_root
 from publish.settings import Settings, project_settings, resolve
 
 FORMATS = ("epub", "pdf")
 BOOK_FILE = "book.yaml"
-_PROJECT_MARKERS = ("publish.toml", "pyproject.toml")
 
 Target = m.Document | m.Book
 
@@ -102,7 +102,7 @@ def _targets_in(folder: Path) -> list[Path]:
 
 def read_target(path: Path, warn: Callable[[SourceWarning], None]) -> Target:
     if path.name == BOOK_FILE:
-        return read_book(path, warn)
+        return read_book(path, warn, find_project_root(path))
     return read_document(path, warn)
 
 
@@ -120,18 +120,6 @@ def read_targets(paths: Iterable[Path], report: BuildReport) -> list[Target]:
         except PublishError as exc:
             report.errors.append(exc)
     return targets
-
-
-def find_project_root(source: Path) -> Path:
-    """The nearest folder above the source that holds a project file, else the source's folder.
-
-    A document may reach files (images, styles) inside its project and nowhere else.
-    """
-    folder = source.resolve().parent
-    for candidate in (folder, *folder.parents):
-        if any((candidate / marker).is_file() for marker in _PROJECT_MARKERS):
-            return candidate
-    return folder
 
 
 # Planning

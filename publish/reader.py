@@ -91,23 +91,32 @@ def read_document(path: Path, warn: Warn | None = None) -> m.Document:
     return parse_document(text, shown, warn or (lambda _w: None))
 
 
-def read_book(book_yaml: Path, warn: Warn | None = None) -> m.Book:
-    """Read a book folder's `book.yaml` and every document it lists."""
+def read_book(
+    book_yaml: Path, warn: Warn | None = None, project_root: Path | None = None
+) -> m.Book:
+    """Read a book folder's `book.yaml` and every document it lists.
+
+    The documents may live anywhere inside the project (a letter can be a standalone
+    document and a chapter of a book), by default inside the book's folder.
+    """
     warn = warn or (lambda _w: None)
     shown = display_path(book_yaml)
     text = decode_source(book_yaml.read_bytes(), shown)
     header = parse_front_matter(text, shown, warn, parse_inline, first_line=1, book=True)
-    files = [_book_document(book_yaml.parent, name, where) for name, where in header.documents]
+    boundary = (project_root or book_yaml.parent).resolve()
+    files = [
+        _book_document(book_yaml.parent, boundary, name, where) for name, where in header.documents
+    ]
     _check_listed_once(files, header.documents)
     documents = tuple(read_document(path, warn) for path in files)
     return m.Book(shown, header.meta, documents, tuple(header.settings.items()))
 
 
-def _book_document(folder: Path, name: str, where: SourceLocation) -> Path:
-    """A listed document: a Markdown file inside the book's folder."""
+def _book_document(folder: Path, boundary: Path, name: str, where: SourceLocation) -> Path:
+    """A listed document: a Markdown file, named from the book's folder, inside `boundary`."""
     path = (folder / name).resolve()
-    if not path.is_relative_to(folder.resolve()):
-        raise SourceError(f"'{name}' is outside the book's folder", where)
+    if not path.is_relative_to(boundary):
+        raise SourceError(f"'{name}' is outside the project folder {boundary}", where)
     if not path.is_file():
         raise SourceError(f"'{name}' is listed in 'documents' but does not exist", where)
     return path

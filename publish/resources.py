@@ -7,6 +7,7 @@ from pathlib import Path
 from publish.errors import ResourceError
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+_PROJECT_MARKERS = ("publish.toml", "pyproject.toml")
 
 
 def package_styles_dir() -> Path:
@@ -34,3 +35,15 @@ def find_style(name: str, project_root: Path | None) -> Path:
     raise ResourceError(
         f"style sheet '{name}' not found in {', '.join(map(str, style_dirs(project_root)))}"
     )
+
+
+def find_project_root(source: Path) -> Path:
+    """The nearest folder above the source that holds a project file, else the source's folder.
+
+    A document may reach files (images, styles) inside its project and nowhere else.
+    """
+    folder = source.resolve().parent
+    for candidate in (folder, *folder.parents):
+        if any((candidate / marker).is_file() for marker in _PROJECT_MARKERS):
+            return candidate
+    return folder

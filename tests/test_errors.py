@@ -168,3 +168,42 @@ def test_output_folder_that_is_a_file_is_an_error(tmp_path: Path) -> None:
 
     with pytest.raises(OutputError), atomic_output(tmp_path / "build" / "x.epub"):
         pass
+
+
+BOOK_CASES = {
+    "missing document": (
+        "title: B\ndocuments:\n  - one.md\n  - two.md\n",
+        "source/book/book.yaml:4: 'two.md' is listed in 'documents' but does not exist",
+    ),
+    "document listed twice": (
+        "title: B\ndocuments:\n  - one.md\n  - ./one.md\n",
+        "source/book/book.yaml:4: './one.md' is listed twice in 'documents' (first on line 3)",
+    ),
+    "document outside the project": (
+        "title: B\ndocuments: [one.md, ../../../outside.md]\n",
+        "source/book/book.yaml:2: '../../../outside.md' is outside the project folder",
+    ),
+    "no documents": (
+        "title: B\n",
+        "source/book/book.yaml:1: 'documents' must list the book's Markdown files",
+    ),
+    "no title": (
+        "documents: [one.md]\n",
+        "source/book/book.yaml:1: the book header needs a non-empty 'title'",
+    ),
+}
+
+
+@pytest.mark.parametrize("book_yaml, message", BOOK_CASES.values(), ids=BOOK_CASES.keys())
+def test_bad_book_is_reported_with_file_and_line(book_yaml, message, project, run_cli) -> None:
+    book = project / "source" / "book"
+    book.mkdir()
+    (book / "one.md").write_text("---\ntitle: One\n---\n\nText.\n")
+    (project.parent / "outside.md").write_text("---\ntitle: Out\n---\n\nText.\n")
+    (book / "book.yaml").write_text(book_yaml)
+
+    result = run_cli("build", "source/book")
+
+    assert result.code == 1
+    assert message in result.err
+    assert not (project / "build").exists()

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from publish.build import BuildReport, target_settings, find_project_root
+from publish.build import BuildReport, target_settings
 from publish.errors import SourceError
 from publish.reader import read_document
+from publish.resources import find_project_root
 from publish.settings import Settings
 
 
