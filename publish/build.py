@@ -10,12 +10,15 @@ the last build is skipped.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from publish import model as m
 from publish.cache import BuildCache, input_digest
@@ -27,6 +30,7 @@ from publish.settings import Settings, project_settings, resolve
 
 FORMATS = ("epub", "pdf")
 BOOK_FILE = "book.yaml"
+LOCK_FILE = ".publish.lock"
 
 Target = m.Document | m.Book
 
@@ -235,6 +239,7 @@ def build(
     force: bool = False,
     on_done: Callable[[Outcome], None] = lambda _o: None,
     on_planned: Callable[[int], None] = lambda _n: None,
+    on_wait: Callable[[Path], None] = lambda _p: None,
 ) -> BuildReport:
     """Read every source under `paths`, then write `out_dir/NAME.<format>` for each.
 
@@ -244,6 +249,23 @@ def build(
     report = BuildReport()
     targets = read_targets(paths, report)
     planned = plan_jobs(targets, out_dir, formats, overrides or {}, report)
+    if planned:
+        with output_lock(out_dir, on_wait):
+            remove_stale_temporaries(out_dir)
+            run_planned(planned, out_dir, jobs, force, report, on_done, on_planned)
+    return report
+
+
+def run_planned(
+    planned: Sequence[Job],
+    out_dir: Path,
+    jobs: int,
+    force: bool,
+    report: BuildReport,
+    on_done: Callable[[Outcome], None],
+    on_planned: Callable[[int], None],
+) -> None:
+    """Step 3: skip what is up to date, run the rest, remember what each output was made of."""
     cache = BuildCache.load(out_dir)
     stale = [job for job in planned if force or not cache.is_fresh(job.out_path, job.digest)]
     for job in planned:
@@ -263,7 +285,28 @@ def build(
         run_jobs(stale, jobs, done)
     finally:
         cache.save()
-    return report
+
+
+@contextlib.contextmanager
+def output_lock(out_dir: Path, on_wait: Callable[[Path], None]) -> Iterator[None]:
+    """One build at a time per output folder: two at once would interleave their files."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(out_dir / LOCK_FILE)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        on_wait(out_dir)
+        lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def remove_stale_temporaries(out_dir: Path) -> None:
+    """Temporary files left by a build that was killed (atomic_output names them `.*.tmp`)."""
+    for stale in out_dir.glob(".*.tmp"):
+        stale.unlink(missing_ok=True)
 
 
 def _record(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -82,6 +84,7 @@ def build_command(
             force=force,
             on_planned=progress.start,
             on_done=progress.advance,
+            on_wait=_say_waiting,
         )
     _print_summary(report)
     return _finish(report)
@@ -139,6 +142,10 @@ class BuildProgress:
             self.progress.update(self.task, advance=1, description=outcome.path.name)
 
 
+def _say_waiting(out_dir: Path) -> None:
+    _err.print(f"waiting for another build writing into {out_dir}/ to finish…", markup=False)
+
+
 def _print_summary(report: BuildReport) -> None:
     if not report.outcomes:
         return
@@ -163,8 +170,16 @@ def _finish(report: BuildReport) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
+def _exit_on_terminate(signum: int, _frame: object) -> None:
+    # A terminated build unwinds like an interrupted one: temporary files are removed and
+    # every earlier output stays as it was.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for the `publish` script and `python -m publish`."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _exit_on_terminate)
     try:
         result = cli.main(
             args=list(argv) if argv is not None else None,

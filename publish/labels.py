@@ -20,6 +20,13 @@ _LABELS: dict[str, dict[str, str]] = {
         "contents": "Contents",
         "title_page": "Title page",
         "text": "Text",
+        "cover": "Cover",
+        "landmarks": "Landmarks",
+        "accessibility_summary": (
+            "Reflowable text that follows the reader’s choice of font, size and colours, with "
+            "a table of contents, headings in reading order, and notes linked to and from "
+            "their calls."
+        ),
     },
     "es": {
         "author": "Autor",
@@ -36,6 +43,13 @@ _LABELS: dict[str, dict[str, str]] = {
         "contents": "Índice",
         "title_page": "Portadilla",
         "text": "Texto",
+        "cover": "Cubierta",
+        "landmarks": "Puntos de referencia",
+        "accessibility_summary": (
+            "Texto adaptable que respeta la letra, el tamaño y los colores que elija el "
+            "lector, con índice, encabezados en orden de lectura y notas enlazadas con sus "
+            "llamadas en ambos sentidos."
+        ),
     },
     "fr": {
         "author": "Auteur",
@@ -52,6 +66,13 @@ _LABELS: dict[str, dict[str, str]] = {
         "contents": "Table des matières",
         "title_page": "Page de titre",
         "text": "Texte",
+        "cover": "Couverture",
+        "landmarks": "Repères",
+        "accessibility_summary": (
+            "Texte recomposable qui respecte la police, la taille et les couleurs choisies "
+            "par le lecteur, avec une table des matières, des titres dans l’ordre de lecture "
+            "et des notes liées à leurs appels dans les deux sens."
+        ),
     },
     "de": {
         "author": "Autor",
@@ -68,6 +89,13 @@ _LABELS: dict[str, dict[str, str]] = {
         "contents": "Inhalt",
         "title_page": "Titelseite",
         "text": "Text",
+        "cover": "Umschlag",
+        "landmarks": "Orientierungspunkte",
+        "accessibility_summary": (
+            "Umbrechbarer Text, der Schrift, Größe und Farben der Leseeinstellungen "
+            "übernimmt, mit Inhaltsverzeichnis, Überschriften in Lesereihenfolge und "
+            "Anmerkungen, die mit ihren Verweisstellen in beide Richtungen verknüpft sind."
+        ),
     },
 }
 

@@ -3,16 +3,19 @@ would (container.xml → OPF → spine), and ask EPUBCheck about it."""
 
 from __future__ import annotations
 
+import posixpath
 import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urldefrag
 
 from lxml import etree
 
 from publish.reader import read_document
 from publish.render import template_environment
+from publish.settings import Settings
 from publish.writers.epub import write_epub
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -30,11 +33,16 @@ NS = {
 EPUB_TYPE = f"{{{NS['epub']}}}type"
 
 
-def build_epub(source: Path, project_root: Path | None = None) -> Path:
-    """source.md → source.epub beside it, the way a build does it."""
-    out = source.with_suffix(".epub")
+def build_epub(
+    source: Path,
+    project_root: Path | None = None,
+    settings: Settings | None = None,
+    out: Path | None = None,
+) -> Path:
+    """source.md → source.epub beside it (or `out`), the way a build does it."""
+    out = out or source.with_suffix(".epub")
     env = template_environment(project_root)
-    write_epub(read_document(source), env, out, project_root=project_root)
+    write_epub(read_document(source), env, out, project_root=project_root, settings=settings)
     return out
 
 
@@ -58,6 +66,15 @@ class Page:
     def text(self) -> str:
         body = self.tree.find("x:body", NS)
         return " ".join("".join(body.itertext()).split())
+
+    def target(self, href: str) -> tuple[str, str]:
+        """A link's target as (path inside the zip, fragment), resolved from this page."""
+        path, fragment = urldefrag(href)
+        if not path:
+            return self.name, fragment
+        return posixpath.normpath(
+            posixpath.join(posixpath.dirname(self.name), unquote(path))
+        ), fragment
 
 
 class OpenedEpub:
@@ -84,11 +101,28 @@ class OpenedEpub:
             if m.get("property") == prop and (refines is None or m.get("refines") == refines)
         ]
 
+    def manifest(self) -> dict[str, etree._Element]:
+        """Manifest items by id."""
+        return {i.get("id"): i for i in self.opf.findall("opf:manifest/opf:item", NS)}
+
+    def item_with(self, prop: str) -> etree._Element:
+        """The one manifest item with `prop` among its properties."""
+        [item] = [i for i in self.manifest().values() if prop in i.get("properties", "").split()]
+        return item
+
     def spine(self, linear_only: bool = True) -> list[Page]:
-        manifest = {i.get("id"): i.get("href") for i in self.opf.findall(".//opf:item", NS)}
+        manifest = self.manifest()
         refs = self.opf.findall("opf:spine/opf:itemref", NS)
         refs = [r for r in refs if not linear_only or r.get("linear", "yes") == "yes"]
-        return [self.page(self.resolve(manifest[r.get("idref")])) for r in refs]
+        return [self.page(self.resolve(manifest[r.get("idref")].get("href"))) for r in refs]
+
+    def spine_page(self, file_name: str) -> Page:
+        """The spine page whose file is `file_name` (cover.xhtml, text.xhtml…)."""
+        [page] = [p for p in self.spine(linear_only=False) if p.name.endswith(f"/{file_name}")]
+        return page
+
+    def nav(self) -> Page:
+        return self.page(self.resolve(self.item_with("nav").get("href")))
 
     def page(self, name: str) -> Page:
         return Page(name, etree.fromstring(self.zip.read(name)))

@@ -36,7 +36,7 @@ def test_format_and_out_choose_what_is_written_and_where(seed_letter, project, r
     result = run_cli("build", "source/carta-muste-1936.md", "--format", "epub", "--out", "out")
 
     assert result.code == 0, result.err
-    assert [p.name for p in (project / "out").iterdir() if p.suffix != ".json"] == [
+    assert [p.name for p in (project / "out").iterdir() if not p.name.startswith(".")] == [
         "carta-muste-1936.epub"
     ]
     assert not (project / "build").exists()

@@ -141,7 +141,9 @@ def test_one_broken_document_does_not_stop_the_others(write_source, run_cli, pro
 
     assert result.code == 1
     assert "source/bad.md:5: footnote [^x] is never defined" in result.err
-    assert [p.name for p in (project / "build").iterdir() if p.suffix != ".json"] == ["good.epub"]
+    assert [p.name for p in (project / "build").iterdir() if not p.name.startswith(".")] == [
+        "good.epub"
+    ]
 
 
 def test_missing_path_is_reported(project, run_cli) -> None:

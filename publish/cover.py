@@ -1,0 +1,177 @@
+"""A typographic cover, drawn from the header when the source names no cover image.
+
+Stores and Kindle want a raster cover of e-reader proportions, so the title, subtitle,
+authors and publisher are set in the project's own fonts on a plain ground and saved as a
+PNG whose bytes depend only on the header and the fonts: no date or software chunk is
+written, so two builds give the same file. (Another Pillow or FreeType release may draw
+the glyphs a pixel differently: byte-identical means with the same toolchain.)
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from publish import model as m
+from publish.resources import find_style
+
+SIZE = (1600, 2560)  # 5:8, the shape of most e-reader screens and what stores ask for
+MEASURE = 1200  # the widest line, leaving wide margins inside the frame
+PAPER = (244, 239, 228)
+INK = (34, 31, 28)
+ACCENT = (128, 40, 30)
+
+# Where each part sits: the title group is centred in a band; credits hang below it.
+TITLE_BAND = (380, 1660)
+AUTHORS_TOP = 1820
+PUBLISHER_BOTTOM = 2300
+FRAME_INSET = 90
+RULE_GAP = 90  # above and below the rule between title and subtitle
+
+
+@dataclass(frozen=True, slots=True)
+class CoverFonts:
+    regular: Path
+    italic: Path
+    bold: Path
+
+
+@dataclass(frozen=True, slots=True)
+class Style:
+    """How one part is set: its font file, the largest and smallest size, how many lines."""
+
+    font: Path
+    largest: int
+    smallest: int
+    max_lines: int
+    leading: float = 1.2
+
+
+@dataclass(frozen=True, slots=True)
+class TextBlock:
+    """Lines already broken for one font size."""
+
+    font: ImageFont.FreeTypeFont
+    lines: tuple[str, ...]
+    step: int  # baseline to baseline
+
+    @property
+    def height(self) -> int:
+        return self.step * len(self.lines)
+
+
+_FACES = ("Regular", "Italic", "Bold")  # in CoverFonts' order
+
+
+def project_fonts(project_root: Path | None) -> CoverFonts:
+    """Charis SIL from the project's `styles/fonts/`, else the package's."""
+    faces = (find_style(f"fonts/CharisSIL-{face}.ttf", project_root) for face in _FACES)
+    return CoverFonts(*faces)
+
+
+def typographic_cover(meta: m.Metadata, fonts: CoverFonts) -> bytes:
+    """A 1600×2560 PNG with the header set on it."""
+    image = Image.new("RGB", SIZE, PAPER)
+    draw = ImageDraw.Draw(image)
+    draw_frame(draw)
+    draw_title_group(draw, meta, fonts)
+    # Each author stays whole on a line where the names allow it.
+    names = [f"{name}," for name in meta.authors[:-1]] + list(meta.authors[-1:])
+    draw_block(draw, fit(names, Style(fonts.regular, 80, 48, 3)), AUTHORS_TOP)
+    publisher = fit([meta.publisher], Style(fonts.regular, 56, 40, 2))
+    draw_block(draw, publisher, PUBLISHER_BOTTOM - publisher.height)
+    return png_bytes(image)
+
+
+def draw_frame(draw: ImageDraw.ImageDraw) -> None:
+    """A thin rule round the page, so that the cover reads as one even as a thumbnail."""
+    right, bottom = SIZE[0] - FRAME_INSET, SIZE[1] - FRAME_INSET
+    draw.rectangle((FRAME_INSET, FRAME_INSET, right, bottom), outline=ACCENT, width=6)
+
+
+def draw_title_group(draw: ImageDraw.ImageDraw, meta: m.Metadata, fonts: CoverFonts) -> None:
+    """Title, a short rule, subtitle: centred together in the upper band, which they fit."""
+    subtitle = fit([meta.subtitle], Style(fonts.italic, 88, 52, 4))
+    gap = RULE_GAP if subtitle.lines else 0
+    room = TITLE_BAND[1] - TITLE_BAND[0] - subtitle.height - 2 * gap
+    title = fit([meta.title], Style(fonts.bold, 180, 72, 6, leading=1.12), room)
+    top = TITLE_BAND[0] + max(0, (room - title.height) // 2)
+    draw_block(draw, title, top)
+    if subtitle.lines:
+        rule_y = top + title.height + gap
+        draw.line((SIZE[0] // 2 - 160, rule_y, SIZE[0] // 2 + 160, rule_y), fill=ACCENT, width=6)
+        draw_block(draw, subtitle, rule_y + gap)
+
+
+def draw_block(draw: ImageDraw.ImageDraw, block: TextBlock, top: int) -> None:
+    # Anchor "ma": each line centred on the page, hung from its ascender line.
+    for number, line in enumerate(block.lines):
+        y = top + number * block.step
+        draw.text((SIZE[0] // 2, y), line, font=block.font, fill=INK, anchor="ma")
+
+
+# Line breaking
+
+
+def fit(phrases: Sequence[str], style: Style, room: int = SIZE[1]) -> TextBlock:
+    """The largest size at which the phrases take at most `style.max_lines` lines and `room`
+    pixels of height; at the smallest size, what does not fit is cut short."""
+    for size in range(style.largest, style.smallest - 1, -4):
+        block = set_text(phrases, style, size)
+        if len(block.lines) <= style.max_lines and block.height <= room:
+            return block
+    block = set_text(phrases, style, style.smallest)
+    most = max(1, min(style.max_lines, room // block.step))
+    return TextBlock(block.font, shorten(block.lines, most), block.step)
+
+
+def set_text(phrases: Sequence[str], style: Style, size: int) -> TextBlock:
+    font = ImageFont.truetype(str(style.font), size)
+    # NFC: a letter typed as base + combining accent is drawn as the one precomposed glyph.
+    clean = [unicodedata.normalize("NFC", " ".join(p.split())) for p in phrases]
+    return TextBlock(font, wrap([p for p in clean if p], font), round(size * style.leading))
+
+
+def wrap(phrases: Sequence[str], font: ImageFont.FreeTypeFont) -> tuple[str, ...]:
+    """Greedy line breaking: whole phrases where they fit, else at spaces, and a word wider
+    than the measure is cut where it must be."""
+    lines: list[str] = []
+    for phrase in phrases:
+        for word in [phrase] if font.getlength(phrase) <= MEASURE else phrase.split(" "):
+            candidate = f"{lines[-1]} {word}" if lines else word
+            if lines and font.getlength(candidate) <= MEASURE:
+                lines[-1] = candidate
+            else:
+                lines.extend(cut_word(word, font))
+    return tuple(lines)
+
+
+def cut_word(word: str, font: ImageFont.FreeTypeFont) -> list[str]:
+    pieces = [""]
+    for char in word:
+        if pieces[-1] and font.getlength(pieces[-1] + char) > MEASURE:
+            pieces.append("")
+        pieces[-1] += char
+    return pieces
+
+
+def shorten(lines: Sequence[str], max_lines: int) -> tuple[str, ...]:
+    """Text that will not fit even at the smallest size ends in an ellipsis (the header page
+    and the cover's alternative text still give it whole)."""
+    if len(lines) <= max_lines:
+        return tuple(lines)
+    kept = list(lines[:max_lines])
+    kept[-1] = kept[-1].rsplit(" ", 1)[0] + " …"
+    return tuple(kept)
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    # Pillow writes no tIME or text chunk unless asked, so the bytes follow the pixels alone.
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
