@@ -49,8 +49,15 @@ def template_environment(project_root: Path | None = None) -> Environment:
     return env
 
 
-def render_template(env: Environment, name: str, document: m.Document, **context: object) -> str:
-    notes = {note.number: note for note in document.notes}
+def render_template(
+    env: Environment, name: str, document: m.Document | m.Book, **context: object
+) -> str:
+    """Render `name` for a document (or a book's own pages) with its notes and labels.
+
+    A `relink` callable in `context` maps each link's href to where it points in the output
+    (None: the target is not in the book, so the words are kept without the link).
+    """
+    notes = {note.number: note for note in getattr(document, "notes", ())}
     return env.get_template(name).render(
         document=document,
         meta=document.meta,
@@ -110,11 +117,16 @@ def _inlines_filter(context: Context, inlines: Iterable[m.Inline]) -> Markup:
 def _serializer(context: Context, phrasing: bool) -> HtmlSerializer:
     macro = context.resolve("note_call")
     notes = context.resolve("notes")
+    relink = context.get("relink") or _same_href
 
     def note_call(note_ref: m.NoteRef) -> str:
         return str(macro(notes[note_ref.number], note_ref.call))
 
-    return HtmlSerializer(note_call, phrasing)
+    return HtmlSerializer(note_call, phrasing, relink)
+
+
+def _same_href(href: str) -> str:
+    return href
 
 
 # Tags for block content where only phrasing content is allowed (a page footnote floats
@@ -132,9 +144,15 @@ _PHRASING_TAGS = {
 class HtmlSerializer:
     """Model → XHTML fragments that are also valid HTML (for WeasyPrint)."""
 
-    def __init__(self, note_call: Callable[[m.NoteRef], str], phrasing: bool = False) -> None:
+    def __init__(
+        self,
+        note_call: Callable[[m.NoteRef], str],
+        phrasing: bool = False,
+        relink: Callable[[str], str | None] = _same_href,
+    ) -> None:
         self.note_call = note_call
         self.phrasing = phrasing
+        self.relink = relink
 
     def tag(self, name: str, body: str, attrs: str = "") -> str:
         if self.phrasing and name in _PHRASING_TAGS:
@@ -170,6 +188,13 @@ class HtmlSerializer:
             return self.tag("ul", body)
         return self.tag("ol", body, f' start="{start}"' if start != 1 else "")
 
+    def link(self, href: str, children: tuple[m.Inline, ...], title: str) -> str:
+        target = self.relink(href)
+        if target is None:
+            return self.inlines(children)
+        title_attr = f' title="{escape(title)}"' if title else ""
+        return f'<a href="{escape(target)}"{title_attr}>{self.inlines(children)}</a>'
+
     def inlines(self, inlines: Iterable[m.Inline]) -> str:
         return "".join(self.inline(node) for node in inlines)
 
@@ -188,8 +213,7 @@ class HtmlSerializer:
             case m.Strong(children):
                 return f"<strong>{self.inlines(children)}</strong>"
             case m.Link(href, children, title):
-                title_attr = f' title="{escape(title)}"' if title else ""
-                return f'<a href="{escape(href)}"{title_attr}>{self.inlines(children)}</a>'
+                return self.link(href, children, title)
             case m.Image(src, alt, title):
                 title_attr = f' title="{escape(title)}"' if title else ""
                 return f'<img src="{escape(src)}" alt="{escape(alt)}"{title_attr}/>'

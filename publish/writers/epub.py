@@ -1,20 +1,21 @@
-"""EPUB writer: a `Document` becomes a reflowable EPUB 3, assembled with ebooklib.
+"""EPUB writer: a `Document` or a `Book` becomes a reflowable EPUB 3, assembled with ebooklib.
 
 Shaped like Sphinx's epub3 builder finish step: `write_epub` calls one named step per part
 of the package (metadata, style sheet, images, cover, pages, navigation, write). What a
 page shows, the navigation document included, is decided by templates/epub/; this module
 only packs the book. The ebooklib 0.20 traps it works around are noted where they bite.
 
-Pages, in spine order: cover.xhtml, header.xhtml, text.xhtml, then endnotes.xhtml when the
-`notes` setting is `book` (with `chapter`, the notes close text.xhtml), and nav.xhtml out of
-the linear reading order.
+Pages, in spine order: cover.xhtml, header.xhtml, the text (text.xhtml for a document;
+in a book, the contents page nav.xhtml and then chapter-01.xhtml, chapter-02.xhtml…), then
+endnotes.xhtml when the `notes` setting is `book` (with `chapter`, each text page ends with
+its own notes). A document's nav.xhtml stays out of the linear reading order.
 """
 
 from __future__ import annotations
 
 import datetime
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,8 +66,29 @@ class PagePlan:
 
 COVER = PagePlan(COVER_FILE, "epub/cover.xhtml.j2", "cover", "cover", "cover")
 HEADER = PagePlan(HEADER_FILE, "epub/header.xhtml.j2", "titlepage", "title-page", "title_page")
-TEXT = PagePlan(TEXT_FILE, "epub/text.xhtml.j2", "bodymatter", "text", "")
 ENDNOTES = PagePlan(ENDNOTES_FILE, "epub/endnotes.xhtml.j2", "endnotes", "notes", "notes")
+TEXT_TEMPLATE = "epub/text.xhtml.j2"
+
+
+@dataclass(frozen=True, slots=True)
+class Chapter:
+    """A document's page: text.xhtml alone, chapter-NN.xhtml in a book.
+
+    `prefix` keeps note ids apart when a book's notes share one endnotes page.
+    """
+
+    document: m.Document
+    file_name: str
+    prefix: str = ""
+
+
+def chapters_of(target: m.Document | m.Book) -> list[Chapter]:
+    if isinstance(target, m.Document):
+        return [Chapter(target, TEXT_FILE)]
+    return [
+        Chapter(doc, f"chapter-{number:02d}.xhtml", f"c{number}-")
+        for number, doc in enumerate(target.documents, 1)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +96,7 @@ class Packed:
     """What the pages link to, once in the book."""
 
     style: epub.EpubItem
-    image_names: dict[str, str]  # each image `src` of the source → its name in the book
+    image_names: dict[tuple[str, str], str]  # (document path, image src) → name in the book
     cover_name: str
 
 
@@ -96,67 +118,95 @@ class TocEntry:
 
 
 def write_epub(
-    document: m.Document,
+    target: m.Document | m.Book,
     env: jinja2.Environment,
     out_path: Path,
     *,
     project_root: Path | None = None,
     settings: Settings | None = None,
 ) -> None:
-    """Write `document` as an EPUB 3 to `out_path`, replacing it only when all went well."""
+    """Write a document or a book as an EPUB 3 to `out_path`, replacing it only when all
+    went well."""
     settings = settings or Settings()
+    chapters = chapters_of(target)
     book = epub.EpubBook()
-    add_metadata(book, document.meta)
-    add_accessibility(book, document)
-    packed = add_resources(book, document, project_root)
-    plans = page_plans(document, settings)
-    add_pages(book, env, document, plans, packed)
-    add_navigation(book, env, document, plans, packed.style)
-    write(book, out_path, build_timestamp(document.meta))
+    add_metadata(book, target.meta)
+    add_accessibility(book, target.meta, chapters)
+    packed = add_resources(book, target, chapters, project_root)
+    notes_apart = settings.notes == "book" and any(c.document.notes for c in chapters)
+    add_pages(book, env, target, chapters, notes_apart, packed)
+    add_navigation(book, env, target, chapters, notes_apart, packed.style)
+    write(book, out_path, build_timestamp(target.meta))
 
 
-def add_resources(book: epub.EpubBook, document: m.Document, project_root: Path | None) -> Packed:
+def add_resources(
+    book: epub.EpubBook,
+    target: m.Document | m.Book,
+    chapters: Sequence[Chapter],
+    project_root: Path | None,
+) -> Packed:
     """Everything the pages link to: the style sheet, the images, the cover."""
     style = add_style(book, project_root)
-    image_names = add_images(book, document, project_root)
-    return Packed(style, image_names, add_cover(book, document, project_root))
+    image_names = add_images(book, chapters, project_root)
+    return Packed(style, image_names, add_cover(book, target, project_root))
 
 
 def add_pages(
     book: epub.EpubBook,
     env: jinja2.Environment,
-    document: m.Document,
-    plans: Sequence[PagePlan],
+    target: m.Document | m.Book,
+    chapters: Sequence[Chapter],
+    notes_apart: bool,
     packed: Packed,
 ) -> None:
-    """Render each planned page and add it to the spine, in order."""
-    context = page_context(plans, packed.cover_name)
-    labels = labels_for(document.meta.lang)
-    for plan in plans:
-        markup = render_template(env, plan.template, document, **context)
-        markup = relink_images(markup, packed.image_names)
-        title = page_title(plan, document, labels)
-        add_page(book, plan.file_name, markup, document, packed.style, title)
+    """Render each page and add it to the spine, in order (a book's contents page comes
+    with the navigation)."""
+    labels = labels_for(target.meta.lang)
+    for plan in (COVER, HEADER):
+        markup = render_template(env, plan.template, target, cover_src=packed.cover_name)
+        add_page(book, plan.file_name, markup, target.meta.lang, packed.style, labels[plan.label])
+    relink = document_links(chapters)
+    for chapter in chapters:
+        doc = chapter.document
+        markup = render_chapter(env, target, chapter, notes_apart, relink)
+        markup = relink_images(markup, doc, packed.image_names)
+        add_page(book, chapter.file_name, markup, doc.meta.lang, packed.style, doc.meta.title)
+    if notes_apart:
+        markup = render_template(env, ENDNOTES.template, target, chapters=chapters, relink=relink)
+        add_page(book, ENDNOTES_FILE, markup, target.meta.lang, packed.style, labels["notes"])
 
 
-def page_plans(document: m.Document, settings: Settings) -> list[PagePlan]:
-    """The pages in spine order; book notes get their own page at the end."""
-    if settings.notes == "book" and document.notes:
-        return [COVER, HEADER, TEXT, ENDNOTES]
-    return [COVER, HEADER, TEXT]
+def render_chapter(
+    env: jinja2.Environment,
+    target: m.Document | m.Book,
+    chapter: Chapter,
+    notes_apart: bool,
+    relink: Callable[[str], str | None],
+) -> str:
+    """A text page. Its links name where notes and calls are: "" means this page."""
+    return render_template(
+        env,
+        TEXT_TEMPLATE,
+        chapter.document,
+        note_file=ENDNOTES_FILE if notes_apart else "",
+        text_file=chapter.file_name if notes_apart else "",
+        id_prefix=chapter.prefix,
+        book_meta=target.meta if isinstance(target, m.Book) else None,
+        relink=relink,
+    )
 
 
-def page_context(plans: Sequence[PagePlan], cover_name: str) -> dict[str, str]:
-    """What the templates need to link pages: where notes live and where their calls are.
+def document_links(chapters: Sequence[Chapter]) -> Callable[[str], str | None]:
+    """Links between the book's documents (`other.md`) lead to their pages; a relative link
+    to anything else has nothing to lead to in the book, so it is dropped (its words stay)."""
+    pages = {Path(c.document.path).name: c.file_name for c in chapters}
 
-    An empty file name means "this page": chapter notes link within text.xhtml.
-    """
-    apart = ENDNOTES in plans
-    return {
-        "note_file": ENDNOTES_FILE if apart else "",
-        "text_file": TEXT_FILE if apart else "",
-        "cover_src": cover_name,
-    }
+    def relink(href: str) -> str | None:
+        if href.startswith("#") or ":" in href.split("/", 1)[0]:
+            return href  # within the page, or a URL with a scheme (https:, mailto:)
+        return pages.get(Path(unquote(href.partition("#")[0])).name)
+
+    return relink
 
 
 # Metadata
@@ -198,16 +248,17 @@ def optional_fields(meta: m.Metadata) -> list[tuple[str, str]]:
     return [(name, value) for name, value in fields if value]
 
 
-def add_accessibility(book: epub.EpubBook, document: m.Document) -> None:
+def add_accessibility(book: epub.EpubBook, meta: m.Metadata, chapters: Sequence[Chapter]) -> None:
     """schema.org accessibility metadata, as EPUB Accessibility 1.1 and the stores ask."""
-    for name, value in accessibility_fields(document):
+    for name, value in accessibility_fields(meta, chapters):
         book.add_metadata(None, "meta", value, {"property": f"schema:{name}"})
 
 
-def accessibility_fields(document: m.Document) -> list[tuple[str, str]]:
+def accessibility_fields(meta: m.Metadata, chapters: Sequence[Chapter]) -> list[tuple[str, str]]:
     # Every book has a cover image, so it is never text alone; the cover's alternative text
     # names the book, so text suffices when every other image has alt text as well.
-    described = all(image.alt.strip() for image in find_images(all_nodes(document)))
+    images = (image for c in chapters for image in m.iter_images(c.document))
+    described = all(image.alt.strip() for image in images)
     features = ["structuralNavigation", "tableOfContents", "readingOrder"]
     features += ["displayTransformability", *(["alternativeText"] if described else [])]
     return [
@@ -216,7 +267,7 @@ def accessibility_fields(document: m.Document) -> list[tuple[str, str]]:
         ("accessModeSufficient", "textual" if described else "textual,visual"),
         *(("accessibilityFeature", feature) for feature in features),
         ("accessibilityHazard", "none"),
-        ("accessibilitySummary", labels_for(document.meta.lang)["accessibility_summary"]),
+        ("accessibilitySummary", labels_for(meta.lang)["accessibility_summary"]),
     ]
 
 
@@ -236,7 +287,7 @@ def add_page(
     book: epub.EpubBook,
     file_name: str,
     markup: str,
-    document: m.Document,
+    lang: str,
     style: epub.EpubItem,
     title: str,
     linear: bool = True,
@@ -248,7 +299,7 @@ def add_page(
         uid=Path(file_name).stem,
         file_name=file_name,
         title=title,
-        lang=document.meta.lang,
+        lang=lang,
         content=markup.encode("utf-8"),
     )
     page.add_item(style)
@@ -261,35 +312,23 @@ def add_page(
 
 
 def add_images(
-    book: epub.EpubBook, document: m.Document, project_root: Path | None
-) -> dict[str, str]:
-    """Pack every local image of the body and notes; returns each `src` → its name in the book."""
-    names: dict[str, str] = {}
+    book: epub.EpubBook, chapters: Sequence[Chapter], project_root: Path | None
+) -> dict[tuple[str, str], str]:
+    """Pack every local image of the body and notes; returns (document, src) → name in the book."""
+    names: dict[tuple[str, str], str] = {}
     packed: dict[Path, str] = {}  # one copy per file, however many ways its src is spelled
-    for image in find_images(all_nodes(document)):
-        if image.src in names or is_remote(image.src):
+    for image, document in ((i, c.document) for c in chapters for i in m.iter_images(c.document)):
+        key = (document.path, image.src)
+        if key in names or is_remote(image.src):
             continue
         where = SourceLocation(document.path, image.line)
-        path = project_file("image", image.src, document, project_root, where)
+        path = project_file("image", image.src, document.path, project_root, where)
         if path not in packed:
             # Numbered names: a file name with spaces or other URL characters stays valid.
             packed[path] = f"{IMAGE_FOLDER}/image-{len(packed) + 1}{path.suffix.lower()}"
             book.add_item(epub.EpubImage(file_name=packed[path], content=path.read_bytes()))
-        names[image.src] = packed[path]
+        names[key] = packed[path]
     return names
-
-
-def all_nodes(document: m.Document) -> list[Any]:
-    return [*document.blocks, *document.notes]
-
-
-def find_images(nodes: Iterable[Any]) -> Iterator[m.Image]:
-    """Every image under `nodes`, in reading order (blocks, inlines, list items, notes)."""
-    for node in nodes:
-        if isinstance(node, m.Image):
-            yield node
-        yield from find_images(getattr(node, "children", ()))
-        yield from find_images(getattr(node, "items", ()))
 
 
 def is_remote(src: str) -> bool:
@@ -297,11 +336,11 @@ def is_remote(src: str) -> bool:
 
 
 def project_file(
-    kind: str, src: str, document: m.Document, project_root: Path | None, where: SourceLocation
+    kind: str, src: str, source_path: str, project_root: Path | None, where: SourceLocation
 ) -> Path:
     """A file the source names, resolved from the source's folder; it must stay inside the
     project (the source's folder when no project is known)."""
-    source_dir = Path(document.path).resolve().parent
+    source_dir = Path(source_path).resolve().parent
     root = (project_root or source_dir).resolve()
     path = (source_dir / unquote(src)).resolve()  # Markdown percent-encodes URLs
     if not path.is_relative_to(root):
@@ -311,11 +350,13 @@ def project_file(
     return path
 
 
-def relink_images(markup: str, names: dict[str, str]) -> str:
-    """Point each <img> at its packed copy."""
+def relink_images(markup: str, document: m.Document, names: dict[tuple[str, str], str]) -> str:
+    """Point each <img> of a document's page at its packed copy."""
     # The serializer writes `src` verbatim and escapes every quote in text, so ` src="…"`
     # can only be an <img> attribute.
-    for src, name in names.items():
+    for (path, src), name in names.items():
+        if path != document.path:
+            continue
         markup = markup.replace(f' src="{escape(src)}"', f' src="{escape(name)}"')
     return markup
 
@@ -323,7 +364,7 @@ def relink_images(markup: str, names: dict[str, str]) -> str:
 # Cover
 
 
-def add_cover(book: epub.EpubBook, document: m.Document, project_root: Path | None) -> str:
+def add_cover(book: epub.EpubBook, document: m.Document | m.Book, project_root: Path | None) -> str:
     """The source's cover image, or one drawn from its header; returns its name in the book."""
     if document.meta.cover_image:
         data, suffix = given_cover(document, project_root)
@@ -339,11 +380,11 @@ def add_cover(book: epub.EpubBook, document: m.Document, project_root: Path | No
     return name
 
 
-def given_cover(document: m.Document, project_root: Path | None) -> tuple[bytes, str]:
+def given_cover(document: m.Document | m.Book, project_root: Path | None) -> tuple[bytes, str]:
     """The `cover-image` file and its suffix; it must be a JPEG or PNG inside the project."""
     where = SourceLocation(document.path, document.meta.line)
     src = document.meta.cover_image
-    data = project_file("cover image", src, document, project_root, where).read_bytes()
+    data = project_file("cover image", src, document.path, project_root, where).read_bytes()
     for magic, suffix in _COVER_TYPES.items():
         if data.startswith(magic):
             return data, suffix
@@ -356,67 +397,77 @@ def given_cover(document: m.Document, project_root: Path | None) -> tuple[bytes,
 def add_navigation(
     book: epub.EpubBook,
     env: jinja2.Environment,
-    document: m.Document,
-    plans: Sequence[PagePlan],
+    target: m.Document | m.Book,
+    chapters: Sequence[Chapter],
+    notes_apart: bool,
     style: epub.EpubItem,
 ) -> None:
-    """The nav document (from its template), the NCX and the OPF guide, from one list."""
-    labels = labels_for(document.meta.lang)
-    toc = toc_entries(document, plans, labels)
+    """The nav document (from its template), the NCX and the OPF guide, from one list.
+
+    In a book the nav is also the contents page, read after the title page.
+    """
+    labels = labels_for(target.meta.lang)
+    toc = toc_entries(chapters, notes_apart, labels)
     book.toc = [ncx_entry(entry) for entry in toc]
-    landmarks = landmark_entries(document, plans, labels)
+    landmarks = landmark_entries(chapters, notes_apart, labels)
     book.guide = [{"type": g.guide, "href": g.href, "title": g.title} for g in landmarks]
-    markup = render_template(env, "epub/nav.xhtml.j2", document, toc=toc, landmarks=landmarks)
+    markup = render_template(env, "epub/nav.xhtml.j2", target, toc=toc, landmarks=landmarks)
     # Without the NCX the spine still names toc="ncx". The toc landmark must point into the
-    # spine; non-linear keeps the nav out of the reading flow.
+    # spine; a document's nav stays out of the reading flow.
     book.add_item(epub.EpubNcx())
-    nav = add_page(book, NAV_FILE, markup, document, style, labels["contents"], linear=False)
+    in_book = isinstance(target, m.Book)
+    nav = add_page(book, NAV_FILE, markup, target.meta.lang, style, labels["contents"], in_book)
     nav.properties.append("nav")
+    if in_book:  # after the cover and the title page
+        book.spine.insert(2, book.spine.pop())
 
 
 def toc_entries(
-    document: m.Document, plans: Sequence[PagePlan], labels: Mapping[str, str]
+    chapters: Sequence[Chapter], notes_apart: bool, labels: Mapping[str, str]
 ) -> list[TocEntry]:
-    """The header page, the text with its headings, and the notes when they have a page."""
+    """The header page, each text with its headings, and the notes when they have a page."""
     entries = [TocEntry(labels["title_page"], HEADER_FILE)]
-    entries.append(TocEntry(document.meta.title, TEXT_FILE, heading_entries(document.blocks)))
-    if ENDNOTES in plans:
+    for chapter in chapters:
+        headings = heading_entries(chapter.document.blocks, chapter.file_name)
+        entries.append(TocEntry(chapter.document.meta.title, chapter.file_name, headings))
+    if notes_apart:
         entries.append(TocEntry(labels["notes"], ENDNOTES_FILE))
     return entries
 
 
 def landmark_entries(
-    document: m.Document, plans: Sequence[PagePlan], labels: Mapping[str, str]
+    chapters: Sequence[Chapter], notes_apart: bool, labels: Mapping[str, str]
 ) -> list[Landmark]:
-    """Each page, and the contents after the title page, in reading order."""
+    """Cover, title page, contents, the start of the text and the notes, in reading order."""
+    first = chapters[0]
     marks = [
-        Landmark(p.guide, p.landmark, p.file_name, page_title(p, document, labels)) for p in plans
+        Landmark(COVER.guide, COVER.landmark, COVER_FILE, labels["cover"]),
+        Landmark(HEADER.guide, HEADER.landmark, HEADER_FILE, labels["title_page"]),
+        Landmark("toc", "toc", f"{NAV_FILE}#toc", labels["contents"]),
+        Landmark("text", "bodymatter", first.file_name, first.document.meta.title),
     ]
-    marks.insert(2, Landmark("toc", "toc", f"{NAV_FILE}#toc", labels["contents"]))
+    if notes_apart:
+        marks.append(Landmark(ENDNOTES.guide, ENDNOTES.landmark, ENDNOTES_FILE, labels["notes"]))
     return marks
 
 
-def page_title(plan: PagePlan, document: m.Document, labels: Mapping[str, str]) -> str:
-    return labels[plan.label] if plan.label else document.meta.title
-
-
-def heading_entries(blocks: Iterable[m.Block]) -> tuple[TocEntry, ...]:
+def heading_entries(blocks: Iterable[m.Block], file_name: str) -> tuple[TocEntry, ...]:
     """h1 and h2 headings, each h2 under the h1 before it (if there is one)."""
     tree: list[tuple[int, TocEntry, list[TocEntry]]] = []
     for block in blocks:
         if not isinstance(block, m.Heading) or block.level > 2:
             continue
         if block.level == 2 and tree and tree[-1][0] == 1:
-            tree[-1][2].append(heading_entry(block))
+            tree[-1][2].append(heading_entry(block, file_name))
         else:
-            tree.append((block.level, heading_entry(block), []))
+            tree.append((block.level, heading_entry(block, file_name), []))
     return tuple(TocEntry(e.title, e.href, tuple(children)) for _, e, children in tree)
 
 
-def heading_entry(heading: m.Heading) -> TocEntry:
+def heading_entry(heading: m.Heading, file_name: str) -> TocEntry:
     anchor, title = heading_id(heading), plain_text(heading.children).strip()
     # An empty link text is invalid in the nav document; an ellipsis still shows the place.
-    return TocEntry(title or "…", f"{TEXT_FILE}#{anchor}")
+    return TocEntry(title or "…", f"{file_name}#{anchor}")
 
 
 def ncx_entry(entry: TocEntry) -> Any:
