@@ -75,7 +75,19 @@ class NoteRef:
     line: int = 0
 
 
-Inline = Text | Code | SoftBreak | LineBreak | Emphasis | Strong | Link | Image | NoteRef
+@dataclass(frozen=True, slots=True)
+class HtmlInline:
+    """An inline HTML element from the allow-list (`<sup>`, `<abbr title>`, `<span lang>`…)."""
+
+    tag: str
+    attrs: tuple[tuple[str, str], ...]
+    children: tuple[Inline, ...]
+    line: int = 0
+
+
+Inline = (
+    Text | Code | SoftBreak | LineBreak | Emphasis | Strong | Link | Image | NoteRef | HtmlInline
+)
 
 # Blocks
 
@@ -126,7 +138,15 @@ class ThematicBreak:
     line: int = 0
 
 
-Block = Paragraph | Heading | BlockQuote | ListBlock | CodeBlock | ThematicBreak
+@dataclass(frozen=True, slots=True)
+class HtmlBlock:
+    """Raw block HTML from the source, already reduced to the allow-list, as XHTML."""
+
+    html: str
+    line: int = 0
+
+
+Block = Paragraph | Heading | BlockQuote | ListBlock | CodeBlock | ThematicBreak | HtmlBlock
 
 # Notes and metadata
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from publish import model as m
 from publish.errors import SourceError, SourceLocation, SourceWarning
 from publish.frontmatter import parse_front_matter
+from publish.sanitize import DROPPED_WITH_CONTENT, VOID_TAGS, clean_block, inline_tag
 
 Warn = Callable[[SourceWarning], None]
 
@@ -49,12 +50,12 @@ _FRENCH_HIGH_PUNCTUATION = re.compile(r"(?<=[^\s;:!?])[ \u00a0]?([;:!?])(?=[\s;:
 def markdown_parser(lang: str = "en") -> MarkdownIt:
     """CommonMark with front matter, Pandoc-style footnotes and the typography of `lang`.
 
-    Raw HTML is kept as text. `--`, `---`, `...` and straight quotes become the language's
-    characters; code is left alone.
+    Raw HTML is read, then kept only as far as `publish.sanitize` allows. `--`, `---`,
+    `...` and straight quotes become the language's characters; code is left alone.
     """
     primary = lang.split("-")[0].lower()
     quotes = QUOTES.get(primary, QUOTES["en"])
-    md = MarkdownIt("commonmark", {"html": False, "typographer": True, "quotes": quotes})
+    md = MarkdownIt("commonmark", {"html": True, "typographer": True, "quotes": quotes})
     md.enable(["replacements", "smartquotes"])
     md.use(front_matter_plugin)
     # Notes stay where they are defined (so we know their lines) and every [^x] is
@@ -210,6 +211,9 @@ class _Converter:
                 return m.CodeBlock(node.content, node.info.strip(), line)
             case "hr":
                 return m.ThematicBreak(line)
+            case "html_block":
+                html = clean_block(node.content)
+                return m.HtmlBlock(html, line) if html else None
             case "footnote_reference":
                 self.define_note(node, line)
                 return None
@@ -238,34 +242,69 @@ class _Converter:
     def _inline_children(
         self, nodes: list[SyntaxTreeNode], current: list[int], lines: Iterator[int]
     ) -> Iterator[m.Inline]:
-        for node in nodes:
-            line = current[0]
-            match node.type:
-                case "text":
-                    self.check_unmatched_call(node.content, line)
-                    yield m.Text(node.content, line)
-                case "softbreak" | "hardbreak":
-                    current[0] = next(lines)
-                    yield m.SoftBreak(line) if node.type == "softbreak" else m.LineBreak(line)
-                case "code_inline":
-                    yield m.Code(node.content, line)
-                case "em" | "strong":
-                    kids = tuple(self._inline_children(node.children, current, lines))
-                    yield m.Emphasis(kids, line) if node.type == "em" else m.Strong(kids, line)
-                case "link":
-                    kids = tuple(self._inline_children(node.children, current, lines))
-                    href, title = str(node.attrs["href"]), str(node.attrs.get("title", ""))
-                    yield m.Link(href, kids, title, line)
-                case "image":
-                    alt = "".join(c.content for c in node.children)
-                    src, title = str(node.attrs["src"]), str(node.attrs.get("title", ""))
-                    yield m.Image(src, alt, title, line)
-                case "footnote_ref":
-                    yield self.call_note(node.meta, line)
-                case _:
-                    raise SourceError(
-                        f"unsupported Markdown construct '{node.type}'", self.where(line)
-                    )
+        index = 0
+        while index < len(nodes):
+            if nodes[index].type == "html_inline":
+                index = yield from self._html_inline(nodes, index, current, lines)
+            else:
+                yield from self._inline(nodes[index], current, lines)
+                index += 1
+
+    def _inline(
+        self, node: SyntaxTreeNode, current: list[int], lines: Iterator[int]
+    ) -> Iterator[m.Inline]:
+        line = current[0]
+        match node.type:
+            case "text":
+                self.check_unmatched_call(node.content, line)
+                yield m.Text(node.content, line)
+            case "softbreak" | "hardbreak":
+                current[0] = next(lines)
+                yield m.SoftBreak(line) if node.type == "softbreak" else m.LineBreak(line)
+            case "code_inline":
+                yield m.Code(node.content, line)
+            case "em" | "strong":
+                kids = tuple(self._inline_children(node.children, current, lines))
+                yield m.Emphasis(kids, line) if node.type == "em" else m.Strong(kids, line)
+            case "link":
+                kids = tuple(self._inline_children(node.children, current, lines))
+                href, title = str(node.attrs["href"]), str(node.attrs.get("title", ""))
+                yield m.Link(href, kids, title, line)
+            case "image":
+                alt = "".join(c.content for c in node.children)
+                src, title = str(node.attrs["src"]), str(node.attrs.get("title", ""))
+                yield m.Image(src, alt, title, line)
+            case "footnote_ref":
+                yield self.call_note(node.meta, line)
+            case _:
+                raise SourceError(f"unsupported Markdown construct '{node.type}'", self.where(line))
+
+    def _html_inline(
+        self, nodes: list[SyntaxTreeNode], index: int, current: list[int], lines: Iterator[int]
+    ) -> Generator[m.Inline, None, int]:
+        """An allowed inline element with what is inside it; returns the index after it.
+
+        Other tags, comments and unmatched tags are left out (their text stays); scripts,
+        styles and frames are left out with their content.
+        """
+        tag = inline_tag(nodes[index].content)
+        if tag is None or tag[1]:
+            return index + 1
+        name, _, attrs = tag
+        if name in VOID_TAGS:
+            yield m.HtmlInline(name, attrs, (), current[0])
+            return index + 1
+        end = _closing_tag(nodes, index, name)
+        if end is None:
+            return index + 1
+        inside = nodes[index + 1 : end]
+        if name in DROPPED_WITH_CONTENT:
+            for _ in (n for n in inside if n.type in ("softbreak", "hardbreak")):
+                current[0] = next(lines)
+            return end + 1
+        line = current[0]
+        yield m.HtmlInline(name, attrs, tuple(self._inline_children(inside, current, lines)), line)
+        return end + 1
 
     def check_unmatched_call(self, text: str, line: int) -> None:
         # The plugin leaves `[^x]` as text where it cannot be a call (a space in the label, say).
@@ -322,3 +361,17 @@ class _Converter:
         wrapper = Token("inline", "", 0, children=tokens)
         paragraph = [Token("paragraph_open", "p", 1), wrapper, Token("paragraph_close", "p", -1)]
         return self.inlines(SyntaxTreeNode(paragraph).children[0].children[0], line - 1)
+
+
+def _closing_tag(nodes: list[SyntaxTreeNode], start: int, name: str) -> int | None:
+    """The index of the tag closing `nodes[start]` among its siblings, nesting counted."""
+    depth = 0
+    for index in range(start, len(nodes)):
+        if nodes[index].type != "html_inline":
+            continue
+        tag = inline_tag(nodes[index].content)
+        if tag is not None and tag[0] == name:
+            depth += -1 if tag[1] else 1
+            if depth == 0:
+                return index
+    return None

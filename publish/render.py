@@ -99,6 +99,8 @@ def _plain(node: m.Inline) -> str:
             return " "
         case m.Emphasis(children) | m.Strong(children) | m.Link(_, children):
             return plain_text(children)
+        case m.HtmlInline(_, _, children):
+            return plain_text(children)
         case m.Image(_, alt):
             return alt
     return ""
@@ -138,6 +140,7 @@ _PHRASING_TAGS = {
     "ol": "span",
     "li": "span",
     "pre": "span",
+    "div": "span",
 }
 
 
@@ -178,6 +181,8 @@ class HtmlSerializer:
                 return self.tag("pre", self.tag("code", str(escape(text.rstrip("\n")))))
             case m.ThematicBreak():
                 return '<span class="hr"></span>' if self.phrasing else "<hr/>"
+            case m.HtmlBlock(html):
+                return self.tag("div", html, ' class="html"')
         raise TypeError(f"not a block: {block!r}")
 
     def list_block(
@@ -219,4 +224,9 @@ class HtmlSerializer:
                 return f'<img src="{escape(src)}" alt="{escape(alt)}"{title_attr}/>'
             case m.NoteRef():
                 return self.note_call(node)
+            case m.HtmlInline(tag, attrs, children):
+                attributes = "".join(f' {key}="{escape(value)}"' for key, value in attrs)
+                if not children and tag in ("br", "wbr"):
+                    return f"<{tag}{attributes}/>"
+                return f"<{tag}{attributes}>{self.inlines(children)}</{tag}>"
         raise TypeError(f"not an inline: {node!r}")

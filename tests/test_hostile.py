@@ -60,13 +60,30 @@ def test_active_content_never_reaches_the_epub(vector, write_source, project, ru
     assert epubcheck_problems(epub) == []
 
 
-def test_raw_html_is_kept_as_visible_text(write_source, project, run_cli) -> None:
-    write_source("html.md", "---\ntitle: H\n---\n\nA <b>bold</b> claim.\n")
+def test_harmless_raw_html_is_kept_and_the_rest_left_out(write_source, project, run_cli) -> None:
+    write_source(
+        "html.md",
+        """---
+title: H
+---
+
+E = mc<sup>2</sup>, <span lang="fr" style="color:red" onclick="x()">oui</span>,
+<abbr title="Unión de Repúblicas Socialistas Soviéticas">URSS</abbr><br>
+<marquee>old</marquee> <!-- a comment --> <script>steal()</script> end.
+
+<div class="box" onmouseover="x()"><p>A <em>block</em>.</p><table><tr><td>1</td></tr></table></div>
+""",
+    )
 
     assert run_cli("build", "source/html.md", "--format", "epub").code == 0
 
     epub = project / "build" / "html.epub"
-    assert "A &lt;b&gt;bold&lt;/b&gt; claim." in epub_pages(epub)
+    text = epub_pages(epub)
+    assert 'mc<sup>2</sup>, <span lang="fr">oui</span>' in text
+    assert '<abbr title="Unión de Repúblicas Socialistas Soviéticas">URSS</abbr><br/>' in text
+    assert "old" in text and "marquee" not in text and "comment" not in text and "steal" not in text
+    assert "<p>A <em>block</em>.</p><table><tbody><tr><td>1</td></tr></tbody></table>" in text
+    assert active_parts(epub) == []
     assert epubcheck_problems(epub) == []
 
 

@@ -1,0 +1,147 @@
+"""Raw HTML in a source: an allow-list of harmless elements and attributes, nothing else.
+
+Sources come from many hands. Scripts, frames, plugins, forms, event handlers, styles and
+URLs of any kind never reach a book: block HTML goes through nh3 (the Ammonia sanitizer),
+and inline tags are read one by one and kept only when they are on the list below.
+Images and links are written in Markdown, where the pipeline checks them.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import re
+
+import nh3
+from lxml import etree
+from lxml import html as lxml_html
+
+# Phrasing elements that only say what a span of text is.
+INLINE_TAGS = frozenset(
+    [
+        "abbr",
+        "b",
+        "bdi",
+        "bdo",
+        "br",
+        "cite",
+        "code",
+        "del",
+        "dfn",
+        "em",
+        "i",
+        "ins",
+        "kbd",
+        "mark",
+        "q",
+        "rp",
+        "rt",
+        "ruby",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "u",
+        "var",
+        "wbr",
+    ]
+)
+VOID_TAGS = frozenset({"br", "wbr"})
+# Blocks besides: structure and tables.
+BLOCK_TAGS = INLINE_TAGS | frozenset(
+    [
+        "blockquote",
+        "caption",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    ]
+)
+ATTRIBUTES = {
+    "*": {"lang", "dir", "title"},
+    "time": {"datetime"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start", "reversed"},
+}
+# What is dropped with everything inside it, not only its tags.
+DROPPED_WITH_CONTENT = frozenset(
+    {"script", "style", "iframe", "object", "noscript", "template", "textarea"}
+)
+
+_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9-]*)")
+
+
+def clean_block(raw: str) -> str:
+    """Block HTML made harmless and well-formed XHTML (valid inside an EPUB page)."""
+    cleaned = nh3.clean(
+        raw,
+        tags=set(BLOCK_TAGS),
+        attributes={tag: set(names) for tag, names in ATTRIBUTES.items()},
+        clean_content_tags=set(DROPPED_WITH_CONTENT),
+        strip_comments=True,
+        link_rel=None,
+    )
+    if not cleaned.strip():
+        return ""
+    parts = lxml_html.fragments_fromstring(cleaned)
+    return "".join(_xhtml(part) for part in parts).strip()
+
+
+def _xhtml(part: etree._Element | str) -> str:
+    if isinstance(part, str):
+        return html.escape(part, quote=False)
+    return etree.tostring(part, method="xml", encoding="unicode", with_tail=True)
+
+
+def inline_tag(raw: str) -> tuple[str, bool, tuple[tuple[str, str], ...]] | None:
+    """An inline tag as (name, is_closing, allowed attributes), or None for anything else
+    (a comment, a declaration, a tag that is not on the list)."""
+    found = _TAG.match(raw)
+    if found is None:
+        return None
+    closing, name = found[1] == "/", found[2].lower()
+    if name not in INLINE_TAGS and name not in DROPPED_WITH_CONTENT:
+        return None
+    return name, closing, () if closing else _allowed_attributes(name, raw)
+
+
+def _allowed_attributes(name: str, raw: str) -> tuple[tuple[str, str], ...]:
+    reader = _StartTag()
+    reader.feed(raw)
+    allowed = ATTRIBUTES["*"] | ATTRIBUTES.get(name, set())
+    return tuple((key, value or "") for key, value in reader.attrs if key in allowed)
+
+
+class _StartTag(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.attrs: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.attrs = attrs
