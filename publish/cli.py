@@ -73,10 +73,20 @@ def build_command(
 ) -> int:
     """Build PATHS (Markdown files, book folders, or folders of them; default: source/) into OUT."""
     formats = FORMATS if fmt == "all" else (fmt,)
-    overrides = _setting_flags(flags)
+    return _build_once(paths or _DEFAULT_PATHS, out, formats, _setting_flags(flags), jobs, force)
+
+
+def _build_once(
+    paths: Sequence[Path],
+    out: Path,
+    formats: Sequence[str],
+    overrides: dict[str, str],
+    jobs: int,
+    force: bool = False,
+) -> int:
     with BuildProgress(_err) as progress:
         report = build(
-            paths or _DEFAULT_PATHS,
+            paths,
             out,
             formats,
             overrides,
@@ -88,6 +98,35 @@ def build_command(
         )
     _print_summary(report)
     return _finish(report)
+
+
+@cli.command("watch")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice([*FORMATS, "all"]), default="all", show_default=True
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1)
+def watch_command(paths: tuple[Path, ...], fmt: str, out: Path, jobs: int) -> int:
+    """Build PATHS, then rebuild what changed each time a source, style or template is saved."""
+    from watchfiles import watch  # only this command needs it
+
+    sources = list(paths or _DEFAULT_PATHS)
+    formats = FORMATS if fmt == "all" else (fmt,)
+    watched = [
+        *sources,
+        *(folder for folder in (Path("styles"), Path("templates")) if folder.is_dir()),
+    ]
+    _build_once(sources, out, formats, {}, jobs)
+    _err.print(f"watching {', '.join(map(str, watched))} (Ctrl-C stops)", markup=False)
+    for _changes in watch(*watched, watch_filter=lambda _change, name: not name.endswith("~")):
+        _build_once(sources, out, formats, {}, jobs)  # the cache keeps what did not change
+    return EXIT_OK
 
 
 def _setting_flags(flags: dict[str, str | None]) -> dict[str, str]:
