@@ -11,11 +11,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from publish.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+# Each example builds two books and runs EPUBCheck: a few by default, many on demand
+# (`--hypothesis-profile=long`).
+hypothesis_settings.register_profile(
+    "default", max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.register_profile("long", max_examples=100, deadline=None)
+hypothesis_settings.load_profile("default")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
