@@ -23,10 +23,14 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # Each example builds two books and runs EPUBCheck: a few by default, many on demand
 # (`--hypothesis-profile=long`).
 hypothesis_settings.register_profile(
-    "default", max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "quick", max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 hypothesis_settings.register_profile("long", max_examples=100, deadline=None)
-hypothesis_settings.load_profile("default")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.getoption("--hypothesis-profile", default=None):
+        hypothesis_settings.load_profile("quick")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
