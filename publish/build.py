@@ -184,8 +184,14 @@ def run_job(job: Job) -> JobResult:
     warnings: list[SourceWarning] = []
     env = template_environment(job.project_root)
     try:
-        writer(job.fmt)(
-            job.target, env, job.out_path, project_root=job.project_root, settings=job.settings
+        write = writer(job.fmt)
+        write(
+            job.target,
+            env,
+            job.out_path,
+            project_root=job.project_root,
+            settings=job.settings,
+            warn=warnings.append,
         )
     except PublishError as exc:
         return JobResult(job, None, exc)

@@ -18,7 +18,7 @@ from rich.table import Table
 from publish import __version__
 from publish.build import FORMATS, BuildReport, Outcome, build, check
 from publish.errors import PublishError, SourceLocation
-from publish.settings import check_setting
+from publish.settings import Settings, check_setting, resolve
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _DEFAULT_PATHS = (Path("source"),)
@@ -148,12 +148,61 @@ def _setting_flags(flags: dict[str, str | None]) -> dict[str, str]:
 
 @cli.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-def check_command(paths: tuple[Path, ...]) -> int:
-    """Read and validate PATHS (default: source/); write nothing."""
-    report = check(paths or _DEFAULT_PATHS)
-    if report.ok:
-        _out.print("[green]✓[/] sources are valid", markup=True)
-    return _finish(report)
+@click.option("--trim", help="For a PDF: the trim size it should have (default: a5).")
+@click.option("--bleed", help="For a PDF: the bleed it should have (default: 0mm).")
+def check_command(paths: tuple[Path, ...], **flags: str | None) -> int:
+    """Validate PATHS (default: source/): sources are read, PDFs are preflighted."""
+    pdfs = [path for path in paths if path.suffix.lower() == ".pdf"]
+    sources = [path for path in paths if path.suffix.lower() != ".pdf"]
+    code = EXIT_OK
+    if sources or not pdfs:
+        report = check(sources or _DEFAULT_PATHS)
+        if report.ok:
+            _out.print("[green]✓[/] sources are valid", markup=True)
+        code = _finish(report)
+    settings = resolve([_setting_flags(flags)])
+    for pdf in pdfs:
+        code = max(code, _preflight(pdf, settings))
+    return code
+
+
+def _preflight(pdf: Path, settings: Settings) -> int:
+    """Print the preflight table of one PDF; EXIT_FAILED if a check fails."""
+    from publish.preflight import preflight  # reads PDFs: loaded only when one is checked
+
+    try:
+        report = preflight(pdf, settings)
+    except PublishError as exc:
+        _err.print(str(exc), markup=False, style="red")
+        return EXIT_FAILED
+    table = Table(title=f"{pdf} ({report.pages} pages)", title_justify="left", box=box.SIMPLE)
+    for column in ("check", "result", "details"):
+        table.add_column(column)
+    for finding in report.findings:
+        result = "[green]pass[/]" if finding.ok else "[red]FAIL[/]"
+        table.add_row(finding.check, result, finding.detail)
+    _out.print(table)
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+@cli.command("proof")
+@click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The PNG to write (default: NAME.proof.png beside the PDF).",
+)
+def proof_command(pdf: Path, out: Path | None) -> int:
+    """Write a PNG contact sheet of PDF's pages, as spreads."""
+    from publish.proof import contact_sheet  # renders pages: loaded only for a proof
+
+    try:
+        sheet = contact_sheet(pdf, out)
+    except PublishError as exc:
+        _err.print(str(exc), markup=False, style="red")
+        return EXIT_FAILED
+    _out.print(f"[green]✓[/] {sheet.path} ({sheet.pages} pages)", markup=True)
+    return EXIT_OK
 
 
 class BuildProgress:

@@ -162,3 +162,88 @@ def long_document(notes: int = 48, seed: int = 1936) -> str:
         definitions.append(f"[^n{number}]: {_note(rng, number)}")
     front = "---\ntitle: Documento largo\nauthor: Prueba\ndate: 1936-02-12\nlang: es\n---\n\n"
     return front + "\n\n".join(paragraphs) + "\n\n" + "\n\n".join(definitions) + "\n"
+
+
+# The issue's story: a ~60-page A5 document with 150 notes of very different lengths (one
+# line, ten lines, several longer than half a page, one longer than a page), from a fixed
+# seed. Each note opens with N### and ends with F###; its words are kept to compare with
+# what the PDF prints.
+
+MM = 72 / 25.4
+CONTENT_TOP_MM, CONTENT_BOTTOM_MM = 18, 22  # print.css: the page's top and bottom margins
+CONT_MARK = "\u2192"  # the mark of a note continued from the page before (→N)
+STORY_KINDS = {"page": 1, "half": 6, "ten": 12, "medium": 40}  # the rest are one-liners
+_SENTENCES = {"short": (1, 1), "medium": (2, 5), "ten": (9, 11), "half": (26, 34), "page": (62, 66)}
+
+
+@dataclass(frozen=True)
+class Story:
+    markdown: str
+    notes: dict[int, list[str]]  # the words of each note, as the source has them
+    kinds: dict[int, str]
+
+
+def end_token(number: int) -> str:
+    return f"F{number:03d}"
+
+
+def story_document(notes: int = 150, seed: int = 1917) -> Story:
+    rng = random.Random(seed)
+    kinds = [kind for kind, count in STORY_KINDS.items() for _ in range(count)]
+    kinds += ["short"] * (notes - len(kinds))
+    rng.shuffle(kinds)
+    paragraphs, definitions, words = [], [], {}
+    for number, kind in enumerate(kinds, start=1):
+        if number % 18 == 0:
+            paragraphs.append(f"## Parte {number // 18}")
+        before = " ".join(_sentence(rng, rng.randint(8, 18)) for _ in range(rng.randint(2, 7)))
+        after = " ".join(_sentence(rng, rng.randint(8, 18)) for _ in range(rng.randint(0, 5)))
+        paragraphs.append(f"{before} Aquí {call_token(number)}[^n{number}] termina. {after}")
+        text = _story_note(rng, number, kind)
+        definitions.append(f"[^n{number}]: {text}")
+        words[number] = text.split()
+    front = "---\ntitle: Historia larga\nauthor: Prueba\ndate: 1936-02-12\nlang: es\n---\n\n"
+    markdown = front + "\n\n".join(paragraphs) + "\n\n" + "\n\n".join(definitions) + "\n"
+    return Story(markdown, words, dict(enumerate(kinds, start=1)))
+
+
+def _story_note(rng: random.Random, number: int, kind: str) -> str:
+    low, high = _SENTENCES[kind]
+    size = (4, 9) if kind == "short" else (8, 16)
+    sentences = [_sentence(rng, rng.randint(*size)) for _ in range(rng.randint(low, high))]
+    body = " ".join(sentences)
+    if kind in ("half", "page"):  # two paragraphs
+        cut = len(sentences) // 2
+        body = " ".join(sentences[:cut]) + "\n\n    " + " ".join(sentences[cut:])
+    return f"{note_token(number)} {body} {end_token(number)}"
+
+
+def content_box(pdf_path: Path) -> list[tuple[float, float]]:
+    """Each page's (top, bottom) of the text area, in pdfplumber's coordinates."""
+    with pdfplumber.open(pdf_path) as pdf:
+        return [
+            (CONTENT_TOP_MM * MM, float(page.height) - CONTENT_BOTTOM_MM * MM) for page in pdf.pages
+        ]
+
+
+def split_page(words: list[Word], top: float, bottom: float) -> tuple[list[Word], list[Word]]:
+    """(the text's words, the notes' words) of a page, running heads and folios left out.
+
+    Notes are what is set in note sizes (or a continuation mark) below the last line of text.
+    """
+    inside = [w for w in words if top - 2 <= w.top < bottom]  # glyphs overhang their line
+    body = [w for w in inside if not (w.is_note or w.text.startswith(CONT_MARK))]
+    body_end = max((w.bottom for w in body if w.is_body), default=top)
+    notes = [w for w in inside if w.top > body_end and (w.is_note or w.text.startswith(CONT_MARK))]
+    return [w for w in body if w.top <= body_end], notes
+
+
+def joined(words: list[str]) -> list[str]:
+    """Words with hyphenated line ends joined again (WeasyPrint hyphenates with U+2010)."""
+    out: list[str] = []
+    for word in words:
+        if out and out[-1].endswith("\u2010"):
+            out[-1] = out[-1][:-1] + word
+        else:
+            out.append(word)
+    return out

@@ -214,7 +214,8 @@ def test_settings_choose_the_trim_the_bleed_and_crop_marks(tmp_path: Path) -> No
         return [round(float(side) * 25.4 / 72, 1) for side in box]
 
     assert mm(page.trimbox) == [0, 0, 176, 250]
-    assert mm(page.mediabox) == [-3, -3, 179, 253]
+    assert mm(page.bleedbox) == [-3, -3, 179, 253]
+    assert mm(page.mediabox) == [-12, -12, 188, 262]  # room for the crop marks
 
 
 @pytest.mark.parametrize("src", ["https://example.org/sello.png", "../fuera.png", "/etc/hostname"])

@@ -27,7 +27,7 @@ from markupsafe import escape
 
 from publish import model as m
 from publish.cover import project_fonts, typographic_cover
-from publish.errors import OutputError, ResourceError, SourceLocation
+from publish.errors import OutputError, ResourceError, SourceLocation, SourceWarning
 from publish.labels import labels_for
 from publish.render import heading_id, plain_text, render_template
 from publish.resources import find_style
@@ -124,9 +124,10 @@ def write_epub(
     *,
     project_root: Path | None = None,
     settings: Settings | None = None,
+    warn: Callable[[SourceWarning], None] | None = None,
 ) -> None:
     """Write a document or a book as an EPUB 3 to `out_path`, replacing it only when all
-    went well."""
+    went well. `warn` hears of links that lead nowhere in the book (they are left out)."""
     settings = settings or Settings()
     chapters = chapters_of(target)
     book = epub.EpubBook()
@@ -134,7 +135,7 @@ def write_epub(
     add_accessibility(book, target.meta, chapters)
     packed = add_resources(book, target, chapters, project_root)
     notes_apart = settings.notes == "book" and any(c.document.notes for c in chapters)
-    add_pages(book, env, target, chapters, notes_apart, packed)
+    add_pages(book, env, target, chapters, notes_apart, packed, warn or _ignore)
     add_navigation(book, env, target, chapters, notes_apart, packed.style)
     write(book, out_path, build_timestamp(target.meta))
 
@@ -158,6 +159,7 @@ def add_pages(
     chapters: Sequence[Chapter],
     notes_apart: bool,
     packed: Packed,
+    warn: Callable[[SourceWarning], None],
 ) -> None:
     """Render each page and add it to the spine, in order (a book's contents page comes
     with the navigation)."""
@@ -165,13 +167,14 @@ def add_pages(
     for plan in (COVER, HEADER):
         markup = render_template(env, plan.template, target, cover_src=packed.cover_name)
         add_page(book, plan.file_name, markup, target.meta.lang, packed.style, labels[plan.label])
-    relink = document_links(chapters)
     for chapter in chapters:
         doc = chapter.document
+        relink = document_links(chapters, doc, warn)
         markup = render_chapter(env, target, chapter, notes_apart, relink)
         markup = relink_images(markup, doc, packed.image_names)
         add_page(book, chapter.file_name, markup, doc.meta.lang, packed.style, doc.meta.title)
     if notes_apart:
+        relink = document_links(chapters, target, _ignore)  # each chapter's page warned already
         markup = render_template(env, ENDNOTES.template, target, chapters=chapters, relink=relink)
         add_page(book, ENDNOTES_FILE, markup, target.meta.lang, packed.style, labels["notes"])
 
@@ -196,7 +199,11 @@ def render_chapter(
     )
 
 
-def document_links(chapters: Sequence[Chapter]) -> Callable[[str], str | None]:
+def document_links(
+    chapters: Sequence[Chapter],
+    source: m.Document | m.Book,
+    warn: Callable[[SourceWarning], None],
+) -> Callable[[str], str | None]:
     """Links between the book's documents (`other.md`) lead to their pages; a relative link
     to anything else has nothing to lead to in the book, so it is dropped (its words stay)."""
     pages = {Path(c.document.path).name: c.file_name for c in chapters}
@@ -204,9 +211,17 @@ def document_links(chapters: Sequence[Chapter]) -> Callable[[str], str | None]:
     def relink(href: str) -> str | None:
         if href.startswith("#") or ":" in href.split("/", 1)[0]:
             return href  # within the page, or a URL with a scheme (https:, mailto:)
-        return pages.get(Path(unquote(href.partition("#")[0])).name)
+        page = pages.get(Path(unquote(href.partition("#")[0])).name)
+        if page is None:
+            message = f"the link to '{href}' leads to nothing in the book; its words are kept"
+            warn(SourceWarning(message, source.location))
+        return page
 
     return relink
+
+
+def _ignore(_warning: SourceWarning) -> None:
+    pass
 
 
 # Metadata

@@ -1,9 +1,10 @@
 """PDF writer: the print template and styles/print.css, laid out by WeasyPrint.
 
 Notes are real page footnotes: the template floats each note from its first call
-(`float: footnote`), so WeasyPrint puts it at the foot of the page that calls it, and a
-second layout pass fixes the pages where WeasyPrint 70 would print a note one page late.
-Resources come only from the project and the style folders (`LocalFileFetcher`).
+(`float: footnote`), so WeasyPrint puts it at the foot of the page that calls it; a few more
+layouts (`pdf_notes`) split the notes too long for their page and fix the pages where
+WeasyPrint 70 would print a note one page late. Resources come only from the project and
+the style folders (`LocalFileFetcher`).
 """
 
 from __future__ import annotations
@@ -11,52 +12,81 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
+from xml.etree.ElementTree import Element
 
 import jinja2
+import pydyf
+from markupsafe import Markup
 from weasyprint import CSS, HTML
 from weasyprint.document import Document as LaidOut
 from weasyprint.formatting_structure import boxes
+from weasyprint.images import RasterImage
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 import publish
 from publish import model as m
-from publish.errors import PublishError, ResourceError
+from publish.errors import PublishError, ResourceError, SourceLocation, SourceWarning
+from publish.preflight import MIN_DPI, MM, length_pt
 from publish.render import render_template
 from publish.resources import find_style, style_dirs
 from publish.settings import Settings
 from publish.writers import atomic_output, build_timestamp
+from publish.writers.pdf_notes import lay_out
 
 TEMPLATE = "print/document.html.j2"
+SECTION = "print/section.html.j2"
 STYLE = "print.css"
+Target = m.Document | m.Book
 
 
 def write_pdf(
-    document: m.Document,
+    target: Target,
     env: jinja2.Environment,
     out_path: Path,
     *,
     project_root: Path | None = None,
     settings: Settings | None = None,
+    warn: Callable[[SourceWarning], None] | None = None,
 ) -> None:
-    """Write `document` as a print-ready PDF to `out_path` (atomically)."""
-    source_dir = Path(document.path).resolve().parent
+    """Write a document, or a book of documents, as a print-ready PDF to `out_path`.
+
+    Written atomically. `warn` hears of images that print under MIN_DPI at their size.
+    """
+    settings = settings or Settings()
+    source_dir = Path(target.path).resolve().parent
     fetcher = LocalFileFetcher([(project_root or source_dir).resolve(), *style_dirs(project_root)])
     try:
         # Both steps fetch: the style sheet loads its fonts, the layout loads images.
         fonts = FontConfiguration()
         options = pdf_options(settings, style_sheets(project_root, settings, fetcher, fonts))
-        html = HTML(string=render_html(document, env), base_url=source_dir, url_fetcher=fetcher)
-        with fixed_font_timestamps(document.meta), atomic_output(out_path) as tmp:
-            laid_out = lay_out(html, fonts, options)
-            laid_out.write_pdf(tmp, pdf_identifier=pdf_identifier(document.meta), **options)
+        markup = render_html(target, env, settings)
+        html = HTML(string=markup, base_url=source_dir, url_fetcher=fetcher)
+        rebase_images(html.etree_element)
+        with fixed_font_timestamps(target.meta), atomic_output(out_path) as tmp:
+            laid_out, _stats = lay_out(html, fonts, options)
+            for warning in low_resolution_images(laid_out, documents_of(target)):
+                (warn or _ignore)(warning)
+            finish = set_bleed_boxes(length_pt(settings.bleed))
+            identifier = pdf_identifier(target.meta)
+            laid_out.write_pdf(tmp, pdf_identifier=identifier, finisher=finish, **options)
     except FatalURLFetchingError as exc:
-        raise _resource_error(exc, document) from None
+        raise _resource_error(exc, target) from None
+
+
+def documents_of(target: Target) -> tuple[m.Document, ...]:
+    return target.documents if isinstance(target, m.Book) else (target,)
+
+
+# Crop marks need room outside the bleed: WeasyPrint draws them in the outer half of the
+# CSS bleed, so with marks the CSS bleed is twice the real one plus this (the marks then end
+# 3 mm beyond the real bleed); `set_bleed_boxes` puts the PDF's BleedBox back on the real one.
+MARKS_ROOM_MM = 6
 
 
 def style_sheets(
@@ -69,10 +99,30 @@ def style_sheets(
     sheets = [CSS(filename=find_style(STYLE, project_root), url_fetcher=fetcher, font_config=fonts)]
     if settings is not None:
         width, height = settings.page_size
+        bleed = length_pt(settings.bleed)
+        if settings.marks == "crop":
+            bleed = 2 * bleed + MARKS_ROOM_MM * MM
         marks = "crop" if settings.marks == "crop" else "none"
-        page = f"@page {{ size: {width} {height}; bleed: {settings.bleed}; marks: {marks} }}"
+        page = f"@page {{ size: {width} {height}; bleed: {bleed:.3f}pt; marks: {marks} }}"
         sheets.append(CSS(string=page, url_fetcher=fetcher, font_config=fonts))
     return sheets
+
+
+def set_bleed_boxes(bleed: float) -> Callable[[LaidOut, pydyf.PDF], None]:
+    """A finisher that sets every page's BleedBox to the TrimBox plus `bleed` points.
+
+    WeasyPrint puts it at most 10 pt outside the trim, whatever the bleed asked for.
+    """
+
+    def finish(_document: LaidOut, pdf: pydyf.PDF) -> None:
+        kids = pdf.pages["Kids"]  # flat: object number, generation, "R"
+        for number in kids[::3]:
+            page = pdf.objects[number]
+            left, bottom, right, top = page["TrimBox"]
+            box = [left - bleed, bottom - bleed, right + bleed, top + bleed]
+            page["BleedBox"] = pydyf.Array(box)
+
+    return finish
 
 
 def pdf_options(settings: Settings | None, sheets: list[CSS]) -> dict[str, Any]:
@@ -81,61 +131,76 @@ def pdf_options(settings: Settings | None, sheets: list[CSS]) -> dict[str, Any]:
     return {"stylesheets": sheets, "pdf_tags": True, "pdf_variant": variant or None}
 
 
-def render_html(document: m.Document, env: jinja2.Environment) -> str:
-    """The print HTML; its head carries the PDF metadata (WeasyPrint reads it from there)."""
-    stamp = build_timestamp(document.meta).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return render_template(env, TEMPLATE, document, version=publish.__version__, timestamp=stamp)
+def render_html(target: Target, env: jinja2.Environment, settings: Settings) -> str:
+    """The print HTML: a book's title page, then each document as a section.
 
-
-# Each layout costs as much as the first. Fixing a page shifts the ones after it, so a
-# long book may take a few rounds (measured: 88 pages, 6 then 2, 1, 1 pages to fix).
-MAX_LAYOUTS = 6
-
-
-def lay_out(html: HTML, fonts: FontConfiguration, options: dict[str, Any]) -> LaidOut:
-    """Paginate, and again while a page prints a note later than its call.
-
-    When the `orphans`-th line of a paragraph overflows a page, WeasyPrint 70 makes room
-    by moving the page's last note to the next page (its call stays behind). Asking that
-    paragraph for one more orphan line moves the lines to the next page instead.
+    Its head carries the PDF metadata (WeasyPrint reads it from there).
     """
-    for _ in range(MAX_LAYOUTS - 1):
-        laid_out = html.render(font_config=fonts, **options)
-        stranding = stranding_paragraphs(laid_out)
-        if not stranding:
-            return laid_out
-        for element, lines in stranding:
-            element.set("style", f"orphans: {lines + 1}")
-    return html.render(font_config=fonts, **options)
+    stamp = build_timestamp(target.meta).strftime("%Y-%m-%dT%H:%M:%SZ")
+    documents = documents_of(target)
+    sections = [
+        Markup(render_template(env, SECTION, document, prefix=_prefix(number, documents),
+                               base=Path(document.path).resolve().parent.as_uri() + "/"))
+        for number, document in enumerate(documents, start=1)
+    ]  # fmt: skip
+    return render_template(
+        env, TEMPLATE, target, sections=sections, title_page=isinstance(target, m.Book),
+        start=settings.start, version=publish.__version__, timestamp=stamp,
+    )  # fmt: skip
 
 
-def stranding_paragraphs(laid_out: LaidOut) -> list[tuple[Any, int]]:
-    """(element, its lines there) for the paragraph ending each page that strands a note."""
-    found = []
+def _prefix(number: int, documents: tuple[m.Document, ...]) -> str:
+    """Names in a book's sections start `dN-`: each document counts its notes from 1."""
+    return f"d{number}-" if len(documents) > 1 else ""
+
+
+def rebase_images(root: Element) -> None:
+    """Make each section's image paths absolute: a book's documents live in different folders.
+
+    The source's own path stays in `data-src` (warnings name it), the document in `data-doc`.
+    """
+    sections = [section for section in root.iter("section") if section.get("data-base")]
+    for number, section in enumerate(sections):
+        for image in section.iter("img"):
+            src = image.get("src", "")
+            image.set("data-src", src)
+            image.set("data-doc", str(number))
+            image.set("src", urljoin(section.get("data-base", ""), src))
+
+
+def _ignore(_warning: SourceWarning) -> None:
+    pass
+
+
+def low_resolution_images(
+    laid_out: LaidOut, documents: tuple[m.Document, ...]
+) -> Iterator[SourceWarning]:
+    """A warning for each image (once) printed under MIN_DPI at its placed size."""
+    seen: set[tuple[str, str]] = set()
+    for box in _images(laid_out):
+        src = box.element.get("data-src") or box.element.get("src", "")
+        document = documents[int(box.element.get("data-doc") or 0)]
+        dpi = _dpi(box)
+        if (document.path, src) in seen or dpi >= MIN_DPI:
+            continue
+        seen.add((document.path, src))
+        line = next((image.line for image in m.iter_images(document) if image.src == src), 0)
+        message = f"image '{src}' prints at {dpi:.0f} dpi (under {MIN_DPI}) at its placed size"
+        yield SourceWarning(message, SourceLocation(document.path, line))
+
+
+def _images(laid_out: LaidOut) -> Iterator[boxes.ReplacedBox]:
     for page in laid_out.pages:
-        flow, notes = _flow_and_notes(page._page_box)  # the layout boxes (no public accessor)
-        called = {box.footnote.element.get("id") for box in flow if _is_call(box)}
-        if called - notes:
-            lines = [box for box in flow if isinstance(box, boxes.LineBox)]
-            last = lines[-1].element
-            found.append((last, sum(line.element is last for line in lines)))
-    return found
+        for box in page._page_box.descendants():  # the layout boxes (no public accessor)
+            if isinstance(box, boxes.ReplacedBox) and isinstance(box.replacement, RasterImage):
+                yield box
 
 
-def _flow_and_notes(page_box: boxes.PageBox) -> tuple[list[boxes.Box], set[str]]:
-    """The boxes of the page's text and the ids of the notes printed at its foot."""
-    flow: list[boxes.Box] = []
-    notes: set[str] = set()
-    for child in page_box.children:
-        if isinstance(child, boxes.FootnoteAreaBox):
-            notes |= {note.element.get("id") for note in child.children}
-        elif not isinstance(child, boxes.MarginBox):
-            flow += child.descendants()
-    return flow, notes
-
-
-def _is_call(box: boxes.Box) -> bool:
-    return getattr(box, "footnote", None) is not None
+def _dpi(box: boxes.ReplacedBox) -> float:
+    """The lower of the two resolutions: pixels over inches printed (CSS px are 1/96 in)."""
+    image = box.replacement
+    width, height = max(box.width, 1e-6) / 96, max(box.height, 1e-6) / 96
+    return min(image.width / width, image.height / height)
 
 
 def pdf_identifier(meta: m.Metadata) -> bytes:
@@ -189,7 +254,7 @@ def local_path(url: str) -> Path | None:
     return Path(url2pathname(parts.path)).resolve()
 
 
-def _resource_error(exc: FatalURLFetchingError, document: m.Document) -> PublishError:
+def _resource_error(exc: FatalURLFetchingError, document: Target) -> PublishError:
     # WeasyPrint wraps whatever the fetcher raised; give the user our message, not its own.
     cause = exc.__cause__
     if isinstance(cause, PublishError):
