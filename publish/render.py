@@ -81,9 +81,10 @@ def _locale(lang: str) -> str:
     return lang.replace("-", "_")
 
 
-def heading_id(heading: m.Heading) -> str:
-    """Stable anchors: the source line is unique within a document and survives re-renders."""
-    return f"h{heading.line}"
+def heading_id(heading: m.Heading, prefix: str = "") -> str:
+    """Stable anchors: the source line is unique within a document and survives re-renders;
+    `prefix` keeps apart the documents of a book printed as one file."""
+    return f"{prefix}h{heading.line}"
 
 
 def plain_text(inlines: Iterable[m.Inline]) -> str:
@@ -120,11 +121,12 @@ def _serializer(context: Context, phrasing: bool) -> HtmlSerializer:
     macro = context.resolve("note_call")
     notes = context.resolve("notes")
     relink = context.get("relink") or _same_href
+    prefix = context.get("id_prefix") or ""
 
     def note_call(note_ref: m.NoteRef) -> str:
         return str(macro(notes[note_ref.number], note_ref.call))
 
-    return HtmlSerializer(note_call, phrasing, relink)
+    return HtmlSerializer(note_call, phrasing, relink, prefix)
 
 
 def _same_href(href: str) -> str:
@@ -152,10 +154,12 @@ class HtmlSerializer:
         note_call: Callable[[m.NoteRef], str],
         phrasing: bool = False,
         relink: Callable[[str], str | None] = _same_href,
+        id_prefix: str = "",
     ) -> None:
         self.note_call = note_call
         self.phrasing = phrasing
         self.relink = relink
+        self.id_prefix = id_prefix
 
     def tag(self, name: str, body: str, attrs: str = "") -> str:
         if self.phrasing and name in _PHRASING_TAGS:
@@ -172,7 +176,8 @@ class HtmlSerializer:
                 body = self.inlines(children)
                 return body if tight else self.tag("p", body)
             case m.Heading(level, children):
-                return f'<h{level} id="{heading_id(block)}">{self.inlines(children)}</h{level}>'
+                anchor = heading_id(block, self.id_prefix)
+                return f'<h{level} id="{anchor}">{self.inlines(children)}</h{level}>'
             case m.BlockQuote(children):
                 return self.tag("blockquote", self.blocks(children))
             case m.ListBlock(items, ordered, start, list_tight):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import zipfile
 from pathlib import Path
 
+import pdfplumber
 import pytest
 from lxml import etree
+from pypdf import PdfReader
 
 from tests.conftest import REPO, epubcheck_problems
 
@@ -69,3 +72,43 @@ def test_a_link_to_another_document_of_the_book_leads_to_its_chapter(
 
     preface = page(project / "build" / "cartas-y-manifiestos.epub", "chapter-02.xhtml")
     assert preface.find(".//x:a[.='Section IV']", XHTML).get("href") == "chapter-03.xhtml"
+
+
+@pytest.fixture
+def book_pdf(sample_book: Path, project: Path, run_cli) -> Path:
+    assert run_cli("build", "source/cartas-y-manifiestos", "--format", "pdf").code == 0
+    return project / "build" / "cartas-y-manifiestos.pdf"
+
+
+def test_the_printed_book_has_a_title_page_and_contents_with_true_page_numbers(book_pdf) -> None:
+    with pdfplumber.open(book_pdf) as pdf:
+        texts = [page.extract_text() or "" for page in pdf.pages]
+
+    assert texts[0].startswith("Cartas y manifiestos\nTres textos, 1888–1936")
+    contents = next(text for text in texts if text.startswith("Índice"))
+    for title, start in re.findall(r"\n(\[La represión en la URSS\]|Preface)[ .]+(\d+)", contents):
+        opening = texts[int(start) - 1]
+        assert opening.startswith(title), f"{title} does not open page {start}"
+        assert int(start) % 2 == 1, f"{title} starts on a left-hand page"
+
+
+def test_running_heads_show_the_book_on_the_left_and_the_chapter_on_the_right(book_pdf) -> None:
+    with pdfplumber.open(book_pdf) as pdf:
+        heads = {
+            number: (page.extract_text() or "").split("\n")[0]
+            for number, page in enumerate(pdf.pages, 1)
+        }
+
+    assert heads[6] == "Cartas y manifiestos"
+    assert heads[8] == "Cartas y manifiestos"
+    assert heads[9] == "Preface"
+
+
+def test_each_chapter_counts_its_notes_from_1_and_has_a_bookmark(book_pdf) -> None:
+    reader = PdfReader(book_pdf)
+    titles = [item.title for item in reader.outline if not isinstance(item, list)]
+    with pdfplumber.open(book_pdf) as pdf:
+        text = "\n".join(page.extract_text() or "" for page in pdf.pages)
+
+    assert {"[La represión en la URSS]", "Preface"} <= set(titles)
+    assert text.count("\n1. ") >= 3, "each chapter's first note is numbered 1"

@@ -191,7 +191,7 @@ def test_a_book_restarts_notes_and_opens_each_document_on_a_recto(tmp_path: Path
         for n, words in enumerate(pages, start=1)
         if any(w.text == "uno" or w.text == "dos" for w in words if w.size > 15)
     ]
-    assert openings == [3, 5]  # title page, blank verso, then each document on a recto
+    assert openings == [5, 7]  # title page, blank, contents, blank, then each document on a recto
     markers = [w.text for words in pages for w in words if w.is_note and w.text.endswith(".")]
     assert [m for m in markers if re.fullmatch(r"\d\.", m)] == ["1.", "2.", "3.", "1.", "2.", "3."]
     assert not [w for w in pages[1] if w.text.strip()]  # the blank page has no folio

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -443,7 +443,7 @@ def toc_entries(
     """The header page, each text with its headings, and the notes when they have a page."""
     entries = [TocEntry(labels["title_page"], HEADER_FILE)]
     for chapter in chapters:
-        headings = heading_entries(chapter.document.blocks, chapter.file_name)
+        headings = heading_entries(chapter)
         entries.append(TocEntry(chapter.document.meta.title, chapter.file_name, headings))
     if notes_apart:
         entries.append(TocEntry(labels["notes"], ENDNOTES_FILE))
@@ -466,23 +466,24 @@ def landmark_entries(
     return marks
 
 
-def heading_entries(blocks: Iterable[m.Block], file_name: str) -> tuple[TocEntry, ...]:
+def heading_entries(chapter: Chapter) -> tuple[TocEntry, ...]:
     """h1 and h2 headings, each h2 under the h1 before it (if there is one)."""
     tree: list[tuple[int, TocEntry, list[TocEntry]]] = []
-    for block in blocks:
+    for block in chapter.document.blocks:
         if not isinstance(block, m.Heading) or block.level > 2:
             continue
         if block.level == 2 and tree and tree[-1][0] == 1:
-            tree[-1][2].append(heading_entry(block, file_name))
+            tree[-1][2].append(heading_entry(block, chapter))
         else:
-            tree.append((block.level, heading_entry(block, file_name), []))
+            tree.append((block.level, heading_entry(block, chapter), []))
     return tuple(TocEntry(e.title, e.href, tuple(children)) for _, e, children in tree)
 
 
-def heading_entry(heading: m.Heading, file_name: str) -> TocEntry:
-    anchor, title = heading_id(heading), plain_text(heading.children).strip()
+def heading_entry(heading: m.Heading, chapter: Chapter) -> TocEntry:
+    anchor = heading_id(heading, chapter.prefix)
+    title = plain_text(heading.children).strip()
     # An empty link text is invalid in the nav document; an ellipsis still shows the place.
-    return TocEntry(title or "…", f"{file_name}#{anchor}")
+    return TocEntry(title or "…", f"{chapter.file_name}#{anchor}")
 
 
 def ncx_entry(entry: TocEntry) -> Any:

@@ -139,12 +139,13 @@ def render_html(target: Target, env: jinja2.Environment, settings: Settings) -> 
     stamp = build_timestamp(target.meta).strftime("%Y-%m-%dT%H:%M:%SZ")
     documents = documents_of(target)
     sections = [
-        Markup(render_template(env, SECTION, document, prefix=_prefix(number, documents),
+        Markup(render_template(env, SECTION, document, id_prefix=_prefix(number, documents),
                                base=Path(document.path).resolve().parent.as_uri() + "/"))
         for number, document in enumerate(documents, start=1)
     ]  # fmt: skip
+    contents = [(d.meta.title, f"{_prefix(n, documents)}document") for n, d in enumerate(documents, 1)]
     return render_template(
-        env, TEMPLATE, target, sections=sections, title_page=isinstance(target, m.Book),
+        env, TEMPLATE, target, sections=sections, title_page=isinstance(target, m.Book), contents=contents,
         start=settings.start, version=publish.__version__, timestamp=stamp,
     )  # fmt: skip
 
