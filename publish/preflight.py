@@ -22,14 +22,11 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
 from publish.errors import PublishError, SourceLocation
-from publish.settings import Settings
+from publish.settings import MIN_DPI, MM, Settings, length_pt
 
-MIN_DPI = 300  # the usual floor for print: an image under it looks soft or jagged
 SAFE_MARGIN_MM = 5.0  # text closer to the trim edge may be cut off
 TOLERANCE_PT = 0.5  # rounding in page boxes
 COLUMN_SLACK_PT = 1.0  # how far a line may stand out of the text column
-MM = 72 / 25.4  # points per millimetre
-_UNITS = {"mm": MM, "cm": 10 * MM, "in": 72.0, "pt": 1.0, "pc": 12.0, "px": 0.75, "q": MM / 4}
 _CALL = re.compile(r"((?:d\d+-)?)fnref-(\d+)")  # in a book, each document's names start dN-
 _PART = re.compile(r"((?:d\d+-)?)fn-(\d+)(?:-(\d+))?")
 
@@ -77,14 +74,6 @@ def preflight(path: Path, settings: Settings | None = None) -> PreflightReport:
 
 
 # Page size
-
-
-def length_pt(length: str) -> float:
-    """A CSS length ('148mm', '6in', '0') in points."""
-    found = re.fullmatch(r"(\d+(?:\.\d+)?)([a-z]*)", length.strip().lower())
-    if not found or (found[2] not in _UNITS and float(found[1]) != 0):
-        raise ValueError(f"not a length: {length!r}")
-    return float(found[1]) * _UNITS.get(found[2], 1.0)
 
 
 def page_size(reader: PdfReader, settings: Settings) -> Finding:

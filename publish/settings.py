@@ -46,6 +46,10 @@ PDF_VARIANTS = [
     "debug",
 ]
 
+MIN_DPI = 300  # the usual floor for print: an image under it looks soft or jagged
+MM = 72 / 25.4  # points per millimetre
+_UNITS = {"mm": MM, "cm": 10 * MM, "in": 72.0, "pt": 1.0, "pc": 12.0, "px": 0.75, "q": MM / 4}
+
 _LENGTH = r"(?:0|\d+(?:\.\d+)?(?:mm|cm|in|pt|px|pc|q))"
 _TRIM = re.compile(rf"({_LENGTH})\s*[x\u00d7]\s*({_LENGTH})")
 
@@ -146,3 +150,11 @@ def _toml_layer(
         else:
             warn(SourceWarning(f"unknown setting '{key}' is ignored", where))
     return layer
+
+
+def length_pt(length: str) -> float:
+    """A CSS length ('148mm', '6in', '0') in points."""
+    found = re.fullmatch(r"(\d+(?:\.\d+)?)([a-z]*)", length.strip().lower())
+    if not found or (found[2] not in _UNITS and float(found[1]) != 0):
+        raise ValueError(f"not a length: {length!r}")
+    return float(found[1]) * _UNITS.get(found[2], 1.0)

@@ -32,10 +32,9 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 import publish
 from publish import model as m
 from publish.errors import PublishError, ResourceError, SourceLocation, SourceWarning
-from publish.preflight import MIN_DPI, MM, length_pt
 from publish.render import render_template
 from publish.resources import find_style, style_dirs
-from publish.settings import Settings
+from publish.settings import MIN_DPI, MM, Settings, length_pt
 from publish.writers import atomic_output, build_timestamp
 from publish.writers.pdf_notes import lay_out
 
@@ -143,7 +142,9 @@ def render_html(target: Target, env: jinja2.Environment, settings: Settings) -> 
                                base=Path(document.path).resolve().parent.as_uri() + "/"))
         for number, document in enumerate(documents, start=1)
     ]  # fmt: skip
-    contents = [(d.meta.title, f"{_prefix(n, documents)}document") for n, d in enumerate(documents, 1)]
+    contents = [
+        (d.meta.title, f"{_prefix(n, documents)}document") for n, d in enumerate(documents, 1)
+    ]
     return render_template(
         env, TEMPLATE, target, sections=sections, title_page=isinstance(target, m.Book), contents=contents,
         start=settings.start, version=publish.__version__, timestamp=stamp,
