@@ -25,7 +25,7 @@ from publish.cache import BuildCache, input_digest
 from publish.errors import PublishError, SourceError, SourceLocation, SourceWarning
 from publish.reader import display_path, read_book, read_document
 from publish.render import template_environment
-from publish.resources import find_project_root
+from publish.resources import check_resources, find_project_root
 from publish.settings import Settings, project_settings, resolve
 
 FORMATS = ("epub", "pdf")
@@ -105,9 +105,11 @@ def _targets_in(folder: Path) -> list[Path]:
 
 
 def read_target(path: Path, warn: Callable[[SourceWarning], None]) -> Target:
-    if path.name == BOOK_FILE:
-        return read_book(path, warn, find_project_root(path))
-    return read_document(path, warn)
+    """A document or a book, read, checked, and with every file it names found."""
+    root = find_project_root(path)
+    target = read_book(path, warn, root) if path.name == BOOK_FILE else read_document(path, warn)
+    check_resources(target, root)
+    return target
 
 
 def read_targets(paths: Iterable[Path], report: BuildReport) -> list[Target]:

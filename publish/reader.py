@@ -85,9 +85,20 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+# A letter or an essay is a few hundred kilobytes; a longer text is a book of documents.
+MAX_SOURCE_BYTES = 10 * 1024 * 1024
+
+
 def read_document(path: Path, warn: Warn | None = None) -> m.Document:
     """Read and validate one source file."""
     shown = display_path(path)
+    size = path.stat().st_size
+    if size > MAX_SOURCE_BYTES:
+        raise SourceError(
+            f"the file is {size / 2**20:.1f} MB; a source may be at most "
+            f"{MAX_SOURCE_BYTES // 2**20} MB (make a long text a book of several documents)",
+            SourceLocation(shown),
+        )
     text = decode_source(path.read_bytes(), shown)
     return parse_document(text, shown, warn or (lambda _w: None))
 

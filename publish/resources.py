@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import unquote
 
-from publish.errors import ResourceError
+from publish import model as m
+from publish.errors import ResourceError, SourceLocation
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _PROJECT_MARKERS = ("publish.toml", "pyproject.toml")
@@ -47,3 +49,41 @@ def find_project_root(source: Path) -> Path:
         if any((candidate / marker).is_file() for marker in _PROJECT_MARKERS):
             return candidate
     return folder
+
+
+def is_remote(src: str) -> bool:
+    return "://" in src or src.startswith("data:")
+
+
+def project_file(
+    kind: str, src: str, source_path: str, project_root: Path | None, where: SourceLocation
+) -> Path:
+    """A file the source names, resolved from the source's folder; it must stay inside the
+    project (the source's folder when no project is known)."""
+    source_dir = Path(source_path).resolve().parent
+    root = (project_root or source_dir).resolve()
+    path = (source_dir / unquote(src)).resolve()  # Markdown percent-encodes URLs
+    if not path.is_relative_to(root):
+        raise ResourceError(f"{kind} '{src}' is outside the project folder {root}", where)
+    if not path.is_file():
+        raise ResourceError(f"{kind} '{src}' not found (looked for {path})", where)
+    return path
+
+
+def check_resources(target: m.Document | m.Book, project_root: Path | None) -> None:
+    """Every local image and the cover exist inside the project: checked once, when the
+    sources are read, so that no output is begun for a target that cannot be finished."""
+    documents = target.documents if isinstance(target, m.Book) else (target,)
+    for document in documents:
+        for image in m.iter_images(document):
+            where = SourceLocation(document.path, image.line)
+            if "://" in image.src:
+                message = (
+                    f"image '{image.src}' is on the network; a book uses files inside its project"
+                )
+                raise ResourceError(message, where)
+            if not is_remote(image.src):
+                project_file("image", image.src, document.path, project_root, where)
+    if target.meta.cover_image:
+        where = SourceLocation(target.path, target.meta.line)
+        project_file("cover image", target.meta.cover_image, target.path, project_root, where)

@@ -2,72 +2,37 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from publish.errors import OutputError
 from publish.writers import atomic_output
+from tests.conftest import FIXTURES
 
-GOOD_BODY = "Body text.\n"
+BROKEN = FIXTURES / "broken"
 
+# Each file of tests/fixtures/broken/, and what the user is told about it.
 CASES = {
-    "undefined note": (
-        "---\ntitle: T\n---\n\nA call[^3] to nothing.\n",
-        "source/bad.md:5: footnote [^3] is never defined",
-    ),
-    "undefined note with a space in its label": (
-        "---\ntitle: T\n---\n\nA call[^no such] to nothing.\n",
-        "source/bad.md:5: footnote [^no such] is never defined",
-    ),
-    "note defined twice": (
-        "---\ntitle: T\n---\n\nA call[^a].\n\n[^a]: One.\n\n[^a]: Two.\n",
-        "source/bad.md:9: footnote [^a] is defined twice (first on line 7)",
-    ),
-    "note never called": (
-        "---\ntitle: T\n---\n\nNo call.\n\n[^lonely]: Nobody calls me.\n",
-        "source/bad.md:7: footnote [^lonely] is defined but never called",
-    ),
-    "note calling a note": (
-        "---\ntitle: T\n---\n\nA call[^a].\n\n[^a]: Calls[^b].\n\n[^b]: Inner.\n",
-        "source/bad.md:7: a footnote cannot call another footnote",
-    ),
-    "no front matter": (
-        "# Just a heading\n",
-        "source/bad.md:1: the document has no front matter",
-    ),
-    "missing title": (
-        "---\nauthor: Someone\n---\n\nText.\n",
-        "source/bad.md:2: the front matter needs a non-empty 'title'",
-    ),
-    "empty title": (
-        "---\nauthor: Someone\ntitle: '  '\n---\n\nText.\n",
-        "source/bad.md:3: the front matter needs a non-empty 'title'",
-    ),
-    "invalid YAML": (
-        "---\ntitle: T\nauthor: [unclosed\n---\n\nText.\n",
-        "source/bad.md:3: invalid YAML in the front matter",
-    ),
-    "front matter not a mapping": (
-        "---\n- just\n- a list\n---\n\nText.\n",
-        "source/bad.md:2: the front matter must be a mapping of keys to values",
-    ),
-    "author is a number": (
-        "---\ntitle: T\nauthor: 3\n---\n\nText.\n",
-        "source/bad.md:3: 'author' must be a name or a list of names",
-    ),
-    "date is not a date": (
-        "---\ntitle: T\ndate: yesterday\n---\n\nText.\n",
-        "source/bad.md:3: 'date' must be YYYY-MM-DD, YYYY-MM or YYYY, not 'yesterday'",
-    ),
-    "impossible date": (
-        "---\ntitle: T\ndate: 1936-02-31\n---\n\nText.\n",
-        "source/bad.md:3: 'date' '1936-02-31' is not a real date",
-    ),
-    "unknown language": (
-        "---\ntitle: T\nlang: qq-zz\n---\n\nText.\n",
-        "source/bad.md:3: unknown language 'qq-zz' in 'lang'",
-    ),
+    "undefined-note.md": "5: footnote [^3] is never defined",
+    "note-label-with-space.md": "5: footnote [^no such] is never defined",
+    "note-defined-twice.md": "9: footnote [^a] is defined twice (first on line 7)",
+    "note-never-called.md": "7: footnote [^lonely] is defined but never called",
+    "note-calls-note.md": "7: a footnote cannot call another footnote",
+    "empty.md": "1: the document has no front matter",
+    "no-front-matter.md": "1: the document has no front matter",
+    "missing-title.md": "2: the front matter needs a non-empty 'title'",
+    "empty-title.md": "3: the front matter needs a non-empty 'title'",
+    "invalid-yaml.md": "3: invalid YAML in the front matter",
+    "front-matter-list.md": "2: the front matter must be a mapping of keys to values",
+    "author-number.md": "3: 'author' must be a name or a list of names",
+    "date-yesterday.md": "3: 'date' must be YYYY-MM-DD, YYYY-MM or YYYY, not 'yesterday'",
+    "impossible-date.md": "3: 'date' '1936-02-31' is not a real date",
+    "unknown-lang.md": "3: unknown language 'qq-zz' in 'lang'",
+    "bad-setting.md": "3: setting 'notes' must be one of chapter, book, not 'margin'",
+    "latin1.md": "5: the file is not UTF-8 text",
+    "missing-image.md": "5: image 'lost.png' not found",
 }
 
 
@@ -92,29 +57,38 @@ def assert_untouched(books: dict[Path, bytes]) -> None:
     assert sorted(folder.iterdir()) == sorted(books), "a stray file was left in build/"
 
 
-@pytest.mark.parametrize("text, message", CASES.values(), ids=CASES.keys())
+@pytest.mark.parametrize("name, message", CASES.items(), ids=CASES.keys())
 def test_bad_source_is_reported_with_file_and_line(
-    text, message, project, run_cli, last_good_book
+    name, message, project, run_cli, last_good_book
 ) -> None:
-    (project / "source" / "bad.md").write_text(text, encoding="utf-8")
+    shutil.copy(BROKEN / name, project / "source" / "bad.md")
 
     result = run_cli("build", "source/bad.md")
 
     assert result.code == 1
-    assert message in result.err
-    assert result.err.startswith(message.split(": ")[0] + ": ")
+    assert f"source/bad.md:{message}" in result.err
+    assert result.err.count("source/bad.md:") == 1, "the error is printed once"
     assert_untouched(last_good_book)
 
 
-def test_file_that_is_not_utf8_names_its_line(project, run_cli, last_good_book) -> None:
-    data = "---\ntitle: T\n---\n\nCaf\u00e9 ok.\n".encode() + b"Caf\xe9 latin-1.\n"
-    (project / "source" / "bad.md").write_bytes(data)
+def test_a_source_too_large_to_be_a_document_is_refused(project, run_cli, last_good_book) -> None:
+    with open(project / "source" / "bad.md", "wb") as big:
+        big.write(b"---\ntitle: Big\n---\n\n")
+        big.write(b"Lorem ipsum dolor sit amet. " * (50 * 2**20 // 28))
 
     result = run_cli("build", "source/bad.md")
 
     assert result.code == 1
-    assert "source/bad.md:6: the file is not UTF-8 text" in result.err
+    assert "source/bad.md: the file is 50.0 MB; a source may be at most 10 MB" in result.err
     assert_untouched(last_good_book)
+
+
+def test_deeply_nested_quotes_and_lists_are_read_without_harm(write_source, run_cli) -> None:
+    write_source("deep.md", "---\ntitle: Deep\n---\n\n" + "> " * 10_000 + "deep\n")
+    lists = "".join("  " * level + "- item\n" for level in range(2_000))
+    write_source("lists.md", "---\ntitle: Lists\n---\n\n" + lists)
+
+    assert run_cli("check", "source/deep.md", "source/lists.md").code == 0
 
 
 def test_byte_order_mark_and_windows_line_ends_are_read_as_text(project, run_cli) -> None:

@@ -30,7 +30,7 @@ from publish.cover import project_fonts, typographic_cover
 from publish.errors import OutputError, ResourceError, SourceLocation, SourceWarning
 from publish.labels import labels_for
 from publish.render import heading_id, plain_text, render_template
-from publish.resources import find_style
+from publish.resources import find_style, is_remote, project_file
 from publish.settings import Settings
 from publish.writers import atomic_output, build_timestamp
 
@@ -344,25 +344,6 @@ def add_images(
             book.add_item(epub.EpubImage(file_name=packed[path], content=path.read_bytes()))
         names[key] = packed[path]
     return names
-
-
-def is_remote(src: str) -> bool:
-    return "://" in src or src.startswith("data:")
-
-
-def project_file(
-    kind: str, src: str, source_path: str, project_root: Path | None, where: SourceLocation
-) -> Path:
-    """A file the source names, resolved from the source's folder; it must stay inside the
-    project (the source's folder when no project is known)."""
-    source_dir = Path(source_path).resolve().parent
-    root = (project_root or source_dir).resolve()
-    path = (source_dir / unquote(src)).resolve()  # Markdown percent-encodes URLs
-    if not path.is_relative_to(root):
-        raise ResourceError(f"{kind} '{src}' is outside the project folder {root}", where)
-    if not path.is_file():
-        raise ResourceError(f"{kind} '{src}' not found (looked for {path})", where)
-    return path
 
 
 def relink_images(markup: str, document: m.Document, names: dict[tuple[str, str], str]) -> str:
