@@ -55,6 +55,7 @@ class Outcome:
     target: str
     notes: int
     size: int
+    pages: int | None  # printed pages (a PDF's); an EPUB reflows
     seconds: float = 0.0
     skipped: bool = False
     warnings: tuple[SourceWarning, ...] = ()
@@ -206,7 +207,18 @@ def _outcome(
 ) -> Outcome:
     notes = sum(len(doc.notes) for doc in documents_of(job.target))
     size = job.out_path.stat().st_size
-    return Outcome(job.out_path, job.target.path, notes, size, seconds, skipped, warnings)
+    pages = pdf_pages(job.out_path) if job.fmt == "pdf" else None
+    return Outcome(job.out_path, job.target.path, notes, size, pages, seconds, skipped, warnings)
+
+
+def pdf_pages(path: Path) -> int | None:
+    """The page count, read from the PDF's page tree (the pages themselves are not parsed)."""
+    from pypdf import PdfReader  # only builds that write PDFs need it
+
+    try:
+        return len(PdfReader(path).pages)
+    except (OSError, ValueError):
+        return None
 
 
 def documents_of(target: Target) -> tuple[m.Document, ...]:

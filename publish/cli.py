@@ -238,14 +238,21 @@ def _print_summary(report: BuildReport) -> None:
     if not report.outcomes:
         return
     table = Table(box=box.SIMPLE, show_edge=False)
-    for column in ("output", "notes", "size", "time", "warnings"):
+    for column in ("output", "pages", "notes", "size", "time", "warnings"):
         table.add_column(column, justify="left" if column == "output" else "right")
     for outcome in sorted(report.outcomes, key=lambda o: str(o.path)):
         time_cell = "up to date" if outcome.skipped else f"{outcome.seconds:.2f} s"
         size = f"{outcome.size / 1024:,.0f} KiB"
-        table.add_row(
-            str(outcome.path), str(outcome.notes), size, time_cell, str(len(outcome.warnings))
+        pages = "" if outcome.pages is None else str(outcome.pages)
+        row = (
+            str(outcome.path),
+            pages,
+            str(outcome.notes),
+            size,
+            time_cell,
+            str(len(outcome.warnings)),
         )
+        table.add_row(*row)
     _out.print(table)
 
 

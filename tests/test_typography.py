@@ -1,12 +1,13 @@
-"""Typography follows the language of the text, in the model both outputs render from."""
+"""Typography follows the language of the text: the XHTML both books are rendered from."""
 
 from __future__ import annotations
 
 import pytest
+from markupsafe import escape
 
 from publish import model as m
 from publish.reader import parse_document
-from publish.render import plain_text
+from publish.render import HtmlSerializer
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 
@@ -28,7 +29,7 @@ CASES = [
 def test_quotes_dashes_and_spaces_follow_the_language(lang, source, expected) -> None:
     doc = parse_document(f"---\ntitle: T\nlang: {lang}\n---\n\n{source}\n", "t.md", lambda w: None)
 
-    assert plain_text(doc.blocks[0].children) == expected
+    assert HtmlSerializer(note_call=str).blocks(doc.blocks) == f"<p>{escape(expected)}</p>"
 
 
 def test_code_is_left_as_typed() -> None:
