@@ -205,7 +205,7 @@ def run_job(job: Job) -> JobResult:
 def _outcome(
     job: Job, seconds: float = 0.0, warnings: tuple[SourceWarning, ...] = (), skipped: bool = False
 ) -> Outcome:
-    notes = sum(len(doc.notes) for doc in documents_of(job.target))
+    notes = sum(len(doc.notes) for doc in job.target.documents)
     size = job.out_path.stat().st_size
     pages = pdf_pages(job.out_path) if job.fmt == "pdf" else None
     return Outcome(job.out_path, job.target.path, notes, size, pages, seconds, skipped, warnings)
@@ -219,10 +219,6 @@ def pdf_pages(path: Path) -> int | None:
         return len(PdfReader(path).pages)
     except (OSError, ValueError):
         return None
-
-
-def documents_of(target: Target) -> tuple[m.Document, ...]:
-    return target.documents if isinstance(target, m.Book) else (target,)
 
 
 def run_jobs(jobs: Sequence[Job], workers: int, on_done: Callable[[JobResult], None]) -> None:

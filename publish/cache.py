@@ -80,15 +80,16 @@ def input_digest(target: m.Document | m.Book, fmt: str, settings: Settings, root
 
 
 def _source_files(target: m.Document | m.Book) -> list[Path]:
-    documents = target.documents if isinstance(target, m.Book) else (target,)
-    files = [Path(target.path)] if isinstance(target, m.Book) else []
-    for doc in documents:
+    """The target's own file (a book.yaml or the document), its cover, each document and its
+    images."""
+    files = [Path(target.path)]
+    if target.meta.cover_image:
+        files.append(Path(target.path).parent / target.meta.cover_image)
+    for doc in target.documents:
         folder = Path(doc.path).parent
         files.append(Path(doc.path))
         files += [folder / image.src for image in m.iter_images(doc) if "://" not in image.src]
-        if doc.meta.cover_image:
-            files.append(folder / doc.meta.cover_image)
-    return files
+    return list(dict.fromkeys(files))
 
 
 def _file_digest(path: Path) -> str:

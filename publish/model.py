@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from publish.errors import SourceLocation
 
@@ -223,8 +224,12 @@ class Document:
     @property
     def name(self) -> str:
         """The output name: `source/carta.md` becomes `carta`."""
-        base = self.path.replace("\\", "/").rsplit("/", 1)[-1]
-        return base.removesuffix(".md")
+        return PurePath(self.path).stem
+
+    @property
+    def documents(self) -> tuple[Document, ...]:
+        """What a writer sets in turn: a document alone is a book of one."""
+        return (self,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +251,7 @@ class Book:
     @property
     def name(self) -> str:
         """The output name: `source/letters/book.yaml` becomes `letters`."""
-        return self.path.replace("\\", "/").rsplit("/", 2)[-2]
+        return PurePath(self.path).parent.name
 
 
 def iter_images(document: Document) -> Iterator[Image]:

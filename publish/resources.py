@@ -73,8 +73,7 @@ def project_file(
 def check_resources(target: m.Document | m.Book, project_root: Path | None) -> None:
     """Every local image and the cover exist inside the project: checked once, when the
     sources are read, so that no output is begun for a target that cannot be finished."""
-    documents = target.documents if isinstance(target, m.Book) else (target,)
-    for document in documents:
+    for document in target.documents:
         for image in m.iter_images(document):
             where = SourceLocation(document.path, image.line)
             if "://" in image.src:

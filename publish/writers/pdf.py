@@ -69,17 +69,13 @@ def write_pdf(
         rebase_images(html.etree_element)
         with fixed_font_timestamps(target.meta), atomic_output(out_path) as tmp:
             laid_out, _stats = lay_out(html, fonts, options)
-            for warning in low_resolution_images(laid_out, documents_of(target)):
+            for warning in low_resolution_images(laid_out, target.documents):
                 (warn or _ignore)(warning)
             finish = set_bleed_boxes(length_pt(settings.bleed))
             identifier = pdf_identifier(target.meta)
             laid_out.write_pdf(tmp, pdf_identifier=identifier, finisher=finish, **options)
     except FatalURLFetchingError as exc:
         raise _resource_error(exc, target) from None
-
-
-def documents_of(target: Target) -> tuple[m.Document, ...]:
-    return target.documents if isinstance(target, m.Book) else (target,)
 
 
 # Crop marks need room outside the bleed: WeasyPrint draws them in the outer half of the
@@ -136,7 +132,7 @@ def render_html(target: Target, env: jinja2.Environment, settings: Settings) -> 
     Its head carries the PDF metadata (WeasyPrint reads it from there).
     """
     stamp = build_timestamp(target.meta).strftime("%Y-%m-%dT%H:%M:%SZ")
-    documents = documents_of(target)
+    documents = target.documents
     sections = [
         Markup(render_template(env, SECTION, document, id_prefix=_prefix(number, documents),
                                base=Path(document.path).resolve().parent.as_uri() + "/"))
