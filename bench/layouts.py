@@ -5,6 +5,10 @@ layout, its time and the process's peak memory after it; then the build's total.
 
     cd <project> && python <repo>/bench/layouts.py source/escritos.md
     cd <project> && python <repo>/bench/layouts.py source/libro        # a book folder
+    cd <project> && python <repo>/bench/layouts.py --one-layout source/libro
+
+`--one-layout` skips publish's note fixing (`pdf_notes.lay_out`): one layout, as WeasyPrint
+alone would do it, so the rest of the pipeline is measured without the extra layouts.
 
 Not a test and not part of the benchmark's figures: a diagnostic for bench/README.md.
 """
@@ -48,8 +52,14 @@ def timed(render: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def one_layout(html: HTML, fonts: Any, options: dict[str, Any]) -> tuple[Any, None]:
+    return html.render(font_config=fonts, **options), None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    single = "--one-layout" in args
+    args = [arg for arg in args if arg != "--one-layout"]
     if len(args) != 1:
         print(__doc__, file=sys.stderr)
         return 2
@@ -58,6 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     HTML.render = timed(HTML.render)  # type: ignore[method-assign]
 
     from publish.cli import main as publish
+    from publish.writers import pdf
+
+    if single:
+        pdf.lay_out = one_layout  # type: ignore[assignment]
 
     print(f"start: peak {peak_mib():.0f} MiB", flush=True)
     started = time.perf_counter()

@@ -563,20 +563,17 @@ class Growth:
     measure: Measure
 
 
-def book_growth(runner: Runner, books: Sequence[tuple[Path, Path]], runs: int) -> list[Growth]:
-    """Each book's PDF build, `--jobs 1`, in its own project: time and peak memory."""
-    found = []
-    for folder, book in books:
+def book_growth(runner: Runner, folder: Path, book: Path, runs: int) -> Growth:
+    """A book's PDF build, `--jobs 1`, in its own project: time and peak memory."""
 
-        def step(folder: Path = folder, book: Path = book) -> Run:
-            flags = ("--format", "pdf", "--force", "--jobs", "1")
-            return publish_build(runner, folder, book, "out", *flags)
+    def step() -> Run:
+        flags = ("--format", "pdf", "--force", "--jobs", "1")
+        return publish_build(runner, folder, book, "out", *flags)
 
-        fresh(folder / "out")
-        (measure,) = alternate([step], runs)
-        chapters = len(list((folder / book).glob("*.md")))
-        found.append(Growth(chapters, page_count(folder / "out" / f"{book.name}.pdf"), measure))
-    return found
+    fresh(folder / "out")
+    (measure,) = alternate([step], runs)
+    chapters = len(list((folder / book).glob("*.md")))
+    return Growth(chapters, page_count(folder / "out" / f"{book.name}.pdf"), measure)
 
 
 # How much more an added page may cost in the larger books than in the smaller ones.
@@ -714,16 +711,22 @@ def growth_table(growth: Sequence[Growth]) -> str:
     return "\n".join(lines)
 
 
-def report(figures: Sequence[Figure], growth: Sequence[Growth], args: argparse.Namespace) -> str:
+def report(
+    figures: Sequence[Figure],
+    growth: Sequence[Growth],
+    args: argparse.Namespace,
+    done: bool = True,
+) -> str:
     facts = "\n".join(f"- {key}: {value}" for key, value in machine().items())
     kind = "Quick (smoke test)" if args.quick else "Full"
     parts = [
-        "# Benchmark results",
-        f"{kind} run of `bench/run.py`, seed {args.seed}, median of {args.runs} run(s) "
-        f"per figure ({args.book_runs} per book of the growth series). Whole processes, wall time (CPU time of the process and its children "
-        "in brackets); memory is the peak resident set of the largest process. *Other "
-        "load*: the most cores other programs kept busy during any run of that figure, on "
-        "average over the run (0 on a quiet machine).",
+        "# Benchmark results" + ("" if done else " (partial: the run is not finished)"),
+        f"{kind} run of `bench/run.py`, seed {args.seed}, median of {args.runs} run(s) per "
+        f"figure ({args.book_runs} per book of the growth series). Whole processes, wall "
+        "time (CPU time of the process and its children in brackets); memory is the peak "
+        "resident set of the largest process. *Other load*: the most cores other programs "
+        "kept busy during any run of that figure, on average over the run (0 on a quiet "
+        "machine).",
         table(figures),
     ]
     if growth:
@@ -742,7 +745,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--runs", type=int, help="runs per figure (default 3; 1 with --quick)")
     parser.add_argument(
-        "--book-runs", type=int, help="runs per book of the growth series (default: --runs)"
+        "--book-runs",
+        type=int,
+        default=1,
+        help="runs per book of the growth series (default 1: the 1,000-page book takes "
+        "over ten minutes a run)",
     )
     parser.add_argument("--quick", action="store_true", help="small inputs and one run")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
@@ -761,8 +768,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.runs is None:
         args.runs = 1 if args.quick else 3
-    if args.book_runs is None:
-        args.book_runs = args.runs
     return args
 
 
@@ -770,8 +775,16 @@ def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def benchmark(work: Path, args: argparse.Namespace) -> tuple[list[Figure], list[Growth]]:
-    """Generate the inputs in `work` and measure the figures asked for."""
+Progress = Callable[[list[Figure], list[Growth]], None]
+
+
+def benchmark(
+    work: Path, args: argparse.Namespace, progress: Progress
+) -> tuple[list[Figure], list[Growth]]:
+    """Generate the inputs in `work` and measure the figures asked for.
+
+    `progress` hears the figures so far after each one, so that a run cut short keeps them.
+    """
     sizes = QUICK if args.quick else FULL
     wanted = set(args.only or FIGURES)
     runner = Runner(work / "commands.log", args.settle)
@@ -782,20 +795,23 @@ def benchmark(work: Path, args: argparse.Namespace) -> tuple[list[Figure], list[
         if "epub" in wanted:
             say("EPUB: publish vs Pandoc …")
             figures.append(epub_figure(runner, work / "document", doc, args.runs))
+            progress(figures, growth)
         if "pdf" in wanted:
             say("PDF: publish vs WeasyPrint alone …")
             figures.append(pdf_figure(runner, work / "document", doc, args.runs))
+            progress(figures, growth)
     if "archive" in wanted:
         say(f"Archive: {sizes.letters} letters, --jobs 1, --jobs 2, no-op …")
         source = make_archive(work / "archive", sizes, args.seed)
         figures.extend(archive_figures(runner, work / "archive", source, args.runs))
+        progress(figures, growth)
     if "books" in wanted:
-        books = []
         for chapters in sizes.book_chapters:
+            say(f"Book of {chapters} chapters …")
             folder = work / f"book-{chapters}"
-            books.append((folder, make_book(folder, sizes, chapters, args.seed)))
-        say(f"Books of {', '.join(map(str, sizes.book_chapters))} chapters …")
-        growth = book_growth(runner, books, args.book_runs)
+            book = make_book(folder, sizes, chapters, args.seed)
+            growth.append(book_growth(runner, folder, book, args.book_runs))
+            progress(figures, growth)
         figures.extend(growth_figures(growth))
     return figures, growth
 
@@ -808,8 +824,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         work = Path(tempfile.mkdtemp(prefix="publish-bench-"))
     say(f"Working in {work}")
+
+    def progress(figures: list[Figure], growth: list[Growth]) -> None:
+        args.results.write_text(report(figures, growth, args, done=False), encoding="utf-8")
+
     try:
-        figures, growth = benchmark(work, args)
+        figures, growth = benchmark(work, args, progress)
     except CommandFailed as exc:
         say(f"failed: {exc}")
         return 1
