@@ -14,17 +14,15 @@ import contextlib
 import importlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
 from publish import model as m
-from publish.cache import BuildCache, input_digest
+from publish.cache import BuildCache, input_digest, project_digest
 from publish.errors import PublishError, SourceError, SourceLocation, SourceWarning
 from publish.reader import display_path, read_book, read_document
-from publish.render import template_environment
 from publish.resources import check_resources, find_project_root
 from publish.settings import Settings, project_settings, resolve
 
@@ -152,6 +150,7 @@ def plan_jobs(
 ) -> list[Job]:
     """Step 2: one job per target and format, with its resolved settings and input digest."""
     jobs = []
+    projects: dict[Path, str] = {}  # each project's styles and templates, hashed once
     for target in targets:
         root = find_project_root(Path(target.path))
         try:
@@ -159,9 +158,11 @@ def plan_jobs(
         except PublishError as exc:
             report.errors.append(exc)
             continue
+        if root not in projects:
+            projects[root] = project_digest(root)
         for fmt in formats:
             out_path = out_dir / f"{target.name}.{fmt}"
-            digest = input_digest(target, fmt, settings, root)
+            digest = input_digest(target, fmt, settings, projects[root])
             jobs.append(Job(target, fmt, out_path, root, settings, digest))
     return jobs
 
@@ -183,6 +184,9 @@ def writer(fmt: str) -> Callable[..., None]:
 
 def run_job(job: Job) -> JobResult:
     """Write one output. Runs in a worker process when building in parallel."""
+    # Imported here, like the writers: a build with nothing to write never loads Jinja.
+    from publish.render import template_environment
+
     started = time.perf_counter()
     warnings: list[SourceWarning] = []
     env = template_environment(job.project_root)
@@ -199,15 +203,19 @@ def run_job(job: Job) -> JobResult:
     except PublishError as exc:
         return JobResult(job, None, exc)
     seconds = time.perf_counter() - started
-    return JobResult(job, _outcome(job, seconds, tuple(warnings)))
+    pages = pdf_pages(job.out_path) if job.fmt == "pdf" else None
+    return JobResult(job, _outcome(job, pages, seconds, tuple(warnings)))
 
 
 def _outcome(
-    job: Job, seconds: float = 0.0, warnings: tuple[SourceWarning, ...] = (), skipped: bool = False
+    job: Job,
+    pages: int | None,
+    seconds: float = 0.0,
+    warnings: tuple[SourceWarning, ...] = (),
+    skipped: bool = False,
 ) -> Outcome:
     notes = sum(len(doc.notes) for doc in job.target.documents)
     size = job.out_path.stat().st_size
-    pages = pdf_pages(job.out_path) if job.fmt == "pdf" else None
     return Outcome(job.out_path, job.target.path, notes, size, pages, seconds, skipped, warnings)
 
 
@@ -230,6 +238,9 @@ def run_jobs(jobs: Sequence[Job], workers: int, on_done: Callable[[JobResult], N
         for job in jobs:
             on_done(run_job(job))
         return
+    # Imported only when a pool starts: a no-op rebuild never loads multiprocessing.
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
         for result in pool.map(run_job, jobs):
             on_done(result)
@@ -285,8 +296,8 @@ def run_planned(
     cache = BuildCache.load(out_dir)
     stale = [job for job in planned if force or not cache.is_fresh(job.out_path, job.digest)]
     for job in planned:
-        if job not in stale:
-            _record(report, _outcome(job, skipped=True), on_done)
+        if job not in stale:  # reported from the cache: an up-to-date PDF is not parsed again
+            _record(report, _outcome(job, cache.pages(job.out_path), skipped=True), on_done)
     on_planned(len(stale))
 
     def done(result: JobResult) -> None:
@@ -294,7 +305,8 @@ def run_planned(
             report.errors.append(result.error)
             cache.forget(result.job.out_path)
             return
-        cache.remember(result.job.out_path, result.job.digest)
+        pages = result.outcome.pages if result.outcome is not None else None
+        cache.remember(result.job.out_path, result.job.digest, pages)
         _record(report, result.outcome, on_done)
 
     try:

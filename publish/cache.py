@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,14 +22,35 @@ if TYPE_CHECKING:
     from publish.settings import Settings
 
 CACHE_FILE = ".publish-cache.json"
-_SCHEMA = 1
+_SCHEMA = 2  # 2: each entry also keeps the output's page count
 _PACKAGE_DIR = Path(publish.__file__).resolve().parent
 
 
-class BuildCache:
-    """Output path → digest of the inputs it was last built from."""
+@dataclass(frozen=True)
+class Entry:
+    """What one output was built from (the digest of its inputs), and its page count."""
 
-    def __init__(self, path: Path, entries: dict[str, str]) -> None:
+    digest: str
+    pages: int | None = None
+
+    @classmethod
+    def parse(cls, data: object) -> Entry:
+        """An entry as saved; ValueError if it is not one."""
+        if not isinstance(data, dict) or not isinstance(data.get("digest"), str):
+            raise ValueError("not a cache entry")
+        pages = data.get("pages")
+        if pages is not None and (not isinstance(pages, int) or isinstance(pages, bool)):
+            raise ValueError("not a page count")
+        return cls(data["digest"], pages)
+
+
+class BuildCache:
+    """Output path → the inputs it was last built from, and what it holds.
+
+    An output that is up to date is reported from here: its pages are not counted again.
+    """
+
+    def __init__(self, path: Path, entries: dict[str, Entry]) -> None:
         self.path = path
         self.entries = entries
         self.changed = False
@@ -38,17 +60,22 @@ class BuildCache:
         path = out_dir / CACHE_FILE
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            entries = data["entries"] if data.get("schema") == _SCHEMA else {}
-            valid = isinstance(entries, dict) and all(isinstance(v, str) for v in entries.values())
+            saved = data["entries"] if data.get("schema") == _SCHEMA else {}
+            entries = {name: Entry.parse(entry) for name, entry in saved.items()}
         except (OSError, ValueError, AttributeError, KeyError, TypeError):
-            entries, valid = {}, False
-        return cls(path, entries if valid else {})
+            entries = {}
+        return cls(path, entries)
 
     def is_fresh(self, output: Path, digest: str) -> bool:
-        return output.is_file() and self.entries.get(output.name) == digest
+        entry = self.entries.get(output.name)
+        return entry is not None and entry.digest == digest and output.is_file()
 
-    def remember(self, output: Path, digest: str) -> None:
-        self.entries[output.name] = digest
+    def pages(self, output: Path) -> int | None:
+        entry = self.entries.get(output.name)
+        return entry.pages if entry is not None else None
+
+    def remember(self, output: Path, digest: str, pages: int | None = None) -> None:
+        self.entries[output.name] = Entry(digest, pages)
         self.changed = True
 
     def forget(self, output: Path) -> None:
@@ -57,23 +84,31 @@ class BuildCache:
     def save(self) -> None:
         if not self.changed or not self.path.parent.is_dir():
             return
+        entries = {name: asdict(entry) for name, entry in self.entries.items()}
         tmp = self.path.with_name(f"{CACHE_FILE}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"schema": _SCHEMA, "entries": self.entries}, sort_keys=True))
+        tmp.write_text(json.dumps({"schema": _SCHEMA, "entries": entries}, sort_keys=True))
         os.replace(tmp, self.path)
 
 
-def input_digest(target: m.Document | m.Book, fmt: str, settings: Settings, root: Path) -> str:
-    """Everything an output depends on: sources, images, styles, templates, settings, version."""
+def project_digest(root: Path) -> str:
+    """What every output of a project depends on: publish itself, its templates, the styles.
+
+    The same for all the project's outputs: a build hashes it once, not once per output.
+    """
     digest = hashlib.sha256()
-    for part in (
-        publish.__version__,
-        fmt,
-        repr(settings),
-        _folder_digest(_PACKAGE_DIR / "templates"),
-    ):
+    for part in (publish.__version__, _folder_digest(_PACKAGE_DIR / "templates")):
         digest.update(part.encode() + b"\0")
     for folder in (*style_dirs(root), root / "templates"):
         digest.update(_folder_digest(folder).encode())
+    return digest.hexdigest()
+
+
+def input_digest(target: m.Document | m.Book, fmt: str, settings: Settings, project: str) -> str:
+    """Everything an output depends on: its project's digest (`project_digest`), the format,
+    the settings, and the sources and images."""
+    digest = hashlib.sha256()
+    for part in (project, fmt, repr(settings)):
+        digest.update(part.encode() + b"\0")
     for path in _source_files(target):
         digest.update(_file_digest(path).encode())
     return digest.hexdigest()

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from publish import build as publish_build
 from tests.conftest import epubcheck_problems
+from tests.epub_helpers import tiny_png
 
 LETTER = "---\ntitle: Letter {n}\nauthor: A. Writer\ndate: 1936-02-{n:02d}\nlang: es\n---\n\nTexto {n}[^a].\n\n[^a]: Nota {n}.\n"
 
@@ -80,3 +82,33 @@ def test_a_deleted_output_is_rebuilt(letters, project, run_cli) -> None:
 
     assert result.out.count("up to date") == 2
     assert (project / "build" / "letter-1.epub").is_file()
+
+
+def test_an_up_to_date_pdf_keeps_its_page_count_and_is_not_read_again(
+    letters, project, monkeypatch
+) -> None:
+    first = publish_build.build([project / "source"], project / "build", ("pdf",))
+    pages = {outcome.path.name: outcome.pages for outcome in first.outcomes}
+
+    def never(path: Path) -> int:
+        raise AssertionError(f"{path} was parsed again")
+
+    monkeypatch.setattr(publish_build, "pdf_pages", never)
+    again = publish_build.build([project / "source"], project / "build", ("pdf",))
+
+    assert all(outcome.skipped for outcome in again.outcomes)
+    assert {outcome.path.name: outcome.pages for outcome in again.outcomes} == pages
+    assert all(count is not None and count >= 1 for count in pages.values())
+
+
+def test_a_changed_image_rebuilds_the_output_that_shows_it(letters, project, run_cli) -> None:
+    (project / "source" / "figura.png").write_bytes(tiny_png())
+    letters[0].write_text(LETTER.format(n=1) + "\n![Figura](figura.png)\n", encoding="utf-8")
+    assert run_cli("build", "--format", "epub").code == 0
+
+    (project / "source" / "figura.png").write_bytes(tiny_png() + b"changed")
+    result = run_cli("build", "--format", "epub")
+
+    assert result.code == 0, result.err
+    assert result.out.count("up to date") == 2
+    assert "letter-1.epub" in result.out
