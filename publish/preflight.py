@@ -10,7 +10,6 @@ Reads with pypdf and pdfplumber only: checking a PDF never loads WeasyPrint.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -28,7 +27,7 @@ SAFE_MARGIN_MM = 5.0  # text closer to the trim edge may be cut off
 TOLERANCE_PT = 0.5  # rounding in page boxes
 COLUMN_SLACK_PT = 1.0  # how far a line may stand out of the text column
 _CALL = re.compile(r"((?:d\d+-)?)fnref-(\d+)")  # in a book, each document's names start dN-
-_PART = re.compile(r"((?:d\d+-)?)fn-(\d+)(?:-(\d+))?")
+_NOTE = re.compile(r"((?:d\d+-)?)fn-(\d+)")
 
 
 class PreflightError(PublishError):
@@ -151,50 +150,39 @@ def _fonts(reader: PdfReader) -> Iterator[tuple[str, bool]]:
 
 
 def notes_on_their_pages(reader: PdfReader) -> Finding:
-    """Each note starts on the page of its first call; its parts follow page after page."""
-    calls, parts = note_destinations(reader)
+    """Each note starts on the page of its first call."""
+    calls, notes = note_destinations(reader)
     if not calls:
         return Finding("Notes on their call's page", True, "no notes")
-    astray = sorted((n for n in calls if not _in_place(calls[n], parts.get(n, {}))), key=_order)
+    astray = sorted((n for n in calls if notes.get(n) != calls[n]), key=_order)
     if astray:
-        detail = ", ".join(f"{n} (call p. {calls[n]}, note {_where(parts.get(n))})" for n in astray)
+        detail = ", ".join(f"{n} (call p. {calls[n]}, note {_where(notes.get(n))})" for n in astray)
         return Finding("Notes on their call's page", False, "notes " + detail)
-    continued = sum(len(set(p.values())) > 1 for p in parts.values())
-    return Finding(
-        "Notes on their call's page", True, f"{len(calls)} notes, {continued} continued overleaf"
-    )
+    return Finding("Notes on their call's page", True, f"{len(calls)} notes")
 
 
-def note_destinations(reader: PdfReader) -> tuple[dict[str, int], dict[str, dict[int, int]]]:
-    """({note: page of its call}, {note: {part: page}}), pages counted from 1.
+def note_destinations(reader: PdfReader) -> tuple[dict[str, int], dict[str, int]]:
+    """({note: page of its call}, {note: page where it starts}), pages counted from 1.
 
     Notes are named as printed, "12", or "d2-12" for note 12 of a book's second document.
     """
     calls: dict[str, int] = {}
-    parts: dict[str, dict[int, int]] = {}
+    notes: dict[str, int] = {}
     for name, destination in reader.named_destinations.items():
         page = reader.get_destination_page_number(destination) + 1
         if call := _CALL.fullmatch(name):
             calls[call[1] + call[2]] = page
-        elif part := _PART.fullmatch(name):
-            parts.setdefault(part[1] + part[2], {})[int(part[3] or 0)] = page
-    return calls, parts
+        elif note := _NOTE.fullmatch(name):
+            notes[note[1] + note[2]] = page
+    return calls, notes
 
 
 def _order(name: str) -> tuple[int, ...]:
     return tuple(int(number) for number in re.findall(r"\d+", name))
 
 
-def _in_place(call_page: int, parts: dict[int, int]) -> bool:
-    pages = [parts[number] for number in sorted(parts)]
-    steps = itertools.pairwise(pages)
-    return bool(pages) and pages[0] == call_page and all(b - a in (0, 1) for a, b in steps)
-
-
-def _where(parts: dict[int, int] | None) -> str:
-    if not parts:
-        return "missing"
-    return "p. " + "–".join(str(parts[n]) for n in sorted(parts))
+def _where(page: int | None) -> str:
+    return "missing" if page is None else f"p. {page}"
 
 
 # Text inside the margins

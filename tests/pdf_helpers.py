@@ -171,7 +171,6 @@ def long_document(notes: int = 48, seed: int = 1936) -> str:
 
 MM = 72 / 25.4
 CONTENT_TOP_MM, CONTENT_BOTTOM_MM = 18, 22  # print.css: the page's top and bottom margins
-CONT_MARK = "\u2192"  # the mark of a note continued from the page before (→N)
 STORY_KINDS = {"page": 1, "half": 6, "ten": 12, "medium": 40}  # the rest are one-liners
 _SENTENCES = {"short": (1, 1), "medium": (2, 5), "ten": (9, 11), "half": (26, 34), "page": (62, 66)}
 
@@ -229,12 +228,12 @@ def content_box(pdf_path: Path) -> list[tuple[float, float]]:
 def split_page(words: list[Word], top: float, bottom: float) -> tuple[list[Word], list[Word]]:
     """(the text's words, the notes' words) of a page, running heads and folios left out.
 
-    Notes are what is set in note sizes (or a continuation mark) below the last line of text.
+    Notes are what is set in note sizes below the last line of text.
     """
     inside = [w for w in words if top - 2 <= w.top < bottom]  # glyphs overhang their line
-    body = [w for w in inside if not (w.is_note or w.text.startswith(CONT_MARK))]
+    body = [w for w in inside if not w.is_note]
     body_end = max((w.bottom for w in body if w.is_body), default=top)
-    notes = [w for w in inside if w.top > body_end and (w.is_note or w.text.startswith(CONT_MARK))]
+    notes = [w for w in inside if w.top > body_end and w.is_note]
     return [w for w in body if w.top <= body_end], notes
 
 

@@ -1,10 +1,10 @@
 """PDF writer: the print template and styles/print.css, laid out by WeasyPrint.
 
 Notes are real page footnotes: the template floats each note from its first call
-(`float: footnote`), so WeasyPrint puts it at the foot of the page that calls it; a few more
-layouts (`pdf_notes`) split the notes too long for their page and fix the pages where
-WeasyPrint 70 would print a note one page late. Resources come only from the project and
-the style folders (`LocalFileFetcher`).
+(`float: footnote`), so WeasyPrint puts it at the foot of the page that calls it; its
+layout context is `pdf_notes`'s, which breaks a note too long for its page and goes on
+with it at the foot of the next. Resources come only from the project and the style
+folders (`LocalFileFetcher`).
 """
 
 from __future__ import annotations
