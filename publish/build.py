@@ -177,8 +177,11 @@ class JobResult:
     error: PublishError | None = None
 
 
-def writer(fmt: str) -> Callable[..., None]:
-    """`write_epub` or `write_pdf`, imported on first use: `check` never pays for WeasyPrint."""
+def writer(fmt: str) -> Callable[..., int | None]:
+    """`write_epub` or `write_pdf`, imported on first use: `check` never pays for WeasyPrint.
+
+    Each returns the pages it wrote, when the format has pages.
+    """
     return getattr(importlib.import_module(f"publish.writers.{fmt}"), f"write_{fmt}")
 
 
@@ -191,8 +194,7 @@ def run_job(job: Job) -> JobResult:
     warnings: list[SourceWarning] = []
     env = template_environment(job.project_root)
     try:
-        write = writer(job.fmt)
-        write(
+        pages = writer(job.fmt)(
             job.target,
             env,
             job.out_path,
@@ -203,7 +205,6 @@ def run_job(job: Job) -> JobResult:
     except PublishError as exc:
         return JobResult(job, None, exc)
     seconds = time.perf_counter() - started
-    pages = pdf_pages(job.out_path) if job.fmt == "pdf" else None
     return JobResult(job, _outcome(job, pages, seconds, tuple(warnings)))
 
 
@@ -217,16 +218,6 @@ def _outcome(
     notes = sum(len(doc.notes) for doc in job.target.documents)
     size = job.out_path.stat().st_size
     return Outcome(job.out_path, job.target.path, notes, size, pages, seconds, skipped, warnings)
-
-
-def pdf_pages(path: Path) -> int | None:
-    """The page count, read from the PDF's page tree (the pages themselves are not parsed)."""
-    from pypdf import PdfReader  # only builds that write PDFs need it
-
-    try:
-        return len(PdfReader(path).pages)
-    except (OSError, ValueError):
-        return None
 
 
 def run_jobs(jobs: Sequence[Job], workers: int, on_done: Callable[[JobResult], None]) -> None:

@@ -52,10 +52,11 @@ def write_pdf(
     project_root: Path | None = None,
     settings: Settings | None = None,
     warn: Callable[[SourceWarning], None] | None = None,
-) -> None:
+) -> int:
     """Write a document, or a book of documents, as a print-ready PDF to `out_path`.
 
     Written atomically. `warn` hears of images that print under MIN_DPI at their size.
+    Returns the number of pages.
     """
     settings = settings or Settings()
     source_dir = Path(target.path).resolve().parent
@@ -74,6 +75,7 @@ def write_pdf(
             finish = set_bleed_boxes(length_pt(settings.bleed))
             identifier = pdf_identifier(target.meta)
             laid_out.write_pdf(tmp, pdf_identifier=identifier, finisher=finish, **options)
+        return len(laid_out.pages)
     except FatalURLFetchingError as exc:
         raise _resource_error(exc, target) from None
 

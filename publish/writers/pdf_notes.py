@@ -17,15 +17,16 @@ footnote methods, and the footnote area's last layout in `layout.page.make_page`
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import itertools
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from math import inf
 from typing import Any
 
-from weasyprint import DEFAULT_OPTIONS, HTML
+from weasyprint import HTML, document
 from weasyprint.document import Document as LaidOut
 from weasyprint.formatting_structure import boxes, build
 from weasyprint.layout import LayoutContext
@@ -53,12 +54,29 @@ def lay_out(
 ) -> tuple[LaidOut, LayoutStats]:
     """Paginate `html` once, breaking the notes too long for the foot of their page."""
     start = time.perf_counter()
-    laid_out = NotesDocument._render(html, fonts, None, None, {**DEFAULT_OPTIONS, **options})
+    with splitting_notes():
+        laid_out = html.render(font_config=fonts, **options)
     stats = LayoutStats(
         len(laid_out.pages), len(continued_notes(laid_out)), round(time.perf_counter() - start, 2)
     )
     log.info("pagination: %s", stats)
     return laid_out, stats
+
+
+@contextlib.contextmanager
+def splitting_notes() -> Iterator[None]:
+    """WeasyPrint lays out with a `NoteSplittingContext` meanwhile.
+
+    `Document._render` makes its context from this module global. (Calling `_render`
+    directly instead of through `HTML.render` costs, for a reason not found, four times
+    the memory maps and a second of system time on 220 pages: measured with strace.)
+    """
+    plain = document.LayoutContext
+    document.LayoutContext = NoteSplittingContext
+    try:
+        yield
+    finally:
+        document.LayoutContext = plain
 
 
 def continued_notes(laid_out: LaidOut) -> set[str]:
@@ -73,24 +91,6 @@ def continued_notes(laid_out: LaidOut) -> set[str]:
 def _note_ids(page_box: boxes.PageBox) -> list[str]:
     areas = (box for box in page_box.children if isinstance(box, boxes.FootnoteAreaBox))
     return [note.element.get("id", "") for area in areas for note in area.children]
-
-
-class NotesDocument(LaidOut):
-    """A WeasyPrint document laid out by a `NoteSplittingContext`."""
-
-    @classmethod
-    def _build_layout_context(cls, *args: Any) -> LayoutContext:
-        plain = super()._build_layout_context(*args)
-        # The image getter is bound to its context: bind it to the new one instead.
-        getter = plain.get_image_from_uri
-        keywords = {key: value for key, value in getter.keywords.items() if key != "context"}
-        return NoteSplittingContext(
-            plain.style_for,
-            functools.partial(getter.func, *getter.args, **keywords),
-            plain.font_config,
-            plain.counter_style,
-            plain.target_collector,
-        )
 
 
 class NoteSplittingContext(LayoutContext):
@@ -169,6 +169,7 @@ class NoteSplittingContext(LayoutContext):
         if kept:
             return
         if self._strands(footnote):
+            self._update_footnote_area()
             self.holding = True
             return
         super().report_footnote(footnote)
@@ -188,8 +189,7 @@ class NoteSplittingContext(LayoutContext):
         # would take it to the next page along with the last.
         self.room_bottom = self._room_for(bottom_space, line_bottom + self.line_step)
         if self._update_footnote_area() or super().overflows_page(bottom_space, line_bottom):
-            self.room_bottom = previous
-            self._update_footnote_area()
+            self.room_bottom = previous  # the caller lays the notes out again
             return False
         return True
 
@@ -221,9 +221,10 @@ class NoteSplittingContext(LayoutContext):
         """The page's notes laid out down to their limit, where they stop, and if all is well.
 
         All is well when the notes end above the limit and the last has at least MIN_LINES
-        lines on the page (or all of its lines). When not, the notes are laid out whole, as
-        WeasyPrint would, for the text to make room or move the last note away.
+        lines on the page (or all of its lines). When not, the text makes room or moves
+        the last note away.
         """
+        self.holding = False
         area = self.current_footnote_area
         limit = min(self.room_bottom, _max_bottom(area))
         skip = self._opening_skip(area)
@@ -232,19 +233,13 @@ class NoteSplittingContext(LayoutContext):
         page_notes, self.current_page_footnotes = self.current_page_footnotes, []
         self.laying_notes = True
         try:
-            laid, resume_at = self._lay_out_area(area, self.page_bottom - limit, skip)
-            if not _within(laid, limit) or not _starts(laid, resume_at, len(area.children)):
-                return self._lay_out_area(area, -inf, skip)[0], None, False
+            notes = build.create_anonymous_boxes(area.deepcopy())
+            bottom_space = self.page_bottom - limit
+            laid, resume_at, *_ = block_level_layout(self, notes, bottom_space, skip, area.page)
         finally:
             self.current_page_footnotes, self.laying_notes = page_notes, False
-        return laid, resume_at, True
-
-    def _lay_out_area(
-        self, area: boxes.FootnoteAreaBox, bottom_space: float, skip: SkipStack
-    ) -> tuple[boxes.Box | None, SkipStack]:
-        notes = build.create_anonymous_boxes(area.deepcopy())
-        laid, resume_at, *_ = block_level_layout(self, notes, bottom_space, skip, area.page)
-        return laid, resume_at
+        fits = _within(laid, limit) and _starts(laid, resume_at, len(area.children))
+        return laid, resume_at, fits
 
     def _opening_skip(self, area: boxes.FootnoteAreaBox) -> SkipStack:
         note, skip = self.carried.get(self.current_page, (None, None))
@@ -266,8 +261,8 @@ class NoteSplittingContext(LayoutContext):
         return laid
 
 
-def _within(laid: boxes.Box | None, limit: float) -> bool:
-    return laid is not None and laid.position_y + laid.margin_height() <= limit + 0.01
+def _within(laid: boxes.Box, limit: float) -> bool:
+    return laid.position_y + laid.margin_height() <= limit + 0.01
 
 
 def _max_bottom(area: boxes.FootnoteAreaBox) -> float:
