@@ -123,11 +123,11 @@ class NoteSplittingContext(LayoutContext):
     """WeasyPrint's layout context, breaking the footnote area's last note at its limit."""
 
     def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.footnotes = WaitingNotes()  # WeasyPrint's box tree builder fills it
+        super().__init__(*args)  # sets `footnotes`, which the box tree builder fills
         # The note each page opens with when it goes on from the page before, and where.
         self.carried: dict[int, tuple[boxes.Box, SkipStack]] = {}
         self.policies: dict[boxes.Box, str] = {}  # each note's footnote-policy as styled
+        self.heights: dict[tuple[boxes.Box, float], float] = {}  # each note's, whole
         self.laying_notes = False
 
     @property
@@ -247,10 +247,56 @@ class NoteSplittingContext(LayoutContext):
             area.height = 0
             self.page_bottom -= area.margin_height()
             return False
+        height = self._whole_height(area)
+        if height is not None:
+            area.height = height
+            self.page_bottom -= area.margin_height()
+            return False
         laid, _resume_at, fits = self.lay_out_notes()
         area.height = laid.height
         self.page_bottom -= laid.margin_height()
         return not fits
+
+    def _whole_height(self, area: boxes.FootnoteAreaBox) -> float | None:
+        """The height of the page's notes if all fit whole, or None.
+
+        Measured from each note's own height, laid out once: WeasyPrint lays out every
+        note of the page again for each note it adds. (Notes with vertical margins, which
+        would collapse, make the sum a little too tall: more room, never less.)
+        """
+        if self._opening_skip(area) is not None:
+            return None
+        height = sum(self._note_height(note, area) for note in area.children)
+        decoration = (
+            sum(
+                getattr(area, f"{part}_{side}")
+                for part in ("margin", "padding")
+                for side in ("top", "bottom")
+            )
+            + area.border_top_width
+            + area.border_bottom_width
+        )
+        limit = min(self.room_bottom, _max_bottom(area))
+        return height if area.position_y + decoration + height <= limit + 0.01 else None
+
+    def _note_height(self, note: boxes.Box, area: boxes.FootnoteAreaBox) -> float:
+        key = (note, area.page.width)
+        if key not in self.heights:
+            alone = build.create_anonymous_boxes(area.copy_with_children([note]).deepcopy())
+            with self._laying_notes():
+                self.heights[key] = block_level_layout(self, alone, -inf, None, area.page)[0].height
+        return self.heights[key]
+
+    @contextlib.contextmanager
+    def _laying_notes(self) -> Iterator[None]:
+        # Meanwhile, a note's line that overflows must not move the page's notes (there are
+        # none), nor be taken for a line of the text.
+        page_notes, self.current_page_footnotes = self.current_page_footnotes, []
+        self.laying_notes = True
+        try:
+            yield
+        finally:
+            self.current_page_footnotes, self.laying_notes = page_notes, False
 
     def lay_out_notes(self) -> tuple[boxes.Box, SkipStack, bool]:
         """The page's notes laid out down to their limit, where they stop, and if all is well.
@@ -263,16 +309,10 @@ class NoteSplittingContext(LayoutContext):
         area = self.current_footnote_area
         limit = min(self.room_bottom, _max_bottom(area))
         skip = self._opening_skip(area)
-        # Meanwhile, a note's line that overflows must not move the page's notes (there are
-        # none), nor be taken for a line of the text.
-        page_notes, self.current_page_footnotes = self.current_page_footnotes, []
-        self.laying_notes = True
-        try:
-            notes = build.create_anonymous_boxes(area.deepcopy())
+        notes = build.create_anonymous_boxes(area.deepcopy())
+        with self._laying_notes():
             bottom_space = self.page_bottom - limit
             laid, resume_at, *_ = block_level_layout(self, notes, bottom_space, skip, area.page)
-        finally:
-            self.current_page_footnotes, self.laying_notes = page_notes, False
         fits = _within(laid, limit) and _starts(laid, resume_at, len(area.children))
         return laid, resume_at, fits
 
