@@ -243,11 +243,7 @@ class NoteSplittingContext(LayoutContext):
         if area.height != "auto":
             self.page_bottom += area.margin_height()
         area.children = self.current_page_footnotes
-        if not area.children:
-            area.height = 0
-            self.page_bottom -= area.margin_height()
-            return False
-        height = self._whole_height(area)
+        height = self._whole_height(area)  # 0 when the page has no notes
         if height is not None:
             area.height = height
             self.page_bottom -= area.margin_height()
