@@ -10,6 +10,7 @@ folders (`LocalFileFetcher`).
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import os
 from collections.abc import Callable, Iterator
@@ -68,7 +69,11 @@ def write_pdf(
         markup = render_html(target, env, settings)
         html = HTML(string=markup, base_url=source_dir, url_fetcher=fetcher)
         rebase_images(html.etree_element)
-        with fixed_font_timestamps(target.meta), atomic_output(out_path) as tmp:
+        with (
+            fixed_font_timestamps(target.meta),
+            fewer_collections(),
+            atomic_output(out_path) as tmp,
+        ):
             laid_out, _stats = lay_out(html, fonts, options)
             for warning in low_resolution_images(laid_out, target.documents):
                 (warn or _ignore)(warning)
@@ -202,6 +207,22 @@ def _dpi(box: boxes.ReplacedBox) -> float:
     image = box.replacement
     width, height = max(box.width, 1e-6) / 96, max(box.height, 1e-6) / 96
     return min(image.width / width, image.height / height)
+
+
+@contextlib.contextmanager
+def fewer_collections(threshold: int = 10_000) -> Iterator[None]:
+    """Run the garbage collector's youngest generation every `threshold` allocations.
+
+    Layout allocates millions of boxes that live until the PDF is written; at Python's
+    default (700) the collector went over them 4,700 times for a 1,059-page book: 7.6 of
+    73 s. At 10,000: 2 to 4 s, for 8% more peak memory (garbage cycles wait longer).
+    """
+    plain = gc.get_threshold()
+    gc.set_threshold(threshold, *plain[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*plain)
 
 
 @contextlib.contextmanager
