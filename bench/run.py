@@ -563,17 +563,28 @@ class Growth:
     measure: Measure
 
 
-def book_growth(runner: Runner, folder: Path, book: Path, runs: int) -> Growth:
-    """A book's PDF build, `--jobs 1`, in its own project: time and peak memory."""
+def book_growth(runner: Runner, books: Sequence[tuple[Path, Path]], runs: int) -> list[Growth]:
+    """Each book's PDF build, `--jobs 1`, in its own project: time and peak memory.
 
-    def step() -> Run:
+    The books take turns, run after run, so that a slow spell of the machine hits every
+    size of the series alike.
+    """
+
+    def step(folder: Path, book: Path) -> Step:
         flags = ("--format", "pdf", "--force", "--jobs", "1")
-        return publish_build(runner, folder, book, "out", *flags)
+        return lambda: publish_build(runner, folder, book, "out", *flags)
 
-    fresh(folder / "out")
-    (measure,) = alternate([step], runs)
-    chapters = len(list((folder / book).glob("*.md")))
-    return Growth(chapters, page_count(folder / "out" / f"{book.name}.pdf"), measure)
+    for folder, _book in books:
+        fresh(folder / "out")
+    measures = alternate([step(folder, book) for folder, book in books], runs)
+    return [
+        Growth(
+            len(list((folder / book).glob("*.md"))),
+            page_count(folder / "out" / f"{book.name}.pdf"),
+            measure,
+        )
+        for (folder, book), measure in zip(books, measures, strict=True)
+    ]
 
 
 # How much more an added page may cost in the larger books than in the smaller ones.
@@ -722,8 +733,7 @@ def report(
     parts = [
         "# Benchmark results" + ("" if done else " (partial: the run is not finished)"),
         f"{kind} run of `bench/run.py`, seed {args.seed}, median of {args.runs} run(s) per "
-        f"figure ({args.book_runs} per book of the growth series). Whole processes, wall "
-        "time (CPU time of the process and its children in brackets); memory is the peak "
+        "figure, the books of the growth series included. Whole processes, wall time (CPU time of the process and its children in brackets); memory is the peak "
         "resident set of the largest process. *Other load*: the most cores other programs "
         "kept busy during any run of that figure, on average over the run (0 on a quiet "
         "machine).",
@@ -744,13 +754,6 @@ FIGURES = ("epub", "pdf", "archive", "books")
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--runs", type=int, help="runs per figure (default 3; 1 with --quick)")
-    parser.add_argument(
-        "--book-runs",
-        type=int,
-        default=1,
-        help="runs per book of the growth series (default 1: the 1,000-page book takes "
-        "over ten minutes a run)",
-    )
     parser.add_argument("--quick", action="store_true", help="small inputs and one run")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
     parser.add_argument("--seed", type=int, default=SEED, help=f"input seed (default {SEED})")
@@ -806,12 +809,11 @@ def benchmark(
         figures.extend(archive_figures(runner, work / "archive", source, args.runs))
         progress(figures, growth)
     if "books" in wanted:
-        for chapters in sizes.book_chapters:
-            say(f"Book of {chapters} chapters …")
-            folder = work / f"book-{chapters}"
-            book = make_book(folder, sizes, chapters, args.seed)
-            growth.append(book_growth(runner, folder, book, args.book_runs))
-            progress(figures, growth)
+        chapters = sizes.book_chapters
+        say(f"Books of {', '.join(map(str, chapters))} chapters, in turn …")
+        folders = {n: work / f"book-{n}" for n in chapters}
+        books = [(folders[n], make_book(folders[n], sizes, n, args.seed)) for n in chapters]
+        growth.extend(book_growth(runner, books, args.runs))
         figures.extend(growth_figures(growth))
     return figures, growth
 

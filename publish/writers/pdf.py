@@ -10,7 +10,6 @@ folders (`LocalFileFetcher`).
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import os
 from collections.abc import Callable, Iterator
@@ -37,6 +36,7 @@ from publish.render import render_template
 from publish.resources import find_style, style_dirs
 from publish.settings import MIN_DPI, MM, Settings, length_pt
 from publish.writers import atomic_output, build_timestamp
+from publish.writers.pdf_costs import linear_costs
 from publish.writers.pdf_notes import lay_out
 
 TEMPLATE = "print/document.html.j2"
@@ -69,18 +69,13 @@ def write_pdf(
         markup = render_html(target, env, settings)
         html = HTML(string=markup, base_url=source_dir, url_fetcher=fetcher)
         rebase_images(html.etree_element)
-        with (
-            fixed_font_timestamps(target.meta),
-            fewer_collections(),
-            atomic_output(out_path) as tmp,
-        ):
+        with fixed_font_timestamps(target.meta), linear_costs(), atomic_output(out_path) as tmp:
             laid_out, _stats = lay_out(html, fonts, options)
             for warning in low_resolution_images(laid_out, target.documents):
                 (warn or _ignore)(warning)
             finish = set_bleed_boxes(length_pt(settings.bleed))
             identifier = pdf_identifier(target.meta)
-            with cached_page_references():
-                laid_out.write_pdf(tmp, pdf_identifier=identifier, finisher=finish, **options)
+            laid_out.write_pdf(tmp, pdf_identifier=identifier, finisher=finish, **options)
         return len(laid_out.pages)
     except FatalURLFetchingError as exc:
         raise _resource_error(exc, target) from None
@@ -207,46 +202,6 @@ def _dpi(box: boxes.ReplacedBox) -> float:
     image = box.replacement
     width, height = max(box.width, 1e-6) / 96, max(box.height, 1e-6) / 96
     return min(image.width / width, image.height / height)
-
-
-@contextlib.contextmanager
-def fewer_collections(threshold: int = 10_000) -> Iterator[None]:
-    """Run the garbage collector's youngest generation every `threshold` allocations.
-
-    Layout allocates millions of boxes that live until the PDF is written; at Python's
-    default (700) the collector went over them 4,700 times for a 1,059-page book: 7.6 of
-    73 s. At 10,000: 2 to 4 s, for 8% more peak memory (garbage cycles wait longer).
-    """
-    plain = gc.get_threshold()
-    gc.set_threshold(threshold, *plain[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*plain)
-
-
-@contextlib.contextmanager
-def cached_page_references() -> Iterator[None]:
-    """Keep pydyf's tuple of page references while the page count stays the same.
-
-    pydyf 0.13 builds the tuple of every page's reference each time WeasyPrint asks for
-    one page's, which it does for each tagged element: the cost grows with the square of
-    the pages (41 of 208 s, profiled, for a 1,061-page book).
-    """
-    plain = pydyf.PDF.page_references
-
-    def page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
-        count = len(pdf.pages["Kids"])
-        cached = pdf.__dict__.get("_publish_page_references")
-        if cached is None or cached[0] != count:
-            cached = pdf.__dict__["_publish_page_references"] = (count, plain.fget(pdf))
-        return cached[1]
-
-    pydyf.PDF.page_references = property(page_references)  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        pydyf.PDF.page_references = plain  # type: ignore[assignment]
 
 
 def pdf_identifier(meta: m.Metadata) -> bytes:
