@@ -733,8 +733,9 @@ def report(
     parts = [
         "# Benchmark results" + ("" if done else " (partial: the run is not finished)"),
         f"{kind} run of `bench/run.py`, seed {args.seed}, median of {args.runs} run(s) per "
-        "figure, the books of the growth series included. Whole processes, wall time (CPU time of the process and its children in brackets); memory is the peak "
-        "resident set of the largest process. *Other load*: the most cores other programs "
+        "figure, the books of the growth series included. Whole processes, wall time (CPU "
+        "time of the process and its children in brackets); memory is the peak resident "
+        "set of the largest process. *Other load*: the most cores other programs "
         "kept busy during any run of that figure, on average over the run (0 on a quiet "
         "machine).",
         table(figures),
