@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import zipfile
@@ -112,3 +113,15 @@ def test_each_chapter_counts_its_notes_from_1_and_has_a_bookmark(book_pdf) -> No
 
     assert {"[La represión en la URSS]", "Preface"} <= set(titles)
     assert text.count("\n1. ") >= 3, "each chapter's first note is numbered 1"
+
+
+def test_the_speed_workarounds_leave_the_printed_book_the_same_byte_for_byte(
+    book_pdf, project, run_cli, monkeypatch
+) -> None:
+    monkeypatch.setattr("publish.writers.pdf.linear_costs", contextlib.nullcontext)
+    plain = project / "plain"
+    build = ("build", "source/cartas-y-manifiestos", "--format", "pdf", "--force")
+
+    assert run_cli(*build, "--jobs", "1", "--out", plain).code == 0
+
+    assert (plain / book_pdf.name).read_bytes() == book_pdf.read_bytes()
