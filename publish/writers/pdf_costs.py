@@ -42,19 +42,13 @@ def fewer_collections(threshold: int = 10_000) -> Iterator[None]:
         gc.set_threshold(*plain)
 
 
-@contextlib.contextmanager
-def page_styles_only() -> Iterator[None]:
+def page_styles_only() -> contextlib.AbstractContextManager[None]:
     """Style each page and its margin boxes without reading every element's styles.
 
     WeasyPrint looks for a page's margin boxes among the cascaded styles of every element
     of the document and of every page before, for each page (3 s for the book, profiled).
     """
-    plain = page_layout.set_page_type_computed_styles
-    page_layout.set_page_type_computed_styles = set_page_styles
-    try:
-        yield
-    finally:
-        page_layout.set_page_type_computed_styles = plain
+    return swapped(page_layout, "set_page_type_computed_styles", set_page_styles)
 
 
 def set_page_styles(page_type: PageType, html: HTML, style_for: StyleFor) -> None:
@@ -82,24 +76,32 @@ def _page_pseudo_types(style_for: StyleFor) -> set[str]:
     }
 
 
-@contextlib.contextmanager
-def cached_page_references() -> Iterator[None]:
+def cached_page_references() -> contextlib.AbstractContextManager[None]:
     """Keep pydyf's tuple of page references while the page count stays the same.
 
     pydyf builds the tuple of every page's reference each time WeasyPrint asks for one
     page's, which it does for each tagged element (41 of 208 s for the book, profiled).
     """
-    plain = pydyf.PDF.page_references
+    return swapped(pydyf.PDF, "page_references", property(_page_references))
 
-    def page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
-        count = len(pdf.pages["Kids"])
-        cached: Any = pdf.__dict__.get("_publish_page_references")
-        if cached is None or cached[0] != count:
-            cached = pdf.__dict__["_publish_page_references"] = (count, plain.fget(pdf))
-        return cached[1]
 
-    pydyf.PDF.page_references = property(page_references)  # type: ignore[assignment]
+_PAGE_REFERENCES = pydyf.PDF.page_references
+
+
+def _page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
+    count = len(pdf.pages["Kids"])
+    cached: Any = pdf.__dict__.get("_publish_page_references")
+    if cached is None or cached[0] != count:
+        cached = pdf.__dict__["_publish_page_references"] = (count, _PAGE_REFERENCES.fget(pdf))
+    return cached[1]
+
+
+@contextlib.contextmanager
+def swapped(owner: object, name: str, value: object) -> Iterator[None]:
+    """`owner.name` is `value` meanwhile: a library's function or class, for one call."""
+    plain = getattr(owner, name)
+    setattr(owner, name, value)
     try:
         yield
     finally:
-        pydyf.PDF.page_references = plain  # type: ignore[assignment]
+        setattr(owner, name, plain)

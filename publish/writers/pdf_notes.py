@@ -34,6 +34,8 @@ from weasyprint.layout import page as page_layout
 from weasyprint.layout.block import block_level_layout
 from weasyprint.text.fonts import FontConfiguration
 
+from publish.writers.pdf_costs import swapped
+
 log = logging.getLogger(__name__)
 
 SkipStack = dict[int, Any] | None
@@ -63,20 +65,14 @@ def lay_out(
     return laid_out, stats
 
 
-@contextlib.contextmanager
-def splitting_notes() -> Iterator[None]:
+def splitting_notes() -> contextlib.AbstractContextManager[None]:
     """WeasyPrint lays out with a `NoteSplittingContext` meanwhile.
 
     `Document._render` makes its context from this module global. (Calling `_render`
     directly instead of through `HTML.render` costs, for a reason not found, four times
     the memory maps and a second of system time on 220 pages: measured with strace.)
     """
-    plain = document.LayoutContext
-    document.LayoutContext = NoteSplittingContext
-    try:
-        yield
-    finally:
-        document.LayoutContext = plain
+    return swapped(document, "LayoutContext", NoteSplittingContext)
 
 
 def continued_notes(laid_out: LaidOut) -> set[str]:
