@@ -165,7 +165,7 @@ def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
     meta, settings = header.meta, header.settings
     env: dict[str, Any] = {}
     nodes = SyntaxTreeNode(markdown_parser(meta.lang).parse(text, env)).children
-    converter = _Converter(shown, env.get("footnotes", {}).get("list", {}))
+    converter = _Converter(shown, env.get("footnotes", {}).get("list", {}), warn)
     blocks = converter.blocks(nodes[1:])
     return m.Document(shown, meta, blocks, converter.finish(), tuple(settings.items()))
 
@@ -192,8 +192,11 @@ class _NoteDraft:
 class _Converter:
     """Turns markdown-it's syntax tree into model nodes, numbering notes as they are called."""
 
-    def __init__(self, shown: str, plugin_notes: dict[int, dict[str, Any]]) -> None:
+    def __init__(
+        self, shown: str, plugin_notes: dict[int, dict[str, Any]], warn: Warn | None = None
+    ) -> None:
         self.shown = shown
+        self.warn = warn or (lambda _w: None)
         self.plugin_notes = plugin_notes
         self.definitions: dict[str, SyntaxTreeNode] = {}
         self.drafts: dict[str, _NoteDraft] = {}
@@ -201,6 +204,14 @@ class _Converter:
 
     def where(self, line: int) -> SourceLocation:
         return SourceLocation(self.shown, line)
+
+    def error(self, message: str, line: int) -> None:
+        """A problem the user must fix, at `line` of this source."""
+        raise SourceError(message, self.where(line))
+
+    def warning(self, message: str, line: int) -> None:
+        """Something suspicious at `line` that does not stop the build."""
+        self.warn(SourceWarning(message, self.where(line)))
 
     # Blocks
 
@@ -228,7 +239,7 @@ class _Converter:
             case "footnote_reference":
                 self.define_note(node, line)
                 return None
-        raise SourceError(f"unsupported Markdown construct '{node.type}'", self.where(line))
+        self.error(f"unsupported Markdown construct '{node.type}'", line)
 
     def list_block(self, node: SyntaxTreeNode, line: int) -> m.ListBlock:
         items = tuple(
@@ -288,7 +299,7 @@ class _Converter:
             case "footnote_ref":
                 yield self.call_note(node.meta, line)
             case _:
-                raise SourceError(f"unsupported Markdown construct '{node.type}'", self.where(line))
+                self.error(f"unsupported Markdown construct '{node.type}'", line)
 
     def _html_inline(
         self, nodes: list[SyntaxTreeNode], index: int, current: list[int], lines: Iterator[int]
@@ -320,7 +331,7 @@ class _Converter:
     def check_unmatched_call(self, text: str, line: int) -> None:
         # The plugin leaves `[^x]` as text where it cannot be a call (a space in the label, say).
         if found := _UNMATCHED_CALL.search(text):
-            raise SourceError(f"footnote [^{found[1]}] is never defined", self.where(line))
+            self.error(f"footnote [^{found[1]}] is never defined", line)
 
     # Notes
 
@@ -335,7 +346,7 @@ class _Converter:
 
     def call_note(self, meta: dict[str, Any], line: int) -> m.NoteRef:
         if self.in_note:
-            raise SourceError("a footnote cannot call another footnote", self.where(line))
+            self.error("a footnote cannot call another footnote", line)
         plugin_note = self.plugin_notes[meta["id"]]
         key = plugin_note.get("label") or f"^{meta['id']}"
         draft = self.drafts.get(key)
@@ -363,7 +374,7 @@ class _Converter:
             return m.Footnote(draft.number, "", children, tuple(draft.calls), first_call)
         node = self.definitions.get(draft.label)
         if node is None:
-            raise SourceError(f"footnote [^{draft.label}] is never defined", self.where(first_call))
+            self.error(f"footnote [^{draft.label}] is never defined", first_call)
         line = node.map[0] + 1
         children = self.blocks(node.children)
         return m.Footnote(draft.number, draft.label, children, tuple(draft.calls), line)
