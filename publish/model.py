@@ -14,6 +14,27 @@ from pathlib import PurePath
 
 from publish.errors import SourceLocation
 
+# Attributes
+
+
+@dataclass(frozen=True, slots=True)
+class Attributes:
+    """Pandoc's `{#id .class key=value}`, on headings, spans, divs, tables, links, images
+    and code. Any node that carries them has an `attrs` field."""
+
+    id: str = ""
+    classes: tuple[str, ...] = ()
+    pairs: tuple[tuple[str, str], ...] = ()
+
+    def get(self, key: str, default: str = "") -> str:
+        return next((value for name, value in self.pairs if name == key), default)
+
+    def __bool__(self) -> bool:
+        return bool(self.id or self.classes or self.pairs)
+
+
+NO_ATTRIBUTES = Attributes()
+
 # Inlines
 
 
@@ -52,11 +73,48 @@ class Strong:
 
 
 @dataclass(frozen=True, slots=True)
+class Superscript:
+    children: tuple[Inline, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Subscript:
+    children: tuple[Inline, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Strikeout:
+    children: tuple[Inline, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A bracketed span, `[text]{.smallcaps lang=fr}`: what it is lives in its attributes."""
+
+    children: tuple[Inline, ...]
+    attrs: Attributes = NO_ATTRIBUTES
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Math:
+    """TeX math, `$x^2$` (inline) or `$$x^2$$` (display), as the source wrote it."""
+
+    tex: str
+    display: bool = False
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Link:
     href: str
     children: tuple[Inline, ...]
     title: str = ""
     line: int = 0
+    attrs: Attributes = NO_ATTRIBUTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +123,7 @@ class Image:
     alt: str
     title: str = ""
     line: int = 0
+    attrs: Attributes = NO_ATTRIBUTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +146,21 @@ class HtmlInline:
 
 
 Inline = (
-    Text | Code | SoftBreak | LineBreak | Emphasis | Strong | Link | Image | NoteRef | HtmlInline
+    Text
+    | Code
+    | SoftBreak
+    | LineBreak
+    | Emphasis
+    | Strong
+    | Superscript
+    | Subscript
+    | Strikeout
+    | Span
+    | Math
+    | Link
+    | Image
+    | NoteRef
+    | HtmlInline
 )
 
 # Blocks
@@ -104,6 +177,7 @@ class Heading:
     level: int
     children: tuple[Inline, ...]
     line: int = 0
+    attrs: Attributes = NO_ATTRIBUTES  # attrs.id: given ({#id}) or Pandoc's automatic one
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +206,7 @@ class CodeBlock:
     text: str
     language: str = ""
     line: int = 0
+    attrs: Attributes = NO_ATTRIBUTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +222,88 @@ class HtmlBlock:
     line: int = 0
 
 
-Block = Paragraph | Heading | BlockQuote | ListBlock | CodeBlock | ThematicBreak | HtmlBlock
+@dataclass(frozen=True, slots=True)
+class Div:
+    """A fenced div, `::: epigraph` or `::: {#id .class}`, and the blocks inside it."""
+
+    children: tuple[Block, ...]
+    attrs: Attributes = NO_ATTRIBUTES
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LineBlock:
+    """Pandoc's line block (`| ` lines): an address, a signature, verse. Each line keeps
+    its leading spaces as no-break spaces."""
+
+    lines: tuple[tuple[Inline, ...], ...]
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """A term of a definition list and its definitions, each a sequence of blocks."""
+
+    term: tuple[Inline, ...]
+    definitions: tuple[tuple[Block, ...], ...]
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DefinitionList:
+    items: tuple[Definition, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TableCell:
+    children: tuple[Inline, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    cells: tuple[TableCell, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A pipe or simple table; `aligns` has one of "", "left", "center", "right" per column.
+    `caption` comes from a `: Caption {#tbl:id}` paragraph beside it."""
+
+    head: tuple[TableRow, ...]
+    body: tuple[TableRow, ...]
+    aligns: tuple[str, ...] = ()
+    caption: tuple[Inline, ...] = ()
+    attrs: Attributes = NO_ATTRIBUTES
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """An image alone in its paragraph (Pandoc's implicit figure); its alt text is the caption."""
+
+    image: Image
+    caption: tuple[Inline, ...] = ()
+    attrs: Attributes = NO_ATTRIBUTES
+    line: int = 0
+
+
+Block = (
+    Paragraph
+    | Heading
+    | BlockQuote
+    | ListBlock
+    | CodeBlock
+    | ThematicBreak
+    | HtmlBlock
+    | Div
+    | LineBlock
+    | DefinitionList
+    | Table
+    | Figure
+)
 
 # Notes and metadata
 
@@ -256,12 +412,55 @@ class Book:
 
 def iter_images(document: Document) -> Iterator[Image]:
     """Every image of a document, body then notes, in reading order."""
-    return _images([*document.blocks, *document.notes])
+    return (node for node in walk(document) if isinstance(node, Image))
 
 
-def _images(nodes: Iterable[object]) -> Iterator[Image]:
+def walk(document: Document) -> Iterator[object]:
+    """Every node of a document, body then notes, depth first in reading order."""
+    return _walk([*document.blocks, *document.notes])
+
+
+def _walk(nodes: Iterable[object]) -> Iterator[object]:
     for node in nodes:
-        if isinstance(node, Image):
-            yield node
-        yield from _images(getattr(node, "children", ()))
-        yield from _images(getattr(node, "items", ()))
+        yield node
+        for name in _CHILD_FIELDS.get(type(node), ()):
+            value = getattr(node, name)
+            yield from _walk(_flatten(value) if name in _NESTED_FIELDS else (value,))
+
+
+def _flatten(value: Iterable[object]) -> Iterator[object]:
+    for item in value:
+        if isinstance(item, tuple):
+            yield from _flatten(item)
+        else:
+            yield item
+
+
+# Which fields of a node hold other nodes (tuples of them, or tuples of tuples).
+_NESTED_FIELDS = frozenset(
+    {"children", "items", "lines", "definitions", "term", "cells", "head", "body", "caption"}
+)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {
+    Emphasis: ("children",),
+    Strong: ("children",),
+    Superscript: ("children",),
+    Subscript: ("children",),
+    Strikeout: ("children",),
+    Span: ("children",),
+    Link: ("children",),
+    HtmlInline: ("children",),
+    Paragraph: ("children",),
+    Heading: ("children",),
+    BlockQuote: ("children",),
+    ListItem: ("children",),
+    ListBlock: ("items",),
+    Div: ("children",),
+    LineBlock: ("lines",),
+    Definition: ("term", "definitions"),
+    DefinitionList: ("items",),
+    TableCell: ("children",),
+    TableRow: ("cells",),
+    Table: ("caption", "head", "body"),
+    Figure: ("image", "caption"),
+    Footnote: ("children",),
+}
