@@ -17,6 +17,8 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
+from mdit_py_plugins.attrs.parse import ParseError
+from mdit_py_plugins.attrs.parse import parse as parse_attribute_text
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
@@ -176,6 +178,23 @@ def parse_inline(text: str, line: int, lang: str) -> tuple[m.Inline, ...]:
     converter = _Converter("", {})
     converter.in_note = True  # a citation cannot call a note either
     return converter.inlines(SyntaxTreeNode(tokens).children[0], line - 1)
+
+
+def attributes(values: dict[str, Any]) -> m.Attributes:
+    """markdown-it's attribute dict (`id`, `class`, other keys) as the model's Attributes."""
+    pairs = tuple((str(k), str(v)) for k, v in values.items() if k not in ("id", "class"))
+    classes = tuple(str(values.get("class", "")).split())
+    return m.Attributes(str(values.get("id", "")), classes, pairs)
+
+
+def parse_attributes(text: str) -> m.Attributes | None:
+    """Pandoc's `{#id .class key=value}` (the whole of `text`), or None if it is not that."""
+    try:
+        end, values = parse_attribute_text(text)
+    except ParseError:
+        return None
+    # `end` is the index of the closing brace.
+    return attributes(values) if end == len(text) - 1 else None
 
 
 _UNMATCHED_CALL = re.compile(r"\[\^([^\]\n]+)\]")
