@@ -110,6 +110,7 @@ def test_the_epub_carries_the_metadata_and_shows_it(letter) -> None:
     assert book.meta_property("title-type", "#title") == ["main"]
     affiliation = book.meta_property("schema:affiliation", "#author-1")
     assert affiliation == ["Archivo Familiar de Londres"]
+    assert book.meta_property("schema:affiliation", "#trl-1") == ["Universidad de Sevilla"]
 
     spine = [page.name.rsplit("/", 1)[-1] for page in book.spine()]
     assert spine == ["cover.xhtml", "header.xhtml", "dedication.xhtml", "text.xhtml"]
@@ -133,6 +134,7 @@ def test_the_pdf_carries_the_metadata_and_shows_it(letter, tmp_path) -> None:
     assert info.title == "Carta a Engels"
     assert info.author == "Jenny Marx, Helene Demuth"
     assert info["/Keywords"] == "cartas, exilio, Londres"
+    assert info.subject == "Una carta sobre el exilio. Escrita en Londres."
     pages = page_texts(pdf)
     assert "c. 1830" in pages[0]
     assert "Archivo Familiar de Londres" in pages[0]
@@ -194,7 +196,7 @@ def test_every_problem_of_a_header_is_told_in_one_run(write_source, run_cli) -> 
 
 
 def test_a_misspelt_key_gets_a_suggestion(write_source, run_cli) -> None:
-    write_source("typo.md", "---\ntitle: T\ntitel: U\ntoc-dept: 2\n---\n\nText.\n")
+    write_source("typo.md", "---\ntitle: T\ntitel: U\ntoc-dept: 2\npdf-varient: x\n---\n\nText.\n")
 
     result = run_cli("check", "source/typo.md")
 
@@ -204,3 +206,4 @@ def test_a_misspelt_key_gets_a_suggestion(write_source, run_cli) -> None:
         "did you mean 'title'?" in result.err
     )
     assert "did you mean 'toc-depth'?" in result.err
+    assert "did you mean 'pdf-variant'?" in result.err  # a setting is a known key too
