@@ -24,7 +24,7 @@ PATH_KEYS = {"cover-image": "cover_image"}
 PEOPLE_KEYS = {"author": "authors", "translator": "translators", "editor": "editors"}
 SUBJECT_KEYS = ("subject", "keywords")  # both become the subjects
 CONTENTS_KEYS = ("toc", "toc-depth", "toc-title")
-OTHER_KEYS = ("date", "lang", "source", "abstract", "dedication")
+OTHER_KEYS = ("date", "lang", "source", "abstract", "abstract-title", "dedication")
 KNOWN_KEYS = frozenset(
     (*TEXT_KEYS, *PEOPLE_KEYS, *SUBJECT_KEYS, *PATH_KEYS, *CONTENTS_KEYS, *OTHER_KEYS)
 )
@@ -186,6 +186,7 @@ def _metadata_fields(
     fields["abstract"] = abstract = read("abstract", _paragraphs, "abstract", parse_inline, lang)
     if abstract and not fields["description"]:
         fields["description"] = " ".join(_plain(paragraph) for paragraph in abstract)
+    fields["abstract_title"] = read("abstract-title", _text, "abstract-title")
     fields["dedication"] = read("dedication", _paragraphs, "dedication", parse_inline, lang)
     fields["toc"] = read("toc", _flag, "toc")
     fields["toc_depth"] = read("toc-depth", _toc_depth)

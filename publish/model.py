@@ -358,6 +358,7 @@ class Metadata:
     rights: str = ""
     description: str = ""  # plain text (`abstract` stands in for it, Markdown stripped)
     abstract: tuple[tuple[Inline, ...], ...] = ()  # its paragraphs
+    abstract_title: str = ""  # its heading; "" for the language's word
     subjects: tuple[str, ...] = ()  # `subject` and `keywords`
     dedication: tuple[tuple[Inline, ...], ...] = ()  # its paragraphs
     toc: bool | None = None  # a contents page; None: a book has one, a document not

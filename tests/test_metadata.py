@@ -159,11 +159,12 @@ def test_a_document_with_toc_prints_its_contents(write_source, tmp_path) -> None
 
 
 def test_a_book_without_toc_keeps_its_nav_out_of_the_reading_order(project, write_source) -> None:
+    """…and its documents' dedications open their chapters."""
     from publish.reader import read_book
     from publish.render import template_environment
     from publish.writers.epub import write_epub
 
-    write_source("a.md", "---\ntitle: A\n---\n\n# Part\n\nText.\n")
+    write_source("a.md", "---\ntitle: A\ndedication: To *G.*\n---\n\n# Part\n\nText.\n")
     yaml = "title: Book\ntoc: false\ndedication: For *F.*\ndocuments: [../a.md]\n"
     (project / "source" / "book").mkdir()
     (project / "source" / "book" / "book.yaml").write_text(yaml)
@@ -175,6 +176,8 @@ def test_a_book_without_toc_keeps_its_nav_out_of_the_reading_order(project, writ
     linear = [page.name.rsplit("/", 1)[-1] for page in OpenedEpub(out).spine()]
     assert linear == ["cover.xhtml", "header.xhtml", "dedication.xhtml", "chapter-01.xhtml"]
     assert "nav.xhtml" in [p.name.rsplit("/", 1)[-1] for p in OpenedEpub(out).spine(False)]
+    chapter = OpenedEpub(out).spine_page("chapter-01.xhtml")
+    assert "".join(chapter.tree.xpath("//*[@class='dedication']//text()")).strip() == "To G."
 
 
 def test_every_problem_of_a_header_is_told_in_one_run(write_source, run_cli) -> None:
