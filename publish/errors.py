@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -34,6 +35,18 @@ class PublishError(Exception):
 
 class SourceError(PublishError):
     """The Markdown, front matter or book.yaml cannot be read as a valid document."""
+
+
+class SourceErrors(SourceError):
+    """Several problems found in one reading; `errors` in the order of the source."""
+
+    def __init__(self, errors: Sequence[PublishError]) -> None:
+        self.errors = tuple(errors)
+        first = self.errors[0]
+        super().__init__(first.message, first.location)
+
+    def __reduce__(self):
+        return type(self), (self.errors,)
 
 
 class ResourceError(PublishError):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import difflib
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,22 +14,24 @@ import yaml
 from babel import Locale, UnknownLocaleError
 
 from publish import model as m
-from publish.errors import SourceError, SourceLocation, SourceWarning
+from publish.errors import SourceError, SourceErrors, SourceLocation, SourceWarning
 from publish.settings import SETTING_KEYS, check_setting
 
 # Pandoc's names. Each maps to how its value is read.
 TEXT_KEYS = ("title", "subtitle", "publisher", "contact", "rights", "description", "identifier")
 BOOK_KEYS = ("series", "volume", "isbn")  # text keys only a book.yaml has
 PATH_KEYS = {"cover-image": "cover_image"}
-LIST_KEYS = {
-    "author": "authors",
-    "translator": "translators",
-    "editor": "editors",
-    "subject": "subjects",
-}
-KNOWN_KEYS = frozenset((*TEXT_KEYS, *LIST_KEYS, *PATH_KEYS, "date", "lang", "source"))
+PEOPLE_KEYS = {"author": "authors", "translator": "translators", "editor": "editors"}
+SUBJECT_KEYS = ("subject", "keywords")  # both become the subjects
+CONTENTS_KEYS = ("toc", "toc-depth", "toc-title")
+OTHER_KEYS = ("date", "lang", "source", "abstract", "abstract-title", "dedication")
+KNOWN_KEYS = frozenset(
+    (*TEXT_KEYS, *PEOPLE_KEYS, *SUBJECT_KEYS, *PATH_KEYS, *CONTENTS_KEYS, *OTHER_KEYS)
+)
 
-_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_EXACT_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
 class _Loader(yaml.SafeLoader):
@@ -53,6 +56,28 @@ class Header:
     documents: tuple[tuple[str, SourceLocation], ...] = ()
 
 
+class _Problems:
+    """The problems of one header, gathered so that one run reports them all."""
+
+    def __init__(self) -> None:
+        self.found: list[SourceError] = []
+
+    def read(self, reader: Callable[..., Any], *args: Any) -> Any:
+        """`reader(*args)`, or None when it finds a problem (which is kept)."""
+        try:
+            return reader(*args)
+        except SourceErrors as exc:
+            self.found.extend(exc.errors)  # type: ignore[arg-type]
+        except SourceError as exc:
+            self.found.append(exc)
+        return None
+
+    def raise_any(self) -> None:
+        if self.found:
+            line = lambda error: error.location.line if error.location else 0  # noqa: E731
+            raise SourceErrors(sorted(self.found, key=line))
+
+
 def parse_front_matter(
     text: str,
     shown: str,
@@ -63,7 +88,10 @@ def parse_front_matter(
     book: bool = False,
 ) -> Header:
     """Read a header: a document's front matter (its first line is line 2 of the file, after
-    `---`) or a whole book.yaml (`first_line=1, book=True`)."""
+    `---`) or a whole book.yaml (`first_line=1, book=True`).
+
+    Every key is checked; all the problems found are raised together, as one SourceErrors.
+    """
     kind = "book header" if book else "front matter"
     values, nodes = _load_yaml(text, shown, first_line, kind)
     where = {
@@ -72,21 +100,37 @@ def parse_front_matter(
     }
     start = SourceLocation(shown, first_line)
     known = KNOWN_KEYS | {*BOOK_KEYS, "documents"} if book else KNOWN_KEYS
+    problems = _Problems()
     settings = {}
-    for key in values.keys() - known:
+    for key in sorted(values.keys() - known, key=lambda k: where[k].line):
         name = key.replace("-", "_")
         if name in SETTING_KEYS:
-            settings[name] = check_setting(name, values[key], where[key])
+            setting = problems.read(check_setting, name, values[key], where[key])
+            if setting is not None:
+                settings[name] = setting
         else:
-            warn(SourceWarning(f"unknown {kind} key '{key}' is ignored", where[key]))
+            warn(SourceWarning(_unknown_key(key, known, kind), where[key]))
     title = values.get("title")
     if title is None or (isinstance(title, str) and not title.strip()):
-        raise SourceError(f"the {kind} needs a non-empty 'title'", where.get("title", start))
-    meta = _metadata(values, where, start, parse_inline)
-    documents = (
-        _documents(values.get("documents"), nodes, where.get("documents", start)) if book else ()
-    )
-    return Header(meta, settings, documents)
+        message = f"the {kind} needs a non-empty 'title'"
+        problems.found.append(SourceError(message, where.get("title", start)))
+        values.pop("title", None)
+    fields = _metadata_fields(values, where, start, parse_inline, problems)
+    documents = ()
+    if book:
+        where_documents = where.get("documents", start)
+        documents = problems.read(_documents, values.get("documents"), nodes, where_documents)
+    problems.raise_any()
+    fields.setdefault("identifier", _derived_identifier(fields))
+    return Header(m.Metadata(**fields), settings, documents)
+
+
+def _unknown_key(key: str, known: frozenset[str], kind: str) -> str:
+    """The warning for a key nobody reads, with the nearest known one if it is a typo."""
+    candidates = sorted(known | {name.replace("_", "-") for name in SETTING_KEYS})
+    close = difflib.get_close_matches(key, candidates, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"unknown {kind} key '{key}' is ignored{hint}"
 
 
 def _documents(
@@ -105,31 +149,49 @@ def _documents(
     )
 
 
-def _metadata(
+def _metadata_fields(
     values: dict[str, Any],
     where: dict[str, SourceLocation],
     start: SourceLocation,
     parse_inline: InlineParser,
-) -> m.Metadata:
+    problems: _Problems,
+) -> dict[str, Any]:
+    """The Metadata's fields from the keys that are present and right; the wrong ones are
+    left out and told to `problems`."""
     fields: dict[str, Any] = {"line": start.line}
+
+    def read(key: str, reader: Callable[..., Any], *args: Any) -> Any:
+        return problems.read(reader, values[key], *args, where[key]) if key in values else None
+
     for key in (*TEXT_KEYS, *BOOK_KEYS):
-        if key in values:
-            fields[key] = _text(values[key], key, where[key])
-    for key, name in LIST_KEYS.items():
-        if key in values:
-            fields[name] = _text_list(values[key], key, where[key])
+        fields[key] = read(key, _text, key)
     for key, name in PATH_KEYS.items():
-        if key in values:
-            fields[name] = _text(values[key], key, where[key])
-    if "date" in values:
-        fields["date"] = _date(values["date"], where["date"])
-    if "lang" in values:
-        fields["lang"] = _lang(values["lang"], where["lang"])
+        fields[name] = read(key, _text, key)
+    lang = read("lang", _lang)
+    fields["lang"] = lang
+    lang = lang or "en"
+    affiliations: list[tuple[str, str]] = []
+    for key, name in PEOPLE_KEYS.items():
+        people = read(key, _people, key) or ()
+        fields[name] = tuple(person for person, _ in people) or None
+        affiliations += [(person, place) for person, place in people if place]
+    fields["affiliations"] = tuple(affiliations) or None
+    subjects = [s for key in SUBJECT_KEYS for s in read(key, _text_list, key) or ()]
+    fields["subjects"] = tuple(dict.fromkeys(subjects)) or None
+    fields["date"], fields["date_text"] = read("date", _date) or (None, None)
     if "source" in values:
-        source = _text(values["source"], "source", where["source"])
-        fields["source"] = parse_inline(source, where["source"].line, fields.get("lang", "en"))
-    fields.setdefault("identifier", _derived_identifier(fields))
-    return m.Metadata(**fields)
+        source = read("source", _text, "source")
+        if source is not None:
+            fields["source"] = problems.read(parse_inline, source, where["source"].line, lang)
+    fields["abstract"] = abstract = read("abstract", _paragraphs, "abstract", parse_inline, lang)
+    if abstract and not fields["description"]:
+        fields["description"] = " ".join(_plain(paragraph) for paragraph in abstract)
+    fields["abstract_title"] = read("abstract-title", _text, "abstract-title")
+    fields["dedication"] = read("dedication", _paragraphs, "dedication", parse_inline, lang)
+    fields["toc"] = read("toc", _flag, "toc")
+    fields["toc_depth"] = read("toc-depth", _toc_depth)
+    fields["toc_title"] = read("toc-title", _text, "toc-title")
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 def _load_yaml(
@@ -166,16 +228,93 @@ def _text_list(value: Any, key: str, where: SourceLocation) -> tuple[str, ...]:
     return tuple(item.strip() for item in items)
 
 
-def _date(value: Any, where: SourceLocation) -> m.PartialDate:
-    found = _DATE.fullmatch(str(value).strip()) if isinstance(value, str | int) else None
-    if found is None:
-        raise SourceError(f"'date' must be YYYY-MM-DD, YYYY-MM or YYYY, not {value!r}", where)
-    year, month, day = (int(g) if g else None for g in found.groups())
+def _people(value: Any, key: str, where: SourceLocation) -> tuple[tuple[str, str], ...]:
+    """Pandoc's people: a name, or `{name: …, affiliation: …}` (other keys such as `email`
+    or `orcid` are allowed and not used), or a list of either; as (name, affiliation)."""
+    items = value if isinstance(value, list) else [value]
+    people = tuple(_person(item) for item in items) if items else (None,)
+    if None in people:
+        raise SourceError(
+            f"'{key}' must be a name or a list of names (each a name, or a mapping with "
+            "'name' and, if you like, 'affiliation')",
+            where,
+        )
+    return people  # type: ignore[return-value]
+
+
+def _person(item: Any) -> tuple[str, str] | None:
+    if isinstance(item, str) and item.strip():
+        return item.strip(), ""
+    if not isinstance(item, dict):
+        return None
+    name, place = item.get("name"), item.get("affiliation", "")
+    places = place if isinstance(place, list) else [place]
+    if not (isinstance(name, str) and name.strip()):
+        return None
+    if not all(isinstance(p, str) for p in places):
+        return None
+    return name.strip(), "; ".join(p.strip() for p in places if p.strip())
+
+
+def _date(value: Any, where: SourceLocation) -> tuple[m.PartialDate | None, str | None]:
+    """The machine date and the date as written, when it is not exact: `1936-02-12` gives
+    the date alone; `c. 1830` gives the year 1830 and the text; `[s.f.]` the text alone."""
+    if value is None:  # `date:` with nothing after it, as Pandoc reads it: no date
+        return None, None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise SourceError(
+            f"'date' must be text such as 1936-02-12 or c. 1830, not {_kind(value)}", where
+        )
+    text = str(value).strip()
+    exact = _EXACT_DATE.fullmatch(text)
+    if exact is None:
+        year = _YEAR.search(text)
+        return (m.PartialDate(int(year[0])) if year and int(year[0]) else None), text
+    year, month, day = (int(g) if g else None for g in exact.groups())
     try:
-        datetime.date(year, month or 1, day or 1)
+        datetime.date(year, month or 1, day or 1)  # type: ignore[arg-type]
     except ValueError:
         raise SourceError(f"'date' {value!r} is not a real date", where) from None
-    return m.PartialDate(year, month, day)
+    return m.PartialDate(year, month, day), None  # type: ignore[arg-type]
+
+
+def _paragraphs(
+    value: Any, key: str, parse_inline: InlineParser, lang: str, where: SourceLocation
+) -> tuple[tuple[m.Inline, ...], ...]:
+    """Markdown text (`abstract`, `dedication`) as its paragraphs of inlines."""
+    text = _text(value, key, where)
+    return tuple(
+        parse_inline(paragraph.strip(), where.line, lang)
+        for paragraph in _PARAGRAPH_BREAK.split(text)
+        if paragraph.strip()
+    )
+
+
+def _plain(inlines: Iterable[Any]) -> str:
+    """The words of inlines, without their markup (metadata is plain text)."""
+    words = []
+    for node in inlines:
+        if isinstance(node, m.Text | m.Code):
+            words.append(node.text)
+        elif isinstance(node, m.SoftBreak | m.LineBreak):
+            words.append(" ")
+        elif isinstance(node, m.Image):
+            words.append(node.alt)
+        elif isinstance(getattr(node, "children", None), tuple):
+            words.append(_plain(node.children))
+    return "".join(words)
+
+
+def _flag(value: Any, key: str, where: SourceLocation) -> bool:
+    if not isinstance(value, bool):
+        raise SourceError(f"'{key}' must be true or false, not {value!r}", where)
+    return value
+
+
+def _toc_depth(value: Any, where: SourceLocation) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 6:
+        raise SourceError(f"'toc-depth' must be a heading level from 1 to 6, not {value!r}", where)
+    return value
 
 
 def _lang(value: Any, where: SourceLocation) -> str:
@@ -191,8 +330,8 @@ def _lang(value: Any, where: SourceLocation) -> str:
 
 def _derived_identifier(fields: dict[str, Any]) -> str:
     """A stable UUID from title, authors and date: rebuilding never changes the book's identity."""
-    date = fields.get("date")
-    key = "\n".join([fields["title"], *fields.get("authors", ()), date.iso if date else ""])
+    date = fields.get("date_text") or (fields["date"].iso if fields.get("date") else "")
+    key = "\n".join([fields["title"], *fields.get("authors", ()), date])
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'publish:' + key)}"
 
 

@@ -21,6 +21,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "title_page": "Title page",
         "text": "Text",
         "cover": "Cover",
+        "dedication": "Dedication",
+        "abstract": "Abstract",
         "landmarks": "Landmarks",
         "accessibility_summary": (
             "Reflowable text that follows the reader’s choice of font, size and colours, with "
@@ -44,6 +46,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "title_page": "Portadilla",
         "text": "Texto",
         "cover": "Cubierta",
+        "dedication": "Dedicatoria",
+        "abstract": "Resumen",
         "landmarks": "Puntos de referencia",
         "accessibility_summary": (
             "Texto adaptable que respeta la letra, el tamaño y los colores que elija el "
@@ -67,6 +71,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "title_page": "Page de titre",
         "text": "Texte",
         "cover": "Couverture",
+        "dedication": "Dédicace",
+        "abstract": "Résumé",
         "landmarks": "Repères",
         "accessibility_summary": (
             "Texte recomposable qui respecte la police, la taille et les couleurs choisies "
@@ -90,6 +96,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "title_page": "Titelseite",
         "text": "Text",
         "cover": "Umschlag",
+        "dedication": "Widmung",
+        "abstract": "Zusammenfassung",
         "landmarks": "Orientierungspunkte",
         "accessibility_summary": (
             "Umbrechbarer Text, der Schrift, Größe und Farben der Leseeinstellungen "

@@ -348,18 +348,30 @@ class Metadata:
     authors: tuple[str, ...] = ()
     translators: tuple[str, ...] = ()
     editors: tuple[str, ...] = ()
-    date: PartialDate | None = None
+    # (name, affiliation) for each person of `authors`, `translators`, `editors` given one.
+    affiliations: tuple[tuple[str, str], ...] = ()
+    date: PartialDate | None = None  # the machine date: exact, or the year found in the text
+    date_text: str = ""  # the date as written when it is not an exact date ("c. 1830")
     source: tuple[Inline, ...] = ()
     publisher: str = ""
     contact: str = ""
     rights: str = ""
-    description: str = ""
-    subjects: tuple[str, ...] = ()
+    description: str = ""  # plain text (`abstract` stands in for it, Markdown stripped)
+    abstract: tuple[tuple[Inline, ...], ...] = ()  # its paragraphs
+    abstract_title: str = ""  # its heading; "" for the language's word
+    subjects: tuple[str, ...] = ()  # `subject` and `keywords`
+    dedication: tuple[tuple[Inline, ...], ...] = ()  # its paragraphs
+    toc: bool | None = None  # a contents page; None: a book has one, a document not
+    toc_depth: int = 2  # the heading levels the contents list
+    toc_title: str = ""  # the contents' heading; "" for the language's word
     cover_image: str = ""  # a path relative to the source file
     series: str = ""
     volume: str = ""
     isbn: str = ""
     line: int = 0
+
+    def affiliation(self, name: str) -> str:
+        return next((place for person, place in self.affiliations if person == name), "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,6 +425,34 @@ class Book:
 def iter_images(document: Document) -> Iterator[Image]:
     """Every image of a document, body then notes, in reading order."""
     return (node for node in walk(document) if isinstance(node, Image))
+
+
+def has_contents_page(target: Document | Book) -> bool:
+    """Whether a contents page is in the reading order: `toc`, by default a book's alone."""
+    return target.meta.toc if target.meta.toc is not None else isinstance(target, Book)
+
+
+HeadingTree = tuple[tuple["Heading", "HeadingTree"], ...]
+
+
+def heading_tree(document: Document, depth: int) -> HeadingTree:
+    """The document's headings down to level `depth`, each under the one before it of a
+    higher level (as Pandoc's table of contents nests them)."""
+    root: list[tuple[Heading, list]] = []
+    open_levels: list[tuple[int, list]] = [(0, root)]
+    for node in _walk(document.blocks):  # the body's, in divs too; not the notes'
+        if not isinstance(node, Heading) or node.level > depth:
+            continue
+        while open_levels[-1][0] >= node.level:
+            open_levels.pop()
+        children: list = []
+        open_levels[-1][1].append((node, children))
+        open_levels.append((node.level, children))
+    return _frozen_tree(root)
+
+
+def _frozen_tree(items: list) -> HeadingTree:
+    return tuple((heading, _frozen_tree(children)) for heading, children in items)
 
 
 def walk(document: Document) -> Iterator[object]:

@@ -27,7 +27,7 @@ CASES = {
     "invalid-yaml.md": "3: invalid YAML in the front matter",
     "front-matter-list.md": "2: the front matter must be a mapping of keys to values",
     "author-number.md": "3: 'author' must be a name or a list of names",
-    "date-yesterday.md": "3: 'date' must be YYYY-MM-DD, YYYY-MM or YYYY, not 'yesterday'",
+    "date-list.md": "3: 'date' must be text such as 1936-02-12 or c. 1830, not a list",
     "impossible-date.md": "3: 'date' '1936-02-31' is not a real date",
     "unknown-lang.md": "3: unknown language 'qq-zz' in 'lang'",
     "bad-setting.md": "3: setting 'notes' must be one of chapter, book, not 'margin'",

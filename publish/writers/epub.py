@@ -5,14 +5,16 @@ of the package (metadata, style sheet, images, cover, pages, navigation, write).
 page shows, the navigation document included, is decided by templates/epub/; this module
 only packs the book. The ebooklib 0.20 traps it works around are noted where they bite.
 
-Pages, in spine order: cover.xhtml, header.xhtml, the text (text.xhtml for a document;
-in a book, the contents page nav.xhtml and then chapter-01.xhtml, chapter-02.xhtml…), then
-endnotes.xhtml when the `notes` setting is `book` (with `chapter`, each text page ends with
-its own notes). A document's nav.xhtml stays out of the linear reading order.
+Pages, in spine order: cover.xhtml, header.xhtml, dedication.xhtml (when the header has a
+`dedication`), the text (text.xhtml for a document; in a book, the contents page nav.xhtml
+and then chapter-01.xhtml, chapter-02.xhtml…), then endnotes.xhtml when the `notes` setting
+is `book` (with `chapter`, each text page ends with its own notes). Without a contents page
+(a document's default, or `toc: false`) nav.xhtml stays out of the linear reading order.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
@@ -38,6 +40,7 @@ COVER_FILE = "cover.xhtml"
 HEADER_FILE = "header.xhtml"
 TEXT_FILE = "text.xhtml"
 ENDNOTES_FILE = "endnotes.xhtml"
+DEDICATION_FILE = "dedication.xhtml"
 NAV_FILE = "nav.xhtml"
 STYLE_FILE = "styles/epub.css"
 IMAGE_FOLDER = "images"
@@ -67,6 +70,9 @@ class PagePlan:
 COVER = PagePlan(COVER_FILE, "epub/cover.xhtml.j2", "cover", "cover", "cover")
 HEADER = PagePlan(HEADER_FILE, "epub/header.xhtml.j2", "titlepage", "title-page", "title_page")
 ENDNOTES = PagePlan(ENDNOTES_FILE, "epub/endnotes.xhtml.j2", "endnotes", "notes", "notes")
+DEDICATION = PagePlan(
+    DEDICATION_FILE, "epub/dedication.xhtml.j2", "dedication", "dedication", "dedication"
+)
 TEXT_TEMPLATE = "epub/text.xhtml.j2"
 
 
@@ -164,7 +170,7 @@ def add_pages(
     """Render each page and add it to the spine, in order (a book's contents page comes
     with the navigation)."""
     labels = labels_for(target.meta.lang)
-    for plan in (COVER, HEADER):
+    for plan in front_pages(target.meta):
         markup = render_template(env, plan.template, target, cover_src=packed.cover_name)
         add_page(book, plan.file_name, markup, target.meta.lang, packed.style, labels[plan.label])
     for chapter in chapters:
@@ -177,6 +183,11 @@ def add_pages(
         relink = document_links(chapters, target, _ignore)  # each chapter's page warned already
         markup = render_template(env, ENDNOTES.template, target, chapters=chapters, relink=relink)
         add_page(book, ENDNOTES_FILE, markup, target.meta.lang, packed.style, labels["notes"])
+
+
+def front_pages(meta: m.Metadata) -> tuple[PagePlan, ...]:
+    """The pages before the text (and before a book's contents page)."""
+    return (COVER, HEADER, DEDICATION) if meta.dedication else (COVER, HEADER)
 
 
 def render_chapter(
@@ -230,7 +241,7 @@ def _ignore(_warning: SourceWarning) -> None:
 def add_metadata(book: epub.EpubBook, meta: m.Metadata) -> None:
     """The package metadata mirrors the bibliographic header of the source."""
     book.set_identifier(meta.identifier)
-    book.set_title(meta.title)
+    add_titles(book, meta)
     book.set_language(meta.lang)
     add_people(book, meta)
     for name, value in optional_fields(meta):
@@ -239,16 +250,37 @@ def add_metadata(book: epub.EpubBook, meta: m.Metadata) -> None:
         book.add_metadata("DC", "subject", subject)
 
 
+def add_titles(book: epub.EpubBook, meta: m.Metadata) -> None:
+    """`dc:title`; with a subtitle, a second `dc:title`, each refined by its title-type
+    (EPUB 3's way: a reading system shows the main one as the book's title)."""
+    book.title = meta.title  # what ebooklib's NCX and nav are titled with
+    if not meta.subtitle:
+        book.add_metadata("DC", "title", meta.title)
+        return
+    for uid, kind, text in (("title", "main", meta.title), ("subtitle", "subtitle", meta.subtitle)):
+        book.add_metadata("DC", "title", text, {"id": uid})
+        book.add_metadata(None, "meta", kind, {"refines": f"#{uid}", "property": "title-type"})
+
+
 def add_people(book: epub.EpubBook, meta: m.Metadata) -> None:
     # Each person needs their own id: ebooklib's default gives every creator id="creator".
     for number, name in enumerate(meta.authors, 1):
         book.add_author(name, role="aut", uid=f"author-{number}")
+        add_affiliation(book, meta, name, f"author-{number}")
     for role, names in (("trl", meta.translators), ("edt", meta.editors)):
         for number, name in enumerate(names, 1):
             uid = f"{role}-{number}"
             book.add_metadata("DC", "contributor", name, {"id": uid})
             refines = {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"}
             book.add_metadata(None, "meta", role, refines)
+            add_affiliation(book, meta, name, uid)
+
+
+def add_affiliation(book: epub.EpubBook, meta: m.Metadata, name: str, uid: str) -> None:
+    # EPUB 3 has no property for it; schema.org's, under the reserved `schema:` prefix, does.
+    if place := meta.affiliation(name):
+        refines = {"refines": f"#{uid}", "property": "schema:affiliation"}
+        book.add_metadata(None, "meta", place, refines)
 
 
 def optional_fields(meta: m.Metadata) -> list[tuple[str, str]]:
@@ -402,29 +434,35 @@ def add_navigation(
 
     In a book the nav is also the contents page, read after the title page.
     """
-    labels = labels_for(target.meta.lang)
-    toc = toc_entries(chapters, notes_apart, labels)
+    meta = target.meta
+    labels = {
+        **labels_for(meta.lang),
+        "contents": meta.toc_title or labels_for(meta.lang)["contents"],
+    }
+    toc = toc_entries(chapters, notes_apart, labels, meta.toc_depth)
     book.toc = [ncx_entry(entry) for entry in toc]
     landmarks = landmark_entries(chapters, notes_apart, labels)
     book.guide = [{"type": g.guide, "href": g.href, "title": g.title} for g in landmarks]
     markup = render_template(env, "epub/nav.xhtml.j2", target, toc=toc, landmarks=landmarks)
     # Without the NCX the spine still names toc="ncx". The toc landmark must point into the
-    # spine; a document's nav stays out of the reading flow.
+    # spine; without a contents page (a document's, or `toc: false`) the nav stays out of
+    # the reading flow.
     book.add_item(epub.EpubNcx())
-    in_book = isinstance(target, m.Book)
-    nav = add_page(book, NAV_FILE, markup, target.meta.lang, style, labels["contents"], in_book)
+    contents_page = m.has_contents_page(target)
+    nav = add_page(book, NAV_FILE, markup, meta.lang, style, labels["contents"], contents_page)
     nav.properties.append("nav")
-    if in_book:  # after the cover and the title page
-        book.spine.insert(2, book.spine.pop())
+    if contents_page:  # after the cover, the title page and the dedication
+        book.spine.insert(len(front_pages(meta)), book.spine.pop())
 
 
 def toc_entries(
-    chapters: Sequence[Chapter], notes_apart: bool, labels: Mapping[str, str]
+    chapters: Sequence[Chapter], notes_apart: bool, labels: Mapping[str, str], depth: int = 2
 ) -> list[TocEntry]:
-    """The header page, each text with its headings, and the notes when they have a page."""
+    """The header page, each text with its headings down to level `depth` (`toc-depth`),
+    and the notes when they have a page."""
     entries = [TocEntry(labels["title_page"], HEADER_FILE)]
     for chapter in chapters:
-        headings = heading_entries(chapter)
+        headings = heading_entries(chapter, depth)
         entries.append(TocEntry(chapter.document.meta.title, chapter.file_name, headings))
     if notes_apart:
         entries.append(TocEntry(labels["notes"], ENDNOTES_FILE))
@@ -447,17 +485,16 @@ def landmark_entries(
     return marks
 
 
-def heading_entries(chapter: Chapter) -> tuple[TocEntry, ...]:
-    """h1 and h2 headings, each h2 under the h1 before it (if there is one)."""
-    tree: list[tuple[int, TocEntry, list[TocEntry]]] = []
-    for block in chapter.document.blocks:
-        if not isinstance(block, m.Heading) or block.level > 2:
-            continue
-        if block.level == 2 and tree and tree[-1][0] == 1:
-            tree[-1][2].append(heading_entry(block, chapter))
-        else:
-            tree.append((block.level, heading_entry(block, chapter), []))
-    return tuple(TocEntry(e.title, e.href, tuple(children)) for _, e, children in tree)
+def heading_entries(chapter: Chapter, depth: int = 2) -> tuple[TocEntry, ...]:
+    """Headings down to level `depth`, each under the one of a higher level before it."""
+
+    def entries(tree: m.HeadingTree) -> tuple[TocEntry, ...]:
+        return tuple(
+            dataclasses.replace(heading_entry(heading, chapter), children=entries(children))
+            for heading, children in tree
+        )
+
+    return entries(m.heading_tree(chapter.document, depth))
 
 
 def heading_entry(heading: m.Heading, chapter: Chapter) -> TocEntry:

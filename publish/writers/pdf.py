@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -32,7 +33,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 import publish
 from publish import model as m
 from publish.errors import PublishError, ResourceError, SourceLocation, SourceWarning
-from publish.render import render_template
+from publish.render import heading_id, plain_text, render_template
 from publish.resources import find_style, style_dirs
 from publish.settings import MIN_DPI, MM, Settings, length_pt
 from publish.writers import atomic_output, build_timestamp
@@ -136,18 +137,49 @@ def render_html(target: Target, env: jinja2.Environment, settings: Settings) -> 
     """
     stamp = build_timestamp(target.meta).strftime("%Y-%m-%dT%H:%M:%SZ")
     documents = target.documents
+    in_book = isinstance(target, m.Book)
+    # A book's contents follow its title page; a document's (`toc: true`), its header.
+    contents = contents_entries(target) if m.has_contents_page(target) else []
     sections = [
         Markup(render_template(env, SECTION, document, id_prefix=_prefix(number, documents),
-                               base=Path(document.path).resolve().parent.as_uri() + "/"))
+                               base=Path(document.path).resolve().parent.as_uri() + "/",
+                               document_contents=[] if in_book else contents))
         for number, document in enumerate(documents, start=1)
     ]  # fmt: skip
-    contents = [
-        (d.meta.title, f"{_prefix(n, documents)}document") for n, d in enumerate(documents, 1)
-    ]
     return render_template(
-        env, TEMPLATE, target, sections=sections, title_page=isinstance(target, m.Book), contents=contents,
+        env, TEMPLATE, target, sections=sections, title_page=in_book,
+        contents=contents if in_book else [],
         start=settings.start, version=publish.__version__, timestamp=stamp,
     )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ContentsEntry:
+    """A line of the printed contents: its text, the id it leads to, the lines under it."""
+
+    title: str
+    anchor: str
+    children: tuple[ContentsEntry, ...] = ()
+
+
+def contents_entries(target: Target) -> list[ContentsEntry]:
+    """A book's documents, or a document's headings, with their headings down to `toc-depth`."""
+    depth = target.meta.toc_depth
+    documents = target.documents
+
+    def entries(tree: m.HeadingTree, prefix: str) -> tuple[ContentsEntry, ...]:
+        return tuple(
+            ContentsEntry(plain_text(h.children).strip() or "…", heading_id(h, prefix), entries(c, prefix))
+            for h, c in tree
+        )  # fmt: skip
+
+    if isinstance(target, m.Document):
+        return list(entries(m.heading_tree(target, depth), ""))
+    return [
+        ContentsEntry(d.meta.title, f"{_prefix(n, documents)}document",
+                      entries(m.heading_tree(d, depth), _prefix(n, documents)))
+        for n, d in enumerate(documents, 1)
+    ]  # fmt: skip
 
 
 def _prefix(number: int, documents: tuple[m.Document, ...]) -> str:
