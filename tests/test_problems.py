@@ -102,6 +102,18 @@ def test_a_book_of_three_broken_letters_is_told_every_problem_in_one_run(
     assert not (project / "build").exists()
 
 
+def test_a_broken_book_header_does_not_hide_its_documents_problems(broken_book, run_cli) -> None:
+    (broken_book / "book.yaml").write_text("title: Letters\ndate: soon\ndocuments: [one.md]\n")
+
+    result = run_cli("check", "source/book")
+
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        "source/book/book.yaml:2: 'date' must be YYYY-MM-DD, YYYY-MM or YYYY, not 'soon'",
+        *(line for line in EVERY_PROBLEM if line.startswith("source/book/one.md")),
+    ]
+
+
 def test_every_missing_image_is_told_at_once(write_source, run_cli) -> None:
     write_source("pictures.md", "---\ntitle: P\n---\n\n![a](a.png)\n\n![b](b.png)\n")
 
