@@ -213,6 +213,32 @@ def test_a_template_that_does_not_parse_names_its_line(project, write_source, ru
     assert len(result.err.splitlines()) == 1
 
 
+def test_a_crash_in_the_middle_of_a_pdf_keeps_the_last_good_one(
+    project, write_source, run_cli, monkeypatch
+) -> None:
+    from publish.writers import pdf
+
+    write_source("letter-1.md", LETTER.format(n=1))
+    (project / "build").mkdir()
+    (project / "build" / "letter-1.pdf").write_bytes(EARLIER_PDF)
+
+    def crash(*_args, **_kwargs):
+        raise AttributeError("'BlockBox' object has no attribute 'border_top_width'")
+
+    monkeypatch.setattr(pdf, "lay_out", crash)  # WeasyPrint failing while the PDF is written
+
+    result = run_cli("build", "--jobs", "1")
+
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        "source/letter-1.md: cannot write the PDF: AttributeError: "
+        "'BlockBox' object has no attribute 'border_top_width'"
+    ]
+    assert (project / "build" / "letter-1.pdf").read_bytes() == EARLIER_PDF
+    assert (project / "build" / "letter-1.epub").is_file()
+    assert not list((project / "build").glob(".*.tmp"))
+
+
 def _die_writing_the_pdf_of_letter_2(fmt: str):
     real = publish_build.importlib.import_module(f"publish.writers.{fmt}")
     write = getattr(real, f"write_{fmt}")
