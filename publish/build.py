@@ -29,7 +29,7 @@ from publish.errors import (
     SourceError,
     SourceLocation,
     SourceWarning,
-    WriteFailure,
+    UnexpectedFailure,
     problems,
 )
 from publish.reader import display_path, read_book, read_document
@@ -138,6 +138,8 @@ def read_targets(paths: Iterable[Path], report: BuildReport) -> list[Target]:
             targets.append(read_target(path, report.warnings.append))
         except PublishError as exc:
             report.fail(exc)
+        except Exception as exc:  # a bug: this source is not read, the others are
+            report.fail(unexpected(display_path(path), "cannot read it", exc))
     return targets
 
 
@@ -169,15 +171,18 @@ def plan_jobs(
         root = find_project_root(Path(target.path))
         try:
             settings = target_settings(target, root, overrides, report)
+            if root not in projects:
+                projects[root] = project_digest(root)
+            digests = {fmt: input_digest(target, fmt, settings, projects[root]) for fmt in formats}
         except PublishError as exc:
             report.fail(exc)
             continue
-        if root not in projects:
-            projects[root] = project_digest(root)
+        except Exception as exc:  # an unreadable style, say: this target waits, others go on
+            report.fail(unexpected(target.path, "cannot plan its outputs", exc))
+            continue
         for fmt in formats:
             out_path = out_dir / f"{target.name}.{fmt}"
-            digest = input_digest(target, fmt, settings, projects[root])
-            jobs.append(Job(target, fmt, out_path, root, settings, digest))
+            jobs.append(Job(target, fmt, out_path, root, settings, digests[fmt]))
     return jobs
 
 
@@ -227,11 +232,15 @@ def run_job(job: Job) -> JobResult:
     return JobResult(job, outcome)
 
 
-def write_failure(job: Job, exc: BaseException) -> WriteFailure:
+def write_failure(job: Job, exc: BaseException) -> UnexpectedFailure:
     """`source: cannot write the PDF: what went wrong`, with the traceback for `--debug`."""
+    return unexpected(job.target.path, f"cannot write the {job.fmt.upper()}", exc)
+
+
+def unexpected(shown: str, failed: str, exc: BaseException) -> UnexpectedFailure:
+    """`shown: failed: what went wrong` in one line, with the traceback for `--debug`."""
     trace = "".join(traceback.format_exception(exc))
-    message = f"cannot write the {job.fmt.upper()}: {describe_failure(exc)}"
-    return WriteFailure(message, SourceLocation(job.target.path), trace)
+    return UnexpectedFailure(f"{failed}: {describe_failure(exc)}", SourceLocation(shown), trace)
 
 
 def describe_failure(exc: BaseException) -> str:
@@ -255,12 +264,12 @@ def describe_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def worker_died(job: Job) -> WriteFailure:
+def worker_died(job: Job) -> UnexpectedFailure:
     message = (
         f"cannot write the {job.fmt.upper()}: the worker process writing it stopped "
         "unexpectedly (out of memory, or killed?)"
     )
-    return WriteFailure(message, SourceLocation(job.target.path))
+    return UnexpectedFailure(message, SourceLocation(job.target.path))
 
 
 def _outcome(

@@ -19,7 +19,7 @@ from rich.table import Table
 
 from publish import __version__
 from publish.build import FORMATS, BuildReport, Outcome, build, check
-from publish.errors import PublishError, SourceLocation, SourceWarning, WriteFailure
+from publish.errors import PublishError, SourceLocation, SourceWarning, UnexpectedFailure
 from publish.settings import Settings, check_setting, resolve
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -306,7 +306,7 @@ def _finish(report: BuildReport) -> int:
         if line in printed:
             continue
         printed.add(line)
-        if _switches.debug and isinstance(problem, WriteFailure) and problem.trace:
+        if _switches.debug and isinstance(problem, UnexpectedFailure) and problem.trace:
             _err.print(problem.trace, markup=False, end="")
         style = "yellow" if isinstance(problem, SourceWarning) else "red"
         _err.print(line, markup=False, style=style)

@@ -76,10 +76,10 @@ class OutputError(PublishError):
     """An output could not be written."""
 
 
-class WriteFailure(OutputError):
-    """An output failed for a reason publish did not foresee (a project template, WeasyPrint,
-    Pillow…). `trace` is the traceback, as text, for `--debug`: it crosses from worker
-    processes, where the exception object itself cannot."""
+class UnexpectedFailure(PublishError):
+    """A source could not be read, or an output written, for a reason publish did not foresee
+    (a project template, WeasyPrint, Pillow, a bug). `trace` is the traceback, as text, for
+    `--debug`: it crosses from worker processes, where the exception object itself cannot."""
 
     def __init__(
         self, message: str, location: SourceLocation | None = None, trace: str = ""
@@ -87,7 +87,7 @@ class WriteFailure(OutputError):
         super().__init__(message, location)
         self.trace = trace
 
-    def __reduce__(self) -> tuple[type[WriteFailure], tuple[str, SourceLocation | None, str]]:  # type: ignore[override]
+    def __reduce__(self) -> tuple[type[UnexpectedFailure], tuple[str, SourceLocation | None, str]]:  # type: ignore[override]
         return type(self), (self.message, self.location, self.trace)
 
 

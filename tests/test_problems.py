@@ -16,7 +16,7 @@ import pytest
 
 from publish import build as publish_build
 from publish import cli
-from publish.errors import SourceError, SourceErrors, SourceLocation, WriteFailure, problems
+from publish.errors import SourceError, SourceErrors, SourceLocation, UnexpectedFailure, problems
 
 PACKAGE_TEMPLATES = Path(publish_build.__file__).resolve().parent / "templates"
 
@@ -133,7 +133,7 @@ def test_many_problems_travel_back_from_a_worker_whole() -> None:
     back = pickle.loads(pickle.dumps(found))
 
     assert [str(p) for p in problems(back)] == ["a.md:3: first", "second"]
-    failure = pickle.loads(pickle.dumps(WriteFailure("m", SourceLocation("a.md"), "trace")))
+    failure = pickle.loads(pickle.dumps(UnexpectedFailure("m", SourceLocation("a.md"), "trace")))
     assert (str(failure), failure.trace) == ("a.md: m", "trace")
 
 
@@ -316,3 +316,26 @@ def test_watch_goes_on_after_any_failure(broken_template, project, monkeypatch, 
     assert cli.watch_round(sources, out, ("pdf",), 1) == 0
     assert (out / "letter-1.pdf").read_bytes().startswith(b"%PDF-")
     assert (out / "letter-2.pdf").is_file()
+
+
+def test_a_bug_reading_one_source_does_not_stop_the_others(
+    project, write_source, run_cli, monkeypatch
+) -> None:
+    for n in (1, 2):
+        write_source(f"letter-{n}.md", LETTER.format(n=n))
+    real = publish_build.read_document
+
+    def read(path, warn=None):
+        if path.name == "letter-1.md":
+            raise IndexError("list index out of range")
+        return real(path, warn)
+
+    monkeypatch.setattr(publish_build, "read_document", read)
+
+    result = run_cli("build", "--format", "epub")
+
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        "source/letter-1.md: cannot read it: IndexError: list index out of range"
+    ]
+    assert (project / "build" / "letter-2.epub").is_file()
