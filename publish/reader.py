@@ -126,7 +126,9 @@ def read_book(
     text = decode_source(book_yaml.read_bytes(), shown)
     errors: list[PublishError] = []
     try:
-        header = parse_front_matter(text, shown, warn, parse_inline, first_line=1, book=True)
+        header = parse_front_matter(
+            text, shown, warn, functools.partial(parse_inline, shown=shown), first_line=1, book=True
+        )
         listed = header.documents
     except PublishError as exc:
         # The documents are still read, so that one run reports their problems too.
@@ -214,7 +216,8 @@ def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
         )
     else:
         try:
-            header = parse_front_matter(front[0].content, shown, warn, parse_inline)
+            inline = functools.partial(parse_inline, shown=shown)
+            header = parse_front_matter(front[0].content, shown, warn, inline)
         except PublishError as exc:
             errors.extend(problems(exc))
     env: dict[str, Any] = {}
@@ -230,10 +233,10 @@ def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
     return m.Document(shown, header.meta, blocks, notes, tuple(header.settings.items()))
 
 
-def parse_inline(text: str, line: int, lang: str) -> tuple[m.Inline, ...]:
-    """Inline Markdown (used for the `source` citation), without footnotes."""
+def parse_inline(text: str, line: int, lang: str, shown: str = "") -> tuple[m.Inline, ...]:
+    """Inline Markdown (used for the `source` citation) of the file `shown`, without footnotes."""
     tokens = markdown_parser(lang).parseInline(text, {})
-    converter = _Converter("", {})
+    converter = _Converter(shown, {})
     converter.in_note = True  # a citation cannot call a note either
     inlines = converter.inlines(SyntaxTreeNode(tokens).children[0], line - 1)
     raise_problems(converter.errors)
@@ -431,7 +434,7 @@ class _Converter:
         if self.in_note:
             self.error("a footnote cannot call another footnote", line)
             # Its note is not also reported as never called: one mistake, one message.
-            self.refused_calls.add(self.plugin_notes[meta["id"]].get("label", ""))
+            self.refused_calls.add(self.plugin_notes.get(meta["id"], {}).get("label", ""))
             return None
         plugin_note = self.plugin_notes[meta["id"]]
         key = plugin_note.get("label") or f"^{meta['id']}"

@@ -339,3 +339,15 @@ def test_a_bug_reading_one_source_does_not_stop_the_others(
         "source/letter-1.md: cannot read it: IndexError: list index out of range"
     ]
     assert (project / "build" / "letter-2.epub").is_file()
+
+
+def test_a_note_called_in_the_source_citation_names_the_file(write_source, run_cli) -> None:
+    write_source("cited.md", '---\ntitle: T\nsource: "A call[^x]"\n---\n\nText[^y].\n')
+
+    result = run_cli("check", "source/cited.md")
+
+    assert result.code == 1
+    assert result.err.splitlines() == [
+        "source/cited.md:3: a footnote cannot call another footnote",
+        "source/cited.md:6: footnote [^y] is never defined",
+    ]
