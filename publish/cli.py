@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from publish import __version__
-from publish.build import FORMATS, BuildReport, Outcome, build, check
+from publish.build import FORMATS, BuildReport, Outcome, build, check, describe_failure
 from publish.errors import PublishError, SourceLocation, SourceWarning, UnexpectedFailure
 from publish.settings import Settings, check_setting, resolve
 
@@ -328,8 +328,7 @@ def _unexpected(exc: Exception) -> None:
         return
     if _switches.debug:
         _err.print("".join(traceback.format_exception(exc)), markup=False, end="")
-    summary = str(exc).strip().splitlines()
-    what = f"{type(exc).__name__}: {summary[0]}" if summary else type(exc).__name__
+    what = describe_failure(exc)
     hint = "" if _switches.debug else " (--debug shows the traceback)"
     _err.print(f"publish: internal error: {what}{hint}", markup=False, style="red")
 
