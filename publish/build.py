@@ -2,10 +2,12 @@
 
     find_targets() → read_targets() → plan_jobs() (settings, cache) → run_jobs() → save cache
 
-Everything is read and validated first; only targets that read cleanly are written, so one
-broken source never stops the others. Each output is one job (a target in one format);
-jobs run in worker processes when `jobs > 1`, and a job whose inputs did not change since
-the last build is skipped.
+Everything is read and validated first, and every problem of every source is reported in
+one run; only targets that read cleanly are written, so one broken source never stops the
+others. Each output is one job (a target in one format); jobs run in worker processes when
+`jobs > 1`, and a job whose inputs did not change since the last build is skipped. Whatever
+goes wrong while one output is written (a project template, WeasyPrint, a worker that dies)
+is one error of that output: the other jobs go on.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +24,14 @@ from filelock import FileLock, Timeout
 
 from publish import model as m
 from publish.cache import BuildCache, input_digest, project_digest
-from publish.errors import PublishError, SourceError, SourceLocation, SourceWarning
+from publish.errors import (
+    PublishError,
+    SourceError,
+    SourceLocation,
+    SourceWarning,
+    UnexpectedFailure,
+    problems,
+)
 from publish.reader import display_path, read_book, read_document
 from publish.resources import check_resources, find_project_root
 from publish.settings import Settings, project_settings, resolve
@@ -71,6 +81,10 @@ class BuildReport:
     def ok(self) -> bool:
         return not self.errors
 
+    def fail(self, exc: PublishError) -> None:
+        """Record a failure: each problem it stands for, on its own."""
+        self.errors.extend(problems(exc))
+
     @property
     def outputs(self) -> list[Path]:
         return [outcome.path for outcome in self.outcomes]
@@ -116,14 +130,16 @@ def read_targets(paths: Iterable[Path], report: BuildReport) -> list[Target]:
     try:
         found = find_targets(paths)
     except PublishError as exc:
-        report.errors.append(exc)
+        report.fail(exc)
         return []
     targets = []
     for path in found:
         try:
             targets.append(read_target(path, report.warnings.append))
         except PublishError as exc:
-            report.errors.append(exc)
+            report.fail(exc)
+        except Exception as exc:  # a bug: this source is not read, the others are
+            report.fail(unexpected(display_path(path), "cannot read it", exc))
     return targets
 
 
@@ -155,15 +171,18 @@ def plan_jobs(
         root = find_project_root(Path(target.path))
         try:
             settings = target_settings(target, root, overrides, report)
+            if root not in projects:
+                projects[root] = project_digest(root)
+            digests = {fmt: input_digest(target, fmt, settings, projects[root]) for fmt in formats}
         except PublishError as exc:
-            report.errors.append(exc)
+            report.fail(exc)
             continue
-        if root not in projects:
-            projects[root] = project_digest(root)
+        except Exception as exc:  # an unreadable style, say: this target waits, others go on
+            report.fail(unexpected(target.path, "cannot plan its outputs", exc))
+            continue
         for fmt in formats:
             out_path = out_dir / f"{target.name}.{fmt}"
-            digest = input_digest(target, fmt, settings, projects[root])
-            jobs.append(Job(target, fmt, out_path, root, settings, digest))
+            jobs.append(Job(target, fmt, out_path, root, settings, digests[fmt]))
     return jobs
 
 
@@ -186,14 +205,17 @@ def writer(fmt: str) -> Callable[..., int | None]:
 
 
 def run_job(job: Job) -> JobResult:
-    """Write one output. Runs in a worker process when building in parallel."""
+    """Write one output. Runs in a worker process when building in parallel.
+
+    Any failure is this output's error, never the build's: the boundary around each output.
+    """
     # Imported here, like the writers: a build with nothing to write never loads Jinja.
     from publish.render import template_environment
 
     started = time.perf_counter()
     warnings: list[SourceWarning] = []
-    env = template_environment(job.project_root)
     try:
+        env = template_environment(job.project_root)
         pages = writer(job.fmt)(
             job.target,
             env,
@@ -202,10 +224,52 @@ def run_job(job: Job) -> JobResult:
             settings=job.settings,
             warn=warnings.append,
         )
+        outcome = _outcome(job, pages, time.perf_counter() - started, tuple(warnings))
     except PublishError as exc:
         return JobResult(job, None, exc)
-    seconds = time.perf_counter() - started
-    return JobResult(job, _outcome(job, pages, seconds, tuple(warnings)))
+    except Exception as exc:  # the boundary: anything else, told in one line
+        return JobResult(job, None, write_failure(job, exc))
+    return JobResult(job, outcome)
+
+
+def write_failure(job: Job, exc: BaseException) -> UnexpectedFailure:
+    """`source: cannot write the PDF: what went wrong`, with the traceback for `--debug`."""
+    return unexpected(job.target.path, f"cannot write the {job.fmt.upper()}", exc)
+
+
+def unexpected(shown: str, failed: str, exc: BaseException) -> UnexpectedFailure:
+    """`shown: failed: what went wrong` in one line, with the traceback for `--debug`."""
+    trace = "".join(traceback.format_exception(exc))
+    return UnexpectedFailure(f"{failed}: {describe_failure(exc)}", SourceLocation(shown), trace)
+
+
+def describe_failure(exc: BaseException) -> str:
+    """What went wrong, in a line: a template's mistake names the template file and line."""
+    import jinja2
+
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return f"{display_path(Path(exc.filename))}:{exc.lineno}: {exc.message}"
+    if isinstance(exc, jinja2.TemplateError):
+        # Jinja rewrites the traceback so that template frames carry the template's file
+        # and line: the innermost one is where the template went wrong.
+        frames = [
+            frame
+            for frame in traceback.extract_tb(exc.__traceback__)
+            if not frame.filename.endswith(".py") and not frame.filename.startswith("<")
+        ]
+        if frames:
+            where = f"{display_path(Path(frames[-1].filename))}:{frames[-1].lineno}"
+            return f"{where}: {exc.message or type(exc).__name__}"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def worker_died(job: Job) -> UnexpectedFailure:
+    message = (
+        f"cannot write the {job.fmt.upper()}: the worker process writing it stopped "
+        "unexpectedly (out of memory, or killed?)"
+    )
+    return UnexpectedFailure(message, SourceLocation(job.target.path))
 
 
 def _outcome(
@@ -229,12 +293,35 @@ def run_jobs(jobs: Sequence[Job], workers: int, on_done: Callable[[JobResult], N
         for job in jobs:
             on_done(run_job(job))
         return
-    # Imported only when a pool starts: a no-op rebuild never loads multiprocessing.
-    from concurrent.futures import ProcessPoolExecutor
+    # A worker that dies takes every job still in its pool down with it: each of those is
+    # run again in a pool of its own, so that only the job that kills its worker fails.
+    for job in _run_in_pool(jobs, workers, on_done):
+        if _run_in_pool([job], 1, on_done):
+            on_done(JobResult(job, None, worker_died(job)))
 
+
+def _run_in_pool(
+    jobs: Sequence[Job], workers: int, on_done: Callable[[JobResult], None]
+) -> list[Job]:
+    """Run `jobs` in worker processes; return those lost to a worker that died."""
+    # Imported only when a pool starts: a no-op rebuild never loads multiprocessing.
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    lost = []
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-        for result in pool.map(run_job, jobs):
+        futures = {pool.submit(run_job, job): job for job in jobs}
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                lost.append(job)
+                continue
+            except Exception as exc:  # a job or a result that cannot travel
+                result = JobResult(job, None, write_failure(job, exc))
             on_done(result)
+    return sorted(lost, key=list(jobs).index)
 
 
 # The commands
@@ -293,7 +380,7 @@ def run_planned(
 
     def done(result: JobResult) -> None:
         if result.error is not None:
-            report.errors.append(result.error)
+            report.fail(result.error)
             cache.forget(result.job.out_path)
             return
         pages = result.outcome.pages if result.outcome is not None else None

@@ -6,7 +6,9 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -16,8 +18,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from publish import __version__
-from publish.build import FORMATS, BuildReport, Outcome, build, check
-from publish.errors import PublishError, SourceLocation
+from publish.build import FORMATS, BuildReport, Outcome, build, check, describe_failure
+from publish.errors import PublishError, SourceLocation, SourceWarning, UnexpectedFailure
 from publish.settings import Settings, check_setting, resolve
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -27,8 +29,35 @@ _err = Console(stderr=True, highlight=False, soft_wrap=True)
 _out = Console(highlight=False, soft_wrap=True)
 
 
+@dataclass
+class _Switches:
+    """Options of the whole run, read where the run's failures are printed."""
+
+    debug: bool = False
+
+
+_switches = _Switches()
+
+
+def _set_debug(_ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        _switches.debug = True
+
+
+def _debug_option(command: Callable[..., object]) -> Callable[..., object]:
+    """`--debug`, before the command (`publish --debug build`) or after it."""
+    return click.option(
+        "--debug",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_debug,
+        help="Show the full traceback of unexpected failures.",
+    )(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="publish")
+@_debug_option
 def cli() -> None:
     """Turn Markdown sources into a reflowable EPUB 3 and a print-ready PDF."""
 
@@ -68,6 +97,7 @@ def cli() -> None:
 @click.option(
     "--force", is_flag=True, help="Rebuild outputs even when their inputs did not change."
 )
+@_debug_option
 def build_command(
     paths: tuple[Path, ...], fmt: str, out: Path, jobs: int, force: bool, **flags: str | None
 ) -> int:
@@ -112,6 +142,7 @@ def _build_once(
     show_default=True,
 )
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1)
+@_debug_option
 def watch_command(paths: tuple[Path, ...], fmt: str, out: Path, jobs: int) -> int:
     """Build PATHS, then rebuild what changed each time a source, style or template is saved."""
     from watchfiles import watch  # only this command needs it
@@ -122,11 +153,20 @@ def watch_command(paths: tuple[Path, ...], fmt: str, out: Path, jobs: int) -> in
         *sources,
         *(folder for folder in (Path("styles"), Path("templates")) if folder.is_dir()),
     ]
-    _build_once(sources, out, formats, {}, jobs)
+    watch_round(sources, out, formats, jobs)
     _err.print(f"watching {', '.join(map(str, watched))} (Ctrl-C stops)", markup=False)
     for _changes in watch(*watched, watch_filter=lambda _change, name: not name.endswith("~")):
-        _build_once(sources, out, formats, {}, jobs)  # the cache keeps what did not change
+        watch_round(sources, out, formats, jobs)  # the cache keeps what did not change
     return EXIT_OK
+
+
+def watch_round(sources: Sequence[Path], out: Path, formats: Sequence[str], jobs: int) -> int:
+    """One build of `publish watch`: whatever goes wrong is told, and the watching goes on."""
+    try:
+        return _build_once(sources, out, formats, {}, jobs)
+    except Exception as exc:  # the watch outlives any one build
+        _unexpected(exc)
+        return EXIT_FAILED
 
 
 def _setting_flags(flags: dict[str, str | None]) -> dict[str, str]:
@@ -150,6 +190,7 @@ def _setting_flags(flags: dict[str, str | None]) -> dict[str, str]:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--trim", help="For a PDF: the trim size it should have (default: a5).")
 @click.option("--bleed", help="For a PDF: the bleed it should have (default: 0mm).")
+@_debug_option
 def check_command(paths: tuple[Path, ...], **flags: str | None) -> int:
     """Validate PATHS (default: source/): sources are read, PDFs are preflighted."""
     pdfs = [path for path in paths if path.suffix.lower() == ".pdf"]
@@ -257,12 +298,39 @@ def _print_summary(report: BuildReport) -> None:
 
 
 def _finish(report: BuildReport) -> int:
-    """Print each warning and error once, as `path:line: message`."""
-    for warning in report.warnings:
-        _err.print(str(warning), markup=False, style="yellow")
-    for error in report.errors:
-        _err.print(str(error), markup=False, style="red")
+    """Print each warning and error once, as `path:line: message`, in file and line order."""
+    problems: list[PublishError | SourceWarning] = [*report.warnings, *report.errors]
+    printed: set[str] = set()
+    for problem in sorted(problems, key=_problem_order):
+        line = str(problem)
+        if line in printed:
+            continue
+        printed.add(line)
+        if _switches.debug and isinstance(problem, UnexpectedFailure) and problem.trace:
+            _err.print(problem.trace, markup=False, end="")
+        style = "yellow" if isinstance(problem, SourceWarning) else "red"
+        _err.print(line, markup=False, style=style)
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _problem_order(problem: PublishError | SourceWarning) -> tuple[str, int, int, str]:
+    """By file, then line (a problem of a whole file first), warnings before errors."""
+    where = problem.location
+    path, line = (where.path, where.line) if where is not None else ("", 0)
+    return path, line, 0 if isinstance(problem, SourceWarning) else 1, str(problem)
+
+
+def _unexpected(exc: Exception) -> None:
+    """A failure outside any one output: a user's problem as it is, else an internal error
+    in one line (its traceback with `--debug`)."""
+    if isinstance(exc, PublishError):
+        _err.print(str(exc), markup=False, style="red")
+        return
+    if _switches.debug:
+        _err.print("".join(traceback.format_exception(exc)), markup=False, end="")
+    what = describe_failure(exc)
+    hint = "" if _switches.debug else " (--debug shows the traceback)"
+    _err.print(f"publish: internal error: {what}{hint}", markup=False, style="red")
 
 
 def _exit_on_terminate(signum: int, _frame: object) -> None:
@@ -275,6 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for the `publish` script and `python -m publish`."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _exit_on_terminate)
+    _switches.debug = False
     try:
         result = cli.main(
             args=list(argv) if argv is not None else None,
@@ -288,6 +357,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except click.Abort:
         click.echo("Aborted.", err=True)
+        return EXIT_FAILED
+    except Exception as exc:  # anything outside the outputs' own boundaries
+        _unexpected(exc)
         return EXIT_FAILED
     return result if isinstance(result, int) else EXIT_OK
 

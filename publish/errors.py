@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -38,15 +38,34 @@ class SourceError(PublishError):
 
 
 class SourceErrors(SourceError):
-    """Several problems found in one reading; `errors` in the order of the source."""
+    """Every problem found in one reading of a source (or a book), each with its own place:
+    the reader goes on after a problem, so that a broken manuscript costs one run."""
 
-    def __init__(self, errors: Sequence[PublishError]) -> None:
-        self.errors = tuple(errors)
-        first = self.errors[0]
-        super().__init__(first.message, first.location)
+    def __init__(self, errors: Iterable[PublishError]) -> None:
+        self.errors = tuple(error for found in errors for error in problems(found))
+        super().__init__("\n".join(map(str, self.errors)))
 
-    def __reduce__(self):
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[type[SourceErrors], tuple[tuple[PublishError, ...]]]:  # type: ignore[override]
         return type(self), (self.errors,)
+
+
+def problems(exc: PublishError) -> list[PublishError]:
+    """The single problems an exception stands for (several, for `SourceErrors`)."""
+    if isinstance(exc, SourceErrors):
+        return list(exc.errors)
+    return [exc]
+
+
+def raise_problems(errors: Iterable[PublishError]) -> None:
+    """Raise what was collected: nothing, the one problem, or all of them together."""
+    found = [error for collected in errors for error in problems(collected)]
+    if len(found) == 1:
+        raise found[0]
+    if found:
+        raise SourceErrors(found)
 
 
 class ResourceError(PublishError):
@@ -55,6 +74,21 @@ class ResourceError(PublishError):
 
 class OutputError(PublishError):
     """An output could not be written."""
+
+
+class UnexpectedFailure(PublishError):
+    """A source could not be read, or an output written, for a reason publish did not foresee
+    (a project template, WeasyPrint, Pillow, a bug). `trace` is the traceback, as text, for
+    `--debug`: it crosses from worker processes, where the exception object itself cannot."""
+
+    def __init__(
+        self, message: str, location: SourceLocation | None = None, trace: str = ""
+    ) -> None:
+        super().__init__(message, location)
+        self.trace = trace
+
+    def __reduce__(self) -> tuple[type[UnexpectedFailure], tuple[str, SourceLocation | None, str]]:  # type: ignore[override]
+        return type(self), (self.message, self.location, self.trace)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,14 @@ import yaml
 from babel import Locale, UnknownLocaleError
 
 from publish import model as m
-from publish.errors import SourceError, SourceErrors, SourceLocation, SourceWarning
+from publish.errors import (
+    PublishError,
+    SourceError,
+    SourceLocation,
+    SourceWarning,
+    problems,
+    raise_problems,
+)
 from publish.settings import SETTING_KEYS, check_setting
 
 # Pandoc's names. Each maps to how its value is read.
@@ -60,22 +67,18 @@ class _Problems:
     """The problems of one header, gathered so that one run reports them all."""
 
     def __init__(self) -> None:
-        self.found: list[SourceError] = []
+        self.found: list[PublishError] = []
 
     def read(self, reader: Callable[..., Any], *args: Any) -> Any:
         """`reader(*args)`, or None when it finds a problem (which is kept)."""
         try:
             return reader(*args)
-        except SourceErrors as exc:
-            self.found.extend(exc.errors)  # type: ignore[arg-type]
-        except SourceError as exc:
-            self.found.append(exc)
+        except PublishError as exc:
+            self.found.extend(problems(exc))
         return None
 
     def raise_any(self) -> None:
-        if self.found:
-            line = lambda error: error.location.line if error.location else 0  # noqa: E731
-            raise SourceErrors(sorted(self.found, key=line))
+        raise_problems(sorted(self.found, key=lambda e: e.location.line if e.location else 0))
 
 
 def parse_front_matter(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
@@ -23,7 +24,14 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from publish import model as m
-from publish.errors import SourceError, SourceLocation, SourceWarning
+from publish.errors import (
+    PublishError,
+    SourceError,
+    SourceLocation,
+    SourceWarning,
+    problems,
+    raise_problems,
+)
 from publish.frontmatter import parse_front_matter
 from publish.sanitize import DROPPED_WITH_CONTENT, VOID_TAGS, clean_block, inline_tag
 
@@ -116,34 +124,68 @@ def read_book(
     warn = warn or (lambda _w: None)
     shown = display_path(book_yaml)
     text = decode_source(book_yaml.read_bytes(), shown)
-    header = parse_front_matter(text, shown, warn, parse_inline, first_line=1, book=True)
+    errors: list[PublishError] = []
+    try:
+        header = parse_front_matter(
+            text, shown, warn, functools.partial(parse_inline, shown=shown), first_line=1, book=True
+        )
+        listed = header.documents
+    except PublishError as exc:
+        # The documents are still read, so that one run reports their problems too.
+        errors.extend(problems(exc))
+        header, listed = None, _listed_documents(text, shown)
     boundary = (project_root or book_yaml.parent).resolve()
-    files = [
-        _book_document(book_yaml.parent, boundary, name, where) for name, where in header.documents
-    ]
-    _check_listed_once(files, header.documents)
-    documents = tuple(read_document(path, warn) for path in files)
-    return m.Book(shown, header.meta, documents, tuple(header.settings.items()))
+    files = _book_documents(book_yaml.parent, boundary, listed, errors.append)
+    documents = []
+    for path in files:
+        try:
+            documents.append(read_document(path, warn))
+        except PublishError as exc:
+            errors.extend(problems(exc))
+    raise_problems(errors)
+    assert header is not None  # a header that failed left an error behind
+    return m.Book(shown, header.meta, tuple(documents), tuple(header.settings.items()))
 
 
-def _book_document(folder: Path, boundary: Path, name: str, where: SourceLocation) -> Path:
-    """A listed document: a Markdown file, named from the book's folder, inside `boundary`."""
-    path = (folder / name).resolve()
-    if not path.is_relative_to(boundary):
-        raise SourceError(f"'{name}' is outside the project folder {boundary}", where)
-    if not path.is_file():
-        raise SourceError(f"'{name}' is listed in 'documents' but does not exist", where)
-    return path
-
-
-def _check_listed_once(files: list[Path], listed: tuple[tuple[str, SourceLocation], ...]) -> None:
+def _book_documents(
+    folder: Path,
+    boundary: Path,
+    listed: tuple[tuple[str, SourceLocation], ...],
+    error: Callable[[SourceError], None],
+) -> list[Path]:
+    """The listed documents that are Markdown files inside `boundary`, each once."""
     seen: dict[Path, SourceLocation] = {}
-    for path, (name, where) in zip(files, listed, strict=True):
-        if path in seen:
-            raise SourceError(
-                f"'{name}' is listed twice in 'documents' (first on line {seen[path].line})", where
+    for name, where in listed:
+        path = (folder / name).resolve()
+        if not path.is_relative_to(boundary):
+            error(SourceError(f"'{name}' is outside the project folder {boundary}", where))
+        elif not path.is_file():
+            error(SourceError(f"'{name}' is listed in 'documents' but does not exist", where))
+        elif path in seen:
+            message = f"'{name}' is listed twice in 'documents' (first on line {seen[path].line})"
+            error(SourceError(message, where))
+        else:
+            seen[path] = where
+    return list(seen)
+
+
+def _listed_documents(text: str, shown: str) -> tuple[tuple[str, SourceLocation], ...]:
+    """The names under a broken book header's `documents`, each with its line, as far as
+    they can be told; nothing when the YAML itself cannot be read."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return ()
+    if not isinstance(root, yaml.MappingNode):
+        return ()
+    for key, value in root.value:
+        if key.value == "documents" and isinstance(value, yaml.SequenceNode):
+            return tuple(
+                (item.value, SourceLocation(shown, item.start_mark.line + 1))
+                for item in value.value
+                if isinstance(item, yaml.ScalarNode) and item.value
             )
-        seen[path] = where
+    return ()
 
 
 def decode_source(data: bytes, shown: str) -> str:
@@ -157,27 +199,48 @@ def decode_source(data: bytes, shown: str) -> str:
 
 
 def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
+    """Read a whole document; every problem in it is reported at once, front matter and body.
+
+    When the front matter cannot be read, the body is still read (as English) to find its
+    own problems.
+    """
+    errors: list[PublishError] = []
     front = _FRONT_MATTER.parse(text)
+    header = None
     if not front or front[0].type != "front_matter":
-        raise SourceError(
-            "the document has no front matter: start it with a '---' block holding at least 'title:'",
-            SourceLocation(shown, 1),
+        errors.append(
+            SourceError(
+                "the document has no front matter: start it with a '---' block holding at least 'title:'",
+                SourceLocation(shown, 1),
+            )
         )
-    header = parse_front_matter(front[0].content, shown, warn, parse_inline)
-    meta, settings = header.meta, header.settings
+    else:
+        try:
+            inline = functools.partial(parse_inline, shown=shown)
+            header = parse_front_matter(front[0].content, shown, warn, inline)
+        except PublishError as exc:
+            errors.extend(problems(exc))
     env: dict[str, Any] = {}
-    nodes = SyntaxTreeNode(markdown_parser(meta.lang).parse(text, env)).children
+    lang = header.meta.lang if header else "en"
+    nodes = SyntaxTreeNode(markdown_parser(lang).parse(text, env)).children
+    if nodes and nodes[0].type == "front_matter":
+        nodes = nodes[1:]
     converter = _Converter(shown, env.get("footnotes", {}).get("list", {}), warn)
-    blocks = converter.blocks(nodes[1:])
-    return m.Document(shown, meta, blocks, converter.finish(), tuple(settings.items()))
+    blocks = converter.blocks(nodes)
+    notes = converter.finish()
+    raise_problems([*errors, *converter.errors])
+    assert header is not None  # a front matter that failed left an error behind
+    return m.Document(shown, header.meta, blocks, notes, tuple(header.settings.items()))
 
 
-def parse_inline(text: str, line: int, lang: str) -> tuple[m.Inline, ...]:
-    """Inline Markdown (used for the `source` citation), without footnotes."""
+def parse_inline(text: str, line: int, lang: str, shown: str = "") -> tuple[m.Inline, ...]:
+    """Inline Markdown (used for the `source` citation) of the file `shown`, without footnotes."""
     tokens = markdown_parser(lang).parseInline(text, {})
-    converter = _Converter("", {})
+    converter = _Converter(shown, {})
     converter.in_note = True  # a citation cannot call a note either
-    return converter.inlines(SyntaxTreeNode(tokens).children[0], line - 1)
+    inlines = converter.inlines(SyntaxTreeNode(tokens).children[0], line - 1)
+    raise_problems(converter.errors)
+    return inlines
 
 
 def attributes(values: dict[str, Any]) -> m.Attributes:
@@ -220,13 +283,16 @@ class _Converter:
         self.definitions: dict[str, SyntaxTreeNode] = {}
         self.drafts: dict[str, _NoteDraft] = {}
         self.in_note = False
+        self.errors: list[SourceError] = []
+        self.refused_calls: set[str] = set()
 
     def where(self, line: int) -> SourceLocation:
         return SourceLocation(self.shown, line)
 
     def error(self, message: str, line: int) -> None:
-        """A problem the user must fix, at `line` of this source."""
-        raise SourceError(message, self.where(line))
+        """A problem the user must fix, at `line` of this source. Reading goes on (the caller
+        skips what is wrong), so that every problem is reported in one run."""
+        self.errors.append(SourceError(message, self.where(line)))
 
     def warning(self, message: str, line: int) -> None:
         """Something suspicious at `line` that does not stop the build."""
@@ -316,7 +382,8 @@ class _Converter:
                 src, title = str(node.attrs["src"]), str(node.attrs.get("title", ""))
                 yield m.Image(src, alt, title, line)
             case "footnote_ref":
-                yield self.call_note(node.meta, line)
+                if (call := self.call_note(node.meta, line)) is not None:
+                    yield call
             case _:
                 self.error(f"unsupported Markdown construct '{node.type}'", line)
 
@@ -349,7 +416,7 @@ class _Converter:
 
     def check_unmatched_call(self, text: str, line: int) -> None:
         # The plugin leaves `[^x]` as text where it cannot be a call (a space in the label, say).
-        if found := _UNMATCHED_CALL.search(text):
+        for found in _UNMATCHED_CALL.finditer(text):
             self.error(f"footnote [^{found[1]}] is never defined", line)
 
     # Notes
@@ -358,14 +425,17 @@ class _Converter:
         label = node.meta["label"]
         if label in self.definitions:
             first = self.definitions[label].map[0] + 1
-            raise SourceError(
-                f"footnote [^{label}] is defined twice (first on line {first})", self.where(line)
-            )
+            self.error(f"footnote [^{label}] is defined twice (first on line {first})", line)
+            return  # the first definition stands
         self.definitions[label] = node
 
-    def call_note(self, meta: dict[str, Any], line: int) -> m.NoteRef:
+    def call_note(self, meta: dict[str, Any], line: int) -> m.NoteRef | None:
+        """The call's note, numbered on its first call; None for a call that is an error."""
         if self.in_note:
             self.error("a footnote cannot call another footnote", line)
+            # Its note is not also reported as never called: one mistake, one message.
+            self.refused_calls.add(self.plugin_notes.get(meta["id"], {}).get("label", ""))
+            return None
         plugin_note = self.plugin_notes[meta["id"]]
         key = plugin_note.get("label") or f"^{meta['id']}"
         draft = self.drafts.get(key)
@@ -380,10 +450,8 @@ class _Converter:
         self.in_note = True
         notes = tuple(self.footnote(draft) for draft in self.drafts.values())
         for label, node in self.definitions.items():
-            if label not in self.drafts:
-                raise SourceError(
-                    f"footnote [^{label}] is defined but never called", self.where(node.map[0] + 1)
-                )
+            if label not in self.drafts and label not in self.refused_calls:
+                self.error(f"footnote [^{label}] is defined but never called", node.map[0] + 1)
         return notes
 
     def footnote(self, draft: _NoteDraft) -> m.Footnote:
@@ -392,8 +460,9 @@ class _Converter:
             children = (m.Paragraph(self.inline_note(draft.inline_tokens, first_call), first_call),)
             return m.Footnote(draft.number, "", children, tuple(draft.calls), first_call)
         node = self.definitions.get(draft.label)
-        if node is None:
+        if node is None:  # an error; the note stays, empty, so that numbering goes on
             self.error(f"footnote [^{draft.label}] is never defined", first_call)
+            return m.Footnote(draft.number, draft.label, (), tuple(draft.calls), first_call)
         line = node.map[0] + 1
         children = self.blocks(node.children)
         return m.Footnote(draft.number, draft.label, children, tuple(draft.calls), line)

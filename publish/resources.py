@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from publish import model as m
-from publish.errors import ResourceError, SourceLocation
+from publish.errors import PublishError, ResourceError, SourceLocation, raise_problems
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _PROJECT_MARKERS = ("publish.toml", "pyproject.toml")
@@ -73,6 +73,7 @@ def project_file(
 def check_resources(target: m.Document | m.Book, project_root: Path | None) -> None:
     """Every local image and the cover exist inside the project: checked once, when the
     sources are read, so that no output is begun for a target that cannot be finished."""
+    errors: list[PublishError] = []  # every missing file at once, not one per run
     for document in target.documents:
         for image in m.iter_images(document):
             where = SourceLocation(document.path, image.line)
@@ -80,9 +81,16 @@ def check_resources(target: m.Document | m.Book, project_root: Path | None) -> N
                 message = (
                     f"image '{image.src}' is on the network; a book uses files inside its project"
                 )
-                raise ResourceError(message, where)
-            if not is_remote(image.src):
-                project_file("image", image.src, document.path, project_root, where)
+                errors.append(ResourceError(message, where))
+            elif not is_remote(image.src):
+                try:
+                    project_file("image", image.src, document.path, project_root, where)
+                except PublishError as exc:
+                    errors.append(exc)
     if target.meta.cover_image:
         where = SourceLocation(target.path, target.meta.line)
-        project_file("cover image", target.meta.cover_image, target.path, project_root, where)
+        try:
+            project_file("cover image", target.meta.cover_image, target.path, project_root, where)
+        except PublishError as exc:
+            errors.append(exc)
+    raise_problems(errors)
