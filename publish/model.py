@@ -48,6 +48,7 @@ class Text:
 class Code:
     text: str
     line: int = 0
+    attrs: Attributes = NO_ATTRIBUTES
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,9 @@ import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import url2pathname
 from xml.etree.ElementTree import Element
 
@@ -136,9 +136,11 @@ def render_html(target: Target, env: jinja2.Environment, settings: Settings) -> 
     """
     stamp = build_timestamp(target.meta).strftime("%Y-%m-%dT%H:%M:%SZ")
     documents = target.documents
+    relink = document_links(documents)
     sections = [
         Markup(render_template(env, SECTION, document, id_prefix=_prefix(number, documents),
-                               base=Path(document.path).resolve().parent.as_uri() + "/"))
+                               base=Path(document.path).resolve().parent.as_uri() + "/",
+                               relink=relink))
         for number, document in enumerate(documents, start=1)
     ]  # fmt: skip
     contents = [
@@ -148,6 +150,24 @@ def render_html(target: Target, env: jinja2.Environment, settings: Settings) -> 
         env, TEMPLATE, target, sections=sections, title_page=isinstance(target, m.Book), contents=contents,
         start=settings.start, version=publish.__version__, timestamp=stamp,
     )  # fmt: skip
+
+
+def document_links(documents: tuple[m.Document, ...]) -> Callable[[str], str | None]:
+    """Links between a book's documents (`other.md`, `other.md#id`) lead inside the one
+    PDF: to the other's section, or its element (ids carry the section's prefix). A
+    relative link to anything else has nothing to lead to: its words stay, unlinked."""
+    sections = {PurePath(d.path).name: _prefix(n, documents) for n, d in enumerate(documents, 1)}
+
+    def relink(href: str) -> str | None:
+        if href.startswith("#") or ":" in href.split("/", 1)[0]:
+            return href  # within the section, or a URL with a scheme (https:, mailto:)
+        path, _, fragment = href.partition("#")
+        prefix = sections.get(PurePath(unquote(path)).name)
+        if prefix is None:
+            return None
+        return f"#{prefix}{unquote(fragment)}" if fragment else f"#{prefix}document"
+
+    return relink
 
 
 def _prefix(number: int, documents: tuple[m.Document, ...]) -> str:
