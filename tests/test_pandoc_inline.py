@@ -297,3 +297,29 @@ def test_a_link_to_an_id_another_document_lacks_is_an_error(project: Path, run_c
     result = run_cli("check", "source/libro")
     assert result.code == 1
     assert "source/libro/uno.md:5: the link to 'dos.md#nada' leads nowhere" in result.err
+
+
+def test_a_tall_figure_fits_its_page_with_its_caption(project: Path, run_cli) -> None:
+    Image.new("RGB", (1200, 6000), (200, 120, 120)).save(project / "source" / "alto.png")
+    write(project, "alta.md", """\
+        ---
+        title: Alta
+        ---
+
+        Un párrafo antes.
+
+        ![Una imagen muy alta](alto.png)
+
+        Un párrafo después.
+        """)  # fmt: skip
+    assert run_cli("build", "source/alta.md").code == 0
+    epub = xhtml(project / "build" / "alta.epub", "text.xhtml")
+    assert xpath(epub, "//x:figure/x:figcaption/text()") == ["Una imagen muy alta"]
+
+    with pdfplumber.open(project / "build" / "alta.pdf") as pdf:
+        [(number, image)] = [(n, i) for n, p in enumerate(pdf.pages) for i in p.images]
+        page = pdf.pages[number]
+        caption = [w for w in page.extract_words() if w["text"] == "alta"]
+        assert caption and caption[0]["top"] > image["bottom"]  # under it, on its page
+        assert image["top"] >= 18 / 25.4 * 72 - 1  # inside the top margin
+        assert caption[0]["bottom"] <= page.height - 22 / 25.4 * 72 + 1  # above the bottom one
