@@ -17,6 +17,7 @@ from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_core.smartquotes import process_inlines as set_quotes
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.footnote import footnote_plugin
@@ -77,6 +78,9 @@ def markdown_parser(lang: str = "en") -> MarkdownIt:
     md.use(footnote_plugin, move_to_end=False, always_match_refs=True)
     md.use(spaced_note_labels)
     md.use(superscript_plugin).use(sub_plugin).use(pandoc_attributes_plugin)
+    md.core.ruler.before(
+        "smartquotes", "span_typography", functools.partial(_span_typography, primary)
+    )
     if primary == "fr":
         md.core.ruler.after("smartquotes", "french_spacing", _french_spacing)
     return md
@@ -85,8 +89,52 @@ def markdown_parser(lang: str = "en") -> MarkdownIt:
 def _french_spacing(state: StateCore) -> None:
     for token in state.tokens:
         for child in token.children or ():
-            if child.type == "text":
-                child.content = _FRENCH_HIGH_PUNCTUATION.sub("\u202f\\1", child.content)
+            if child.type == "text" and child.meta.get("lang", "fr") == "fr":
+                _set_french_spacing(child)
+
+
+def _set_french_spacing(token: Token) -> None:
+    token.content = _FRENCH_HIGH_PUNCTUATION.sub("\u202f\\1", token.content)
+
+
+def _span_typography(document_lang: str, state: StateCore) -> None:
+    """`[texte]{lang=fr}`: the text of a span in another language gets that language's
+    quotes (and French spacing), before the document's own are set around it."""
+    for token in state.tokens:
+        children = token.children or []
+        # Innermost spans first: the quotes they set are no longer straight for the outer.
+        for start in reversed(range(len(children))):
+            attrs = (
+                children[start].meta.get("attributes")
+                if children[start].type == "span_open"
+                else None
+            )
+            lang = (attrs.get("lang") if attrs else "").split("-")[0].lower()
+            if lang and lang != document_lang:
+                _retype(state, children[start + 1 : _span_end(children, start)], lang)
+
+
+def _span_end(tokens: list[Token], start: int) -> int:
+    depth = 0
+    for index in range(start, len(tokens)):
+        depth += tokens[index].nesting
+        if depth == 0:
+            return index
+    return len(tokens)
+
+
+def _retype(state: StateCore, tokens: list[Token], lang: str) -> None:
+    document_quotes = state.md.options["quotes"]
+    state.md.options["quotes"] = QUOTES.get(lang, QUOTES["en"])
+    try:
+        set_quotes(tokens, state)
+    finally:
+        state.md.options["quotes"] = document_quotes
+    for token in tokens:
+        if token.type == "text" and "lang" not in token.meta:
+            token.meta["lang"] = lang
+            if lang == "fr":
+                _set_french_spacing(token)
 
 
 # Only the front matter, read first: its `lang` chooses the parser for the rest.

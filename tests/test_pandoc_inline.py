@@ -39,7 +39,7 @@ lang: es
 
 Escribo a [Juan Pérez]{{.smallcaps}} desde el número 12^bis^ de la calle; el agua es
 H~2~O y ~~no~~ es 2^10^ veces mejor[^mi nota]. Una frase en francés:
-[une phrase en français]{{lang=fr}}. Véase [la figura](#fig:cuadro){{.ref}}
+[une phrase en "français" !]{{lang=fr}}, "dijo". Véase [la figura](#fig:cuadro){{.ref}}
 y [la sección segunda](#segunda-parte), o `print()`{{.python #cod}}.^[Una nota en línea.]
 
 ![Un *cuadro* azul](cuadro.png){{#fig:cuadro width=60%}}
@@ -98,7 +98,10 @@ def test_the_epub_gets_each_construct_as_the_structure_it_is(letter_books) -> No
     [small] = xpath(page, "//x:span[@class='smallcaps']")
     assert small.text == "Juan Pérez"
     [french] = xpath(page, "//x:span[@lang='fr']")
-    assert french.get(XML_LANG) == "fr" and french.text == "une phrase en français"
+    assert french.get(XML_LANG) == "fr"
+    # French quotes and spacing inside, the document's Spanish ones around it.
+    assert french.text == "une phrase en «\u00a0français\u00a0»\u202f!"
+    assert french.tail.startswith(", «dijo».")
     assert [e.text for e in xpath(page, "//x:p//x:sup")] == ["bis", "10"]
     assert [e.text for e in xpath(page, "//x:sub")] == ["2"]
     assert [e.text for e in xpath(page, "//x:del")] == ["no"]
