@@ -535,22 +535,33 @@ class _Converter:
     # Links
 
     def check_links(self, document: m.Document) -> None:
-        """Every `#id` link must lead to an element of this document; an id is given once."""
-        ids = element_ids(document)
-        seen: dict[str, int] = {}
-        for node in m.walk(document):
-            attrs = getattr(node, "attrs", None)
-            if not isinstance(attrs, m.Attributes) or not attrs.id:
-                continue
-            line = getattr(node, "line", 0)
-            if attrs.id in seen and not isinstance(node, m.Image):  # a figure's image shares it
-                self.error(f"the id '{attrs.id}' is already given on line {seen[attrs.id]}", line)
-            seen.setdefault(attrs.id, line)
+        """Every `#id` link must lead to an element of this document."""
+        ids = self.check_ids(document)
         for link in (node for node in m.walk(document) if isinstance(node, m.Link)):
             fragment = unquote(link.href[1:]) if link.href.startswith("#") else ""
             if fragment and fragment not in ids:
-                message = f"the link to '{link.href}' leads nowhere: no heading or element of this document has the id '{fragment}'"
+                message = (
+                    f"the link to '{link.href}' leads nowhere: no heading or element of this "
+                    f"document has the id '{fragment}'"
+                )
                 self.error(message, link.line)
+
+    def check_ids(self, document: m.Document) -> set[str]:
+        """The ids of the document's elements, each given once (an EPUB page needs it)."""
+        nodes = list(m.walk(document))
+        shared = {id(node.image) for node in nodes if isinstance(node, m.Figure)}
+        first: dict[str, int] = {}
+        for node in nodes:
+            attrs = getattr(node, "attrs", None)
+            if not isinstance(attrs, m.Attributes) or not attrs.id or id(node) in shared:
+                continue
+            line = getattr(node, "line", 0)
+            if attrs.id in first:
+                self.error(
+                    f"the id '{attrs.id}' is used twice (first on line {first[attrs.id]})", line
+                )
+            first.setdefault(attrs.id, line)
+        return set(first)
 
     def inline_note(self, tokens: list[Token], line: int) -> tuple[m.Inline, ...]:
         wrapper = Token("inline", "", 0, children=tokens)
