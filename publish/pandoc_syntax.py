@@ -3,7 +3,10 @@
 - Attributes `{#id .class key=value}` in Pandoc's own grammar (mdit-py-plugins' attrs
   plugin reads Djot's, where `width=60%` is not a value): after links, images, inline code
   and bracketed spans `[text]{.smallcaps}`, and at the end of a heading (`{-}` too).
-- Note labels with spaces, `[^my note]`, which the footnote plugin refuses.
+- Superscripts and subscripts, `2^10^`, `H~2~O`, `a^*hello*^`, with Markdown inside (the
+  mdit-py-plugins ones keep it as text), and a backslash-escaped space as a no-break space.
+- Note labels with spaces, `[^my note]`, which the footnote plugin refuses: a note when
+  such a label is defined, text (as in Pandoc) when it is not.
 - Pandoc's automatic heading identifiers (the `auto_identifiers` extension).
 
 The parsed attributes ride on the opening token's `meta["attributes"]` as model Attributes.
@@ -169,6 +172,53 @@ def trailing_attributes(text: str) -> tuple[str, m.Attributes] | None:
     return None
 
 
+# Superscripts and subscripts
+
+# An unescaped space anywhere inside: `a^b c^d` is not a superscript.
+_UNESCAPED_SPACE = re.compile(r"(^|[^\\])(\\\\)*\s")
+
+
+def scripts_plugin(md: MarkdownIt) -> None:
+    """`^sup^` and `~sub~` (a single `~`: two are strikeout) and `\\ ` as a no-break space."""
+    md.inline.ruler.after("emphasis", "superscript", _script("^", "sup"))
+    md.inline.ruler.after("superscript", "subscript", _script("~", "sub"))
+    md.inline.ruler.before("escape", "escaped_space", _escaped_space)
+
+
+def _script(marker: str, tag: str) -> Callable[[StateInline, bool], bool]:
+    def read(state: StateInline, silent: bool) -> bool:
+        start, maximum = state.pos, state.posMax
+        # Not while another rule looks ahead (a link's text, say): as the plugins do.
+        if silent or state.src[start] != marker or start + 2 >= maximum:
+            return False
+        state.pos = start + 1
+        while state.pos < maximum and state.src[state.pos] != marker:
+            state.md.inline.skipToken(state)
+        end = state.pos
+        inside = state.src[start + 1 : end]
+        if end >= maximum or not inside or _UNESCAPED_SPACE.search(inside):
+            state.pos = start
+            return False
+        state.pos, state.posMax = start + 1, end
+        state.push(f"{tag}_open", tag, 1).markup = marker
+        state.md.inline.tokenize(state)
+        state.push(f"{tag}_close", tag, -1).markup = marker
+        state.pos, state.posMax = end + 1, maximum
+        return True
+
+    return read
+
+
+def _escaped_space(state: StateInline, silent: bool) -> bool:
+    """Pandoc reads `\\ ` as a no-break space (CommonMark leaves the backslash)."""
+    if not state.src.startswith("\\ ", state.pos):
+        return False
+    if not silent:
+        state.pending += "\u00a0"
+    state.pos += 2
+    return True
+
+
 # Note labels with spaces
 
 # Stands for a space inside a note label while the footnote plugin reads it.
@@ -183,7 +233,7 @@ def note_label(label: str) -> str:
 def spaced_note_labels(md: MarkdownIt) -> None:
     """Let the footnote plugin read `[^my note]` and `[^my note]:` (it stops at a space)."""
     rule = md.inline.ruler.__rules__[md.inline.ruler.__find__("footnote_ref")]
-    md.inline.ruler.at("footnote_ref", _spaced_label(rule.fn, lambda s, *_: s.pos))
+    md.inline.ruler.at("footnote_ref", _spaced_label(rule.fn, lambda s, *_: s.pos, True))
     block = md.block.ruler.__rules__[md.block.ruler.__find__("footnote_def")]
     line_start = _block_line_start
     md.block.ruler.at("footnote_def", _spaced_label(block.fn, line_start), {"alt": block.alt})
@@ -193,7 +243,9 @@ def _block_line_start(state: Any, start_line: int, *_: Any) -> int:
     return int(state.bMarks[start_line] + state.tShift[start_line])
 
 
-def _spaced_label(rule: Callable[..., bool], start_of: Callable[..., int]) -> Callable[..., bool]:
+def _spaced_label(
+    rule: Callable[..., bool], start_of: Callable[..., int], defined_only: bool = False
+) -> Callable[..., bool]:
     def read(state: Any, *args: Any) -> bool:
         start = start_of(state, *args)
         src: str = state.src
@@ -203,8 +255,11 @@ def _spaced_label(rule: Callable[..., bool], start_of: Callable[..., int]) -> Ca
         label = src[start + 2 : end]
         if " " not in label or "\n" in label or "[" in label or label.strip() != label:
             return rule(state, *args)
+        hidden = label.replace(" ", _LABEL_SPACE)
+        if defined_only and f":{hidden}" not in state.env.get("footnotes", {}).get("refs", {}):
+            return False  # text, as Pandoc has it
         # Same length, so every position the rule keeps stays right.
-        state.src = src[: start + 2] + label.replace(" ", _LABEL_SPACE) + src[end:]
+        state.src = src[: start + 2] + hidden + src[end:]
         try:
             return rule(state, *args)
         finally:

@@ -63,7 +63,7 @@ print("hola")
 def write(project: Path, name: str, text: str) -> Path:
     path = project / "source" / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
     return path
 
 
@@ -326,3 +326,47 @@ def test_a_tall_figure_fits_its_page_with_its_caption(project: Path, run_cli) ->
         assert caption and caption[0]["top"] > image["bottom"]  # under it, on its page
         assert image["top"] >= 18 / 25.4 * 72 - 1  # inside the top margin
         assert caption[0]["bottom"] <= page.height - 22 / 25.4 * 72 + 1  # above the bottom one
+
+
+def test_pandocs_own_inline_tests_read_as_pandoc_reads_them(project: Path, run_cli) -> None:
+    # From Pandoc's test/testsuite.txt, "Inline Markup" and "Footnotes".
+    write(project, "suite.md", r"""
+        ---
+        title: Pandoc Test Suite
+        ---
+
+        ~~This is *strikeout*.~~
+
+        Superscripts:  a^bc^d a^*hello*^ a^hello\ there^.
+
+        Subscripts: H~2~O, H~23~O, H~many\ of\ them~O.
+
+        These should not be superscripts or subscripts,
+        because of the unescaped spaces:  a^b c^d, a~b c~d.
+
+        This should *not* be a footnote reference, because it
+        contains a space.[^my note]  Here is an inline note.^[This
+        is *easier* to type.]
+        """)  # fmt: skip
+    result = run_cli("build", "source/suite.md")
+    assert result.code == 0, result.err
+    assert "source/suite.md:15: warning: [^my note] is printed as text" in result.err
+
+    page = xhtml(project / "build" / "suite.epub", "text.xhtml")
+    paragraphs = [
+        re.sub(r"[ \n]+", " ", "".join(p.itertext())) for p in xpath(page, "//x:section/x:p")
+    ]
+    assert paragraphs[:4] == [
+        "This is strikeout.",
+        "Superscripts: abcd ahello ahello\u00a0there.",
+        "Subscripts: H2O, H23O, Hmany\u00a0of\u00a0themO.",
+        "These should not be superscripts or subscripts, because of the unescaped spaces: "
+        "a^b c^d, a~b c~d.",
+    ]
+    assert xpath(page, "//x:del/x:em/text()") == ["strikeout"]
+    assert xpath(page, "//x:sup/x:em/text()") == ["hello"]
+    assert "contains a space.[^my note]" in paragraphs[4]
+    text = " ".join(page_texts(project / "build" / "suite.pdf"))
+    assert "a^b c^d, a~b c~d." in text and "[^my note]" in text
+    # Only the literal ones: sup, sub and strikeout are set, not printed as marks.
+    assert text.count("^") == 3 and text.count("~") == 2 and "*" not in text
