@@ -370,3 +370,18 @@ def test_pandocs_own_inline_tests_read_as_pandoc_reads_them(project: Path, run_c
     assert "a^b c^d, a~b c~d." in text and "[^my note]" in text
     # Only the literal ones: sup, sub and strikeout are set, not printed as marks.
     assert text.count("^") == 3 and text.count("~") == 2 and "*" not in text
+
+
+def test_an_id_given_twice_is_an_error_at_its_second_line(project: Path, run_cli) -> None:
+    write(project, "doble.md", """\
+        ---
+        title: Doble
+        ---
+
+        # Introducción
+
+        ## Otra {#introducción}
+        """)  # fmt: skip
+    result = run_cli("check", "source/doble.md")
+    assert result.code == 1
+    assert "source/doble.md:7: the id 'introducción' is used twice (first on line 5)" in result.err
