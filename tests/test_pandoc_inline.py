@@ -56,6 +56,8 @@ print("hola")
 
 ## Sin número {{-}}
 
+## Fuera del índice {{.unnumbered .unlisted}}
+
 [^mi nota]: Una nota cuya etiqueta tiene un espacio, y [un enlace](#segunda-parte).
 """
 
@@ -123,7 +125,10 @@ def test_the_epub_gets_each_construct_as_the_structure_it_is(letter_books) -> No
         ("inicio", "apertura"),
         ("segunda-parte", None),
         ("sin-número", "unnumbered"),
+        ("fuera-del-índice", "unnumbered unlisted"),
     ]
+    contents = xpath(xhtml(epub, "nav.xhtml"), "//x:nav[@id='toc']//x:a/@href")
+    assert "text.xhtml#sin-número" in contents and "text.xhtml#fuera-del-índice" not in contents
     # Every link within the page lands on an element of it (EPUBCheck checks it too).
     for href in xpath(page, "//x:a/@href"):
         assert href.startswith("#") and page.xpath("//*[@id=$i]", i=href[1:]), href
@@ -146,6 +151,8 @@ def test_the_pdf_prints_each_construct_and_links_inside_itself(letter_books) -> 
     assert "Una nota cuya etiqueta tiene un espacio" in text
 
     reader = PdfReader(pdf_path)
+    bookmarks = [item.title for item in _flat(reader.outline)]
+    assert "Sin número" in bookmarks and "Fuera del índice" not in bookmarks
     pages = {
         name: reader.get_destination_page_number(d) for name, d in reader.named_destinations.items()
     }
@@ -385,3 +392,9 @@ def test_an_id_given_twice_is_an_error_at_its_second_line(project: Path, run_cli
     result = run_cli("check", "source/doble.md")
     assert result.code == 1
     assert "source/doble.md:7: the id 'introducción' is used twice (first on line 5)" in result.err
+
+
+def _flat(outline: list) -> list:
+    return [
+        leaf for item in outline for leaf in (_flat(item) if isinstance(item, list) else [item])
+    ]

@@ -455,10 +455,11 @@ def landmark_entries(
 
 
 def heading_entries(chapter: Chapter) -> tuple[TocEntry, ...]:
-    """h1 and h2 headings, each h2 under the h1 before it (if there is one)."""
+    """h1 and h2 headings, each h2 under the h1 before it (if there is one); Pandoc's
+    `{.unlisted}` keeps a heading out."""
     tree: list[tuple[int, TocEntry, list[TocEntry]]] = []
     for block in chapter.document.blocks:
-        if not isinstance(block, m.Heading) or block.level > 2:
+        if not isinstance(block, m.Heading) or block.level > 2 or "unlisted" in block.attrs.classes:
             continue
         if block.level == 2 and tree and tree[-1][0] == 1:
             tree[-1][2].append(heading_entry(block, chapter))
