@@ -201,15 +201,18 @@ class HtmlSerializer:
             return f'<{span} class="{name}"{attrs}>{body}</{span}>'
         return f"<{name}{attrs}>{body}</{name}>"
 
-    def attributes(self, attrs: m.Attributes, with_id: bool = True) -> str:
+    def attributes(self, attrs: m.Attributes, with_id: bool = True, titled: bool = False) -> str:
         """Pandoc's attributes as (X)HTML ones: the id (with the page's prefix), classes,
-        `lang` (and `xml:lang`), `dir`, `title`, and the other keys as `data-*`."""
+        `lang` (and `xml:lang`), `dir`, `title` (unless the element is `titled` already),
+        and the other keys as `data-*`; a key given twice counts once, the last."""
         parts = []
         if attrs.id and with_id:
             parts.append(f' id="{escape(self.id_prefix + attrs.id)}"')
         if attrs.classes:
             parts.append(f' class="{escape(" ".join(attrs.classes))}"')
-        for key, value in attrs.pairs:
+        for key, value in dict(attrs.pairs).items():
+            if key == "title" and titled:
+                continue
             if key in _VALID_VALUES and _VALID_VALUES[key].match(value):
                 extra = f' xml:lang="{escape(value)}"' if key == "lang" else ""
                 parts.append(f' {key}="{escape(value)}"{extra}')
@@ -222,7 +225,7 @@ class HtmlSerializer:
     def image(self, image: m.Image, in_figure: bool = False) -> str:
         """An <img>; in a figure, the figure carries its id and classes."""
         title = f' title="{escape(image.title)}"' if image.title else ""
-        attrs = "" if in_figure else self.attributes(image.attrs)
+        attrs = "" if in_figure else self.attributes(image.attrs, titled=bool(image.title))
         style = image_style(image.attrs)
         style = f' style="{style}"' if style else ""
         return f'<img src="{escape(image.src)}" alt="{escape(image.alt)}"{title}{attrs}{style}/>'
@@ -277,7 +280,7 @@ class HtmlSerializer:
         if target is None:
             return self.inlines(link.children)
         title_attr = f' title="{escape(link.title)}"' if link.title else ""
-        attrs = self.attributes(link.attrs)
+        attrs = self.attributes(link.attrs, titled=bool(link.title))
         return f'<a href="{escape(target)}"{title_attr}{attrs}>{self.inlines(link.children)}</a>'
 
     def inlines(self, inlines: Iterable[m.Inline]) -> str:
