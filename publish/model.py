@@ -48,6 +48,7 @@ class Text:
 class Code:
     text: str
     line: int = 0
+    attrs: Attributes = NO_ATTRIBUTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,11 +438,11 @@ HeadingTree = tuple[tuple["Heading", "HeadingTree"], ...]
 
 def heading_tree(document: Document, depth: int) -> HeadingTree:
     """The document's headings down to level `depth`, each under the one before it of a
-    higher level (as Pandoc's table of contents nests them)."""
+    higher level (as Pandoc's table of contents nests them); `{.unlisted}` ones are left out."""
     root: list[tuple[Heading, list]] = []
     open_levels: list[tuple[int, list]] = [(0, root)]
     for node in _walk(document.blocks):  # the body's, in divs too; not the notes'
-        if not isinstance(node, Heading) or node.level > depth:
+        if not isinstance(node, Heading) or node.level > depth or "unlisted" in node.attrs.classes:
             continue
         while open_levels[-1][0] >= node.level:
             open_levels.pop()

@@ -6,20 +6,21 @@ keys (a warning), footnotes called but never defined, defined twice or never cal
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_core.smartquotes import process_inlines as set_quotes
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
-from mdit_py_plugins.attrs.parse import ParseError
-from mdit_py_plugins.attrs.parse import parse as parse_attribute_text
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
@@ -33,6 +34,17 @@ from publish.errors import (
     raise_problems,
 )
 from publish.frontmatter import parse_front_matter
+from publish.pandoc_syntax import (
+    auto_identifier,
+    note_label,
+    pandoc_attributes_plugin,
+    scan_attributes,
+    scripts_plugin,
+    spaced_note_labels,
+    stringify,
+    trailing_attributes,
+    unique_identifier,
+)
 from publish.sanitize import DROPPED_WITH_CONTENT, VOID_TAGS, clean_block, inline_tag
 
 Warn = Callable[[SourceWarning], None]
@@ -66,11 +78,16 @@ def markdown_parser(lang: str = "en") -> MarkdownIt:
     primary = lang.split("-")[0].lower()
     quotes = QUOTES.get(primary, QUOTES["en"])
     md = MarkdownIt("commonmark", {"html": True, "typographer": True, "quotes": quotes})
-    md.enable(["replacements", "smartquotes"])
+    md.enable(["replacements", "smartquotes", "strikethrough"])
     md.use(front_matter_plugin)
     # Notes stay where they are defined (so we know their lines) and every [^x] is
     # matched, so that a call to an undefined note is reported instead of kept as text.
     md.use(footnote_plugin, move_to_end=False, always_match_refs=True)
+    md.use(spaced_note_labels)
+    md.use(scripts_plugin).use(pandoc_attributes_plugin)
+    md.core.ruler.before(
+        "smartquotes", "span_typography", functools.partial(_span_typography, primary)
+    )
     if primary == "fr":
         md.core.ruler.after("smartquotes", "french_spacing", _french_spacing)
     return md
@@ -79,8 +96,52 @@ def markdown_parser(lang: str = "en") -> MarkdownIt:
 def _french_spacing(state: StateCore) -> None:
     for token in state.tokens:
         for child in token.children or ():
-            if child.type == "text":
-                child.content = _FRENCH_HIGH_PUNCTUATION.sub("\u202f\\1", child.content)
+            if child.type == "text" and child.meta.get("lang", "fr") == "fr":
+                _set_french_spacing(child)
+
+
+def _set_french_spacing(token: Token) -> None:
+    token.content = _FRENCH_HIGH_PUNCTUATION.sub("\u202f\\1", token.content)
+
+
+def _span_typography(document_lang: str, state: StateCore) -> None:
+    """`[texte]{lang=fr}`: the text of a span in another language gets that language's
+    quotes (and French spacing), before the document's own are set around it."""
+    for token in state.tokens:
+        children = token.children or []
+        # Innermost spans first: the quotes they set are no longer straight for the outer.
+        for start in reversed(range(len(children))):
+            attrs = (
+                children[start].meta.get("attributes")
+                if children[start].type == "span_open"
+                else None
+            )
+            lang = (attrs.get("lang") if attrs else "").split("-")[0].lower()
+            if lang and lang != document_lang:
+                _retype(state, children[start + 1 : _span_end(children, start)], lang)
+
+
+def _span_end(tokens: list[Token], start: int) -> int:
+    depth = 0
+    for index in range(start, len(tokens)):
+        depth += tokens[index].nesting
+        if depth == 0:
+            return index
+    return len(tokens)
+
+
+def _retype(state: StateCore, tokens: list[Token], lang: str) -> None:
+    document_quotes = state.md.options["quotes"]
+    state.md.options["quotes"] = QUOTES.get(lang, QUOTES["en"])
+    try:
+        set_quotes(tokens, state)
+    finally:
+        state.md.options["quotes"] = document_quotes
+    for token in tokens:
+        if token.type == "text" and "lang" not in token.meta:
+            token.meta["lang"] = lang
+            if lang == "fr":
+                _set_french_spacing(token)
 
 
 # Only the front matter, read first: its `lang` chooses the parser for the rest.
@@ -100,7 +161,14 @@ MAX_SOURCE_BYTES = 10 * 1024 * 1024
 
 
 def read_document(path: Path, warn: Warn | None = None) -> m.Document:
-    """Read and validate one source file."""
+    """Read and validate one source file, standing alone (a book of one)."""
+    warn = warn or (lambda _w: None)
+    document = _read_source(path, warn)
+    raise_problems(_report(link_problems(document), warn))
+    return document
+
+
+def _read_source(path: Path, warn: Warn) -> m.Document:
     shown = display_path(path)
     size = path.stat().st_size
     if size > MAX_SOURCE_BYTES:
@@ -110,7 +178,7 @@ def read_document(path: Path, warn: Warn | None = None) -> m.Document:
             SourceLocation(shown),
         )
     text = decode_source(path.read_bytes(), shown)
-    return parse_document(text, shown, warn or (lambda _w: None))
+    return parse_document(text, shown, warn)
 
 
 def read_book(
@@ -139,12 +207,47 @@ def read_book(
     documents = []
     for path in files:
         try:
-            documents.append(read_document(path, warn))
+            documents.append(_read_source(path, warn))
         except PublishError as exc:
             errors.extend(problems(exc))
+    if header is not None:
+        book = m.Book(shown, header.meta, tuple(documents), tuple(header.settings.items()))
+        errors.extend(_report(link_problems(book), warn))
     raise_problems(errors)
-    assert header is not None  # a header that failed left an error behind
-    return m.Book(shown, header.meta, tuple(documents), tuple(header.settings.items()))
+    return book
+
+
+def link_problems(target: m.Document | m.Book) -> Iterator[SourceError | SourceWarning]:
+    """Links from one document to another (`other.md`, `other.md#id`): the other must be in
+    the book (else the link is dropped, with a warning) and have the id (else an error)."""
+    documents = {PurePath(document.path).name: document for document in target.documents}
+    ids = {name: element_ids(document) for name, document in documents.items()}
+    for document in target.documents:
+        for link in (node for node in m.walk(document) if isinstance(node, m.Link)):
+            path, _, fragment = link.href.partition("#")
+            if not path or ":" in path.split("/", 1)[0]:
+                continue  # within the page, or a URL with a scheme (https:, mailto:)
+            where = SourceLocation(document.path, link.line)
+            name = PurePath(unquote(path)).name
+            if name not in documents:
+                message = (
+                    f"the link to '{link.href}' leads to nothing in the book; its words are kept"
+                )
+                yield SourceWarning(message, where)
+            elif fragment and unquote(fragment) not in ids[name]:
+                message = f"the link to '{link.href}' leads nowhere: {documents[name].path} has no heading or element with the id '{unquote(fragment)}'"
+                yield SourceError(message, where)
+
+
+def _report(found: Iterator[SourceError | SourceWarning], warn: Warn) -> list[SourceError]:
+    """Warnings go to `warn`; the errors are returned, to be raised with the others."""
+    errors = []
+    for problem in found:
+        if isinstance(problem, SourceWarning):
+            warn(problem)
+        else:
+            errors.append(problem)
+    return errors
 
 
 def _book_documents(
@@ -228,9 +331,11 @@ def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
     converter = _Converter(shown, env.get("footnotes", {}).get("list", {}), warn)
     blocks = converter.blocks(nodes)
     notes = converter.finish()
+    if header is not None:
+        document = m.Document(shown, header.meta, blocks, notes, tuple(header.settings.items()))
+        converter.check_links(document)
     raise_problems([*errors, *converter.errors])
-    assert header is not None  # a front matter that failed left an error behind
-    return m.Document(shown, header.meta, blocks, notes, tuple(header.settings.items()))
+    return document
 
 
 def parse_inline(text: str, line: int, lang: str, shown: str = "") -> tuple[m.Inline, ...]:
@@ -252,12 +357,8 @@ def attributes(values: dict[str, Any]) -> m.Attributes:
 
 def parse_attributes(text: str) -> m.Attributes | None:
     """Pandoc's `{#id .class key=value}` (the whole of `text`), or None if it is not that."""
-    try:
-        end, values = parse_attribute_text(text)
-    except ParseError:
-        return None
-    # `end` is the index of the closing brace.
-    return attributes(values) if end == len(text) - 1 else None
+    scanned = scan_attributes(text)
+    return scanned[1] if scanned is not None and scanned[0] == len(text) else None
 
 
 _UNMATCHED_CALL = re.compile(r"\[\^([^\]\n]+)\]")
@@ -285,6 +386,7 @@ class _Converter:
         self.in_note = False
         self.errors: list[SourceError] = []
         self.refused_calls: set[str] = set()
+        self.heading_ids: set[str] = set()
 
     def where(self, line: int) -> SourceLocation:
         return SourceLocation(self.shown, line)
@@ -307,15 +409,19 @@ class _Converter:
         line = node.map[0] + 1 if node.map else 0
         match node.type:
             case "paragraph":
-                return m.Paragraph(self.inlines(node.children[0], line - 1), line)
+                inline = node.children[0]
+                if _is_figure(inline):
+                    return self.figure(inline.children[0], line)
+                return m.Paragraph(self.inlines(inline, line - 1), line)
             case "heading":
-                return m.Heading(int(node.tag[1]), self.inlines(node.children[0], line - 1), line)
+                return self.heading(node, line)
             case "blockquote":
                 return m.BlockQuote(self.blocks(node.children), line)
             case "bullet_list" | "ordered_list":
                 return self.list_block(node, line)
             case "fence" | "code_block":
-                return m.CodeBlock(node.content, node.info.strip(), line)
+                language, attrs = _code_attributes(node.info.strip())
+                return m.CodeBlock(node.content, language, line, attrs)
             case "hr":
                 return m.ThematicBreak(line)
             case "html_block":
@@ -325,6 +431,31 @@ class _Converter:
                 self.define_note(node, line)
                 return None
         self.error(f"unsupported Markdown construct '{node.type}'", line)
+
+    def heading(self, node: SyntaxTreeNode, line: int) -> m.Heading:
+        """A heading with its identifier: the one given (`{#id}`) or Pandoc's automatic one."""
+        children = self.inlines(node.children[0], line - 1)
+        given: m.Attributes = node.meta.get("attributes") or m.NO_ATTRIBUTES
+        if given.id:
+            self.heading_ids.add(given.id)
+            attrs = given
+        else:
+            base = auto_identifier(children, self.note_label_of)
+            identifier = unique_identifier(base, self.heading_ids)
+            attrs = dataclasses.replace(given, id=identifier)
+        return m.Heading(int(node.tag[1]), children, line, attrs)
+
+    def note_label_of(self, call: m.NoteRef) -> str:
+        """The label of a called note as Pandoc's identifiers read it ("" for an inline note)."""
+        label = next(d.label for d in self.drafts.values() if d.number == call.number)
+        return "" if label.startswith("^") else label
+
+    def figure(self, image: SyntaxTreeNode, line: int) -> m.Figure:
+        """An image alone in its paragraph: its alt text, with its markup, is the caption."""
+        caption = self.inlines(image, line - 1)
+        attrs = image.meta.get("attributes") or m.NO_ATTRIBUTES
+        src, title = str(image.attrs["src"]), str(image.attrs.get("title", ""))
+        return m.Figure(m.Image(src, stringify(caption), title, line, attrs), caption, attrs, line)
 
     def list_block(self, node: SyntaxTreeNode, line: int) -> m.ListBlock:
         items = tuple(
@@ -369,18 +500,24 @@ class _Converter:
                 current[0] = next(lines)
                 yield m.SoftBreak(line) if node.type == "softbreak" else m.LineBreak(line)
             case "code_inline":
-                yield m.Code(node.content, line)
+                yield m.Code(node.content, line, node.meta.get("attributes") or m.NO_ATTRIBUTES)
             case "em" | "strong":
                 kids = tuple(self._inline_children(node.children, current, lines))
                 yield m.Emphasis(kids, line) if node.type == "em" else m.Strong(kids, line)
             case "link":
                 kids = tuple(self._inline_children(node.children, current, lines))
                 href, title = str(node.attrs["href"]), str(node.attrs.get("title", ""))
-                yield m.Link(href, kids, title, line)
+                yield m.Link(href, kids, title, line, _attributes_of(node))
             case "image":
-                alt = "".join(c.content for c in node.children)
+                alt = stringify(self._inline_children(node.children, current, lines))
                 src, title = str(node.attrs["src"]), str(node.attrs.get("title", ""))
-                yield m.Image(src, alt, title, line)
+                yield m.Image(src, alt, title, line, _attributes_of(node))
+            case "span":
+                kids = tuple(self._inline_children(node.children, current, lines))
+                yield m.Span(kids, _attributes_of(node), line)
+            case "sup" | "sub" | "s":
+                kids = tuple(self._inline_children(node.children, current, lines))
+                yield _SCRIPTS[node.type](kids, line)
             case "footnote_ref":
                 if (call := self.call_note(node.meta, line)) is not None:
                     yield call
@@ -415,14 +552,19 @@ class _Converter:
         return end + 1
 
     def check_unmatched_call(self, text: str, line: int) -> None:
-        # The plugin leaves `[^x]` as text where it cannot be a call (a space in the label, say).
+        # The plugin leaves `[^x]` as text where it cannot be a call: a label with spaces that
+        # no note defines (Pandoc prints it as text too), or one across lines.
         for found in _UNMATCHED_CALL.finditer(text):
-            self.error(f"footnote [^{found[1]}] is never defined", line)
+            if " " in found[1]:
+                message = f"[^{found[1]}] is printed as text: no note has this label"
+                self.warning(message, line)
+            else:
+                self.error(f"footnote [^{found[1]}] is never defined", line)
 
     # Notes
 
     def define_note(self, node: SyntaxTreeNode, line: int) -> None:
-        label = node.meta["label"]
+        label = note_label(node.meta["label"])
         if label in self.definitions:
             first = self.definitions[label].map[0] + 1
             self.error(f"footnote [^{label}] is defined twice (first on line {first})", line)
@@ -437,7 +579,7 @@ class _Converter:
             self.refused_calls.add(self.plugin_notes.get(meta["id"], {}).get("label", ""))
             return None
         plugin_note = self.plugin_notes[meta["id"]]
-        key = plugin_note.get("label") or f"^{meta['id']}"
+        key = note_label(plugin_note.get("label") or f"^{meta['id']}")
         draft = self.drafts.get(key)
         if draft is None:
             draft = self.drafts[key] = _NoteDraft(key, len(self.drafts) + 1)
@@ -467,10 +609,73 @@ class _Converter:
         children = self.blocks(node.children)
         return m.Footnote(draft.number, draft.label, children, tuple(draft.calls), line)
 
+    # Links
+
+    def check_links(self, document: m.Document) -> None:
+        """Every `#id` link must lead to an element of this document."""
+        ids = self.check_ids(document)
+        for link in (node for node in m.walk(document) if isinstance(node, m.Link)):
+            fragment = unquote(link.href[1:]) if link.href.startswith("#") else ""
+            if fragment and fragment not in ids:
+                message = (
+                    f"the link to '{link.href}' leads nowhere: no heading or element of this "
+                    f"document has the id '{fragment}'"
+                )
+                self.error(message, link.line)
+
+    def check_ids(self, document: m.Document) -> set[str]:
+        """The ids of the document's elements, each given once (an EPUB page needs it)."""
+        nodes = list(m.walk(document))
+        shared = {id(node.image) for node in nodes if isinstance(node, m.Figure)}
+        first: dict[str, int] = {}
+        for node in nodes:
+            attrs = getattr(node, "attrs", None)
+            if not isinstance(attrs, m.Attributes) or not attrs.id or id(node) in shared:
+                continue
+            line = getattr(node, "line", 0)
+            if attrs.id in first:
+                self.error(
+                    f"the id '{attrs.id}' is used twice (first on line {first[attrs.id]})", line
+                )
+            first.setdefault(attrs.id, line)
+        return set(first)
+
     def inline_note(self, tokens: list[Token], line: int) -> tuple[m.Inline, ...]:
         wrapper = Token("inline", "", 0, children=tokens)
         paragraph = [Token("paragraph_open", "p", 1), wrapper, Token("paragraph_close", "p", -1)]
         return self.inlines(SyntaxTreeNode(paragraph).children[0].children[0], line - 1)
+
+
+_SCRIPTS = {"sup": m.Superscript, "sub": m.Subscript, "s": m.Strikeout}
+
+
+def _attributes_of(node: SyntaxTreeNode) -> m.Attributes:
+    return node.meta.get("attributes") or m.NO_ATTRIBUTES
+
+
+def _is_figure(inline: SyntaxTreeNode) -> bool:
+    """Pandoc's implicit figure: an image with alt text, alone in its paragraph."""
+    children = inline.children
+    return len(children) == 1 and children[0].type == "image" and bool(children[0].children)
+
+
+def _code_attributes(info: str) -> tuple[str, m.Attributes]:
+    """A fence's info string: `python`, `{.python #id}` or `python {#id}`; the language is
+    the first class, as in Pandoc."""
+    found = trailing_attributes(info) if info.endswith("}") else None
+    word, attrs = found if found is not None else (info, m.NO_ATTRIBUTES)
+    classes = (*word.split()[:1], *attrs.classes)
+    return (classes[0] if classes else ""), dataclasses.replace(attrs, classes=classes)
+
+
+def element_ids(document: m.Document) -> set[str]:
+    """The ids a link can lead to: every element's given or automatic id."""
+    ids = set()
+    for node in m.walk(document):
+        attrs = getattr(node, "attrs", None)
+        if isinstance(attrs, m.Attributes) and attrs.id:
+            ids.add(attrs.id)
+    return ids
 
 
 def _closing_tag(nodes: list[SyntaxTreeNode], start: int, name: str) -> int | None:

@@ -200,12 +200,12 @@ def test_the_table_of_contents_lists_the_header_page_the_text_and_its_headings(
     assert [(a.text, a.get("href")) for a in toc] == [
         ("Portadilla", "header.xhtml"),
         ("Cartas de prueba", "text.xhtml"),
-        ("Primera parte", "text.xhtml#h16"),
-        ("Una sección", "text.xhtml#h22"),
-        ("Segunda parte", "text.xhtml#h32"),
+        ("Primera parte", "text.xhtml#primera-parte"),
+        ("Una sección", "text.xhtml#una-sección"),
+        ("Segunda parte", "text.xhtml#segunda-parte"),
     ]
     text = text_page(book)
-    assert text.by_id("h22").text == "Una sección"
+    assert text.by_id("una-sección").text == "Una sección"
 
 
 def test_images_are_packed_into_the_book(rich_book: Path) -> None:

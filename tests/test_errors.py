@@ -16,7 +16,6 @@ BROKEN = FIXTURES / "broken"
 # Each file of tests/fixtures/broken/, and what the user is told about it.
 CASES = {
     "undefined-note.md": "5: footnote [^3] is never defined",
-    "note-label-with-space.md": "5: footnote [^no such] is never defined",
     "note-defined-twice.md": "9: footnote [^a] is defined twice (first on line 7)",
     "note-never-called.md": "7: footnote [^lonely] is defined but never called",
     "note-calls-note.md": "7: a footnote cannot call another footnote",

@@ -133,7 +133,8 @@ def write_epub(
     warn: Callable[[SourceWarning], None] | None = None,
 ) -> None:
     """Write a document or a book as an EPUB 3 to `out_path`, replacing it only when all
-    went well. `warn` hears of links that lead nowhere in the book (they are left out)."""
+    went well. (Links that lead nowhere in the book are left out; the reader warned of
+    them, so `warn` hears of nothing here.)"""
     settings = settings or Settings()
     chapters = chapters_of(target)
     book = epub.EpubBook()
@@ -141,7 +142,7 @@ def write_epub(
     add_accessibility(book, target.meta, chapters)
     packed = add_resources(book, target, chapters, project_root)
     notes_apart = settings.notes == "book" and any(c.document.notes for c in chapters)
-    add_pages(book, env, target, chapters, notes_apart, packed, warn or _ignore)
+    add_pages(book, env, target, chapters, notes_apart, packed)
     add_navigation(book, env, target, chapters, notes_apart, packed.style)
     write(book, out_path, build_timestamp(target.meta))
 
@@ -165,7 +166,6 @@ def add_pages(
     chapters: Sequence[Chapter],
     notes_apart: bool,
     packed: Packed,
-    warn: Callable[[SourceWarning], None],
 ) -> None:
     """Render each page and add it to the spine, in order (a book's contents page comes
     with the navigation)."""
@@ -175,12 +175,12 @@ def add_pages(
         add_page(book, plan.file_name, markup, target.meta.lang, packed.style, labels[plan.label])
     for chapter in chapters:
         doc = chapter.document
-        relink = document_links(chapters, doc, warn)
+        relink = document_links(chapters)
         markup = render_chapter(env, target, chapter, notes_apart, relink)
         markup = relink_images(markup, doc, packed.image_names)
         add_page(book, chapter.file_name, markup, doc.meta.lang, packed.style, doc.meta.title)
     if notes_apart:
-        relink = document_links(chapters, target, _ignore)  # each chapter's page warned already
+        relink = document_links(chapters, notes_page=True)
         markup = render_template(env, ENDNOTES.template, target, chapters=chapters, relink=relink)
         add_page(book, ENDNOTES_FILE, markup, target.meta.lang, packed.style, labels["notes"])
 
@@ -211,28 +211,35 @@ def render_chapter(
 
 
 def document_links(
-    chapters: Sequence[Chapter],
-    source: m.Document | m.Book,
-    warn: Callable[[SourceWarning], None],
+    chapters: Sequence[Chapter], notes_page: bool = False
 ) -> Callable[[str], str | None]:
-    """Links between the book's documents (`other.md`) lead to their pages; a relative link
-    to anything else has nothing to lead to in the book, so it is dropped (its words stay)."""
-    pages = {Path(c.document.path).name: c.file_name for c in chapters}
+    """Links between the book's documents (`other.md`, `other.md#id`) lead to their pages
+    and elements (ids carry their chapter's prefix); a relative link to anything else has
+    nothing to lead to in the book, so it is dropped (its words stay; the reader warned).
+
+    On the notes page, a link within a document (`#c2-id`, already prefixed) leads back to
+    the page of the chapter whose prefix it carries."""
+    pages = {Path(c.document.path).name: c for c in chapters}
 
     def relink(href: str) -> str | None:
-        if href.startswith("#") or ":" in href.split("/", 1)[0]:
-            return href  # within the page, or a URL with a scheme (https:, mailto:)
-        page = pages.get(Path(unquote(href.partition("#")[0])).name)
-        if page is None:
-            message = f"the link to '{href}' leads to nothing in the book; its words are kept"
-            warn(SourceWarning(message, source.location))
-        return page
+        if href.startswith("#"):
+            if not notes_page:
+                return href
+            chapter = next((c for c in chapters if href[1:].startswith(c.prefix)), chapters[0])
+            return f"{chapter.file_name}{href}"
+        if ":" in href.split("/", 1)[0]:
+            return href  # a URL with a scheme (https:, mailto:)
+        path, _, fragment = href.partition("#")
+        chapter = pages.get(Path(unquote(path)).name)
+        if chapter is None:
+            return None
+        return (
+            f"{chapter.file_name}#{chapter.prefix}{unquote(fragment)}"
+            if fragment
+            else chapter.file_name
+        )
 
     return relink
-
-
-def _ignore(_warning: SourceWarning) -> None:
-    pass
 
 
 # Metadata

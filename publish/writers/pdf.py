@@ -14,9 +14,9 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import url2pathname
 from xml.etree.ElementTree import Element
 
@@ -140,10 +140,11 @@ def render_html(target: Target, env: jinja2.Environment, settings: Settings) -> 
     in_book = isinstance(target, m.Book)
     # A book's contents follow its title page; a document's (`toc: true`), its header.
     contents = contents_entries(target) if m.has_contents_page(target) else []
+    relink = document_links(documents)
     sections = [
         Markup(render_template(env, SECTION, document, id_prefix=_prefix(number, documents),
                                base=Path(document.path).resolve().parent.as_uri() + "/",
-                               document_contents=[] if in_book else contents))
+                               document_contents=[] if in_book else contents, relink=relink))
         for number, document in enumerate(documents, start=1)
     ]  # fmt: skip
     return render_template(
@@ -180,6 +181,24 @@ def contents_entries(target: Target) -> list[ContentsEntry]:
                       entries(m.heading_tree(d, depth), _prefix(n, documents)))
         for n, d in enumerate(documents, 1)
     ]  # fmt: skip
+
+
+def document_links(documents: tuple[m.Document, ...]) -> Callable[[str], str | None]:
+    """Links between a book's documents (`other.md`, `other.md#id`) lead inside the one
+    PDF: to the other's section, or its element (ids carry the section's prefix). A
+    relative link to anything else has nothing to lead to: its words stay, unlinked."""
+    sections = {PurePath(d.path).name: _prefix(n, documents) for n, d in enumerate(documents, 1)}
+
+    def relink(href: str) -> str | None:
+        if href.startswith("#") or ":" in href.split("/", 1)[0]:
+            return href  # within the section, or a URL with a scheme (https:, mailto:)
+        path, _, fragment = href.partition("#")
+        prefix = sections.get(PurePath(unquote(path)).name)
+        if prefix is None:
+            return None
+        return f"#{prefix}{unquote(fragment)}" if fragment else f"#{prefix}document"
+
+    return relink
 
 
 def _prefix(number: int, documents: tuple[m.Document, ...]) -> str:
