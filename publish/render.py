@@ -8,9 +8,12 @@ folder first, then in the package's.
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import ziamath
 from babel.dates import format_date, format_skeleton
 from jinja2 import (
     ChoiceLoader,
@@ -21,6 +24,7 @@ from jinja2 import (
     pass_context,
 )
 from jinja2.runtime import Context
+from latex2mathml.converter import convert as latex_to_mathml
 from markupsafe import Markup, escape
 
 from publish import model as m
@@ -104,20 +108,24 @@ def _plain(node: m.Inline) -> str:
             return plain_text(children)
         case m.Image(_, alt):
             return alt
+        case m.Math(tex):
+            return tex
     return ""
 
 
 @pass_context
-def _blocks_filter(context: Context, blocks: Iterable[m.Block], phrasing: bool = False) -> Markup:
-    return Markup(_serializer(context, phrasing).blocks(blocks))
+def _blocks_filter(
+    context: Context, blocks: Iterable[m.Block], phrasing: bool = False, math: str = "mathml"
+) -> Markup:
+    return Markup(_serializer(context, phrasing, math).blocks(blocks))
 
 
 @pass_context
-def _inlines_filter(context: Context, inlines: Iterable[m.Inline]) -> Markup:
-    return Markup(_serializer(context, False).inlines(inlines))
+def _inlines_filter(context: Context, inlines: Iterable[m.Inline], math: str = "mathml") -> Markup:
+    return Markup(_serializer(context, False, math).inlines(inlines))
 
 
-def _serializer(context: Context, phrasing: bool) -> HtmlSerializer:
+def _serializer(context: Context, phrasing: bool, math: str = "mathml") -> HtmlSerializer:
     macro = context.resolve("note_call")
     notes = context.resolve("notes")
     relink = context.get("relink") or _same_href
@@ -126,7 +134,7 @@ def _serializer(context: Context, phrasing: bool) -> HtmlSerializer:
     def note_call(note_ref: m.NoteRef) -> str:
         return str(macro(notes[note_ref.number], note_ref.call))
 
-    return HtmlSerializer(note_call, phrasing, relink, prefix)
+    return HtmlSerializer(note_call, phrasing, relink, prefix, math)
 
 
 def _same_href(href: str) -> str:
@@ -143,7 +151,59 @@ _PHRASING_TAGS = {
     "li": "span",
     "pre": "span",
     "div": "span",
+    "dl": "span",
+    "dt": "span",
+    "dd": "span",
+    "table": "span",
+    "caption": "span",
+    "thead": "span",
+    "tbody": "span",
+    "tr": "span",
+    "th": "span",
+    "td": "span",
 }
+
+
+_ATTRIBUTE_NAME = re.compile(r"[a-z_][a-z0-9_.-]*")
+
+
+def math_markup(tex: str, display: bool, output: str) -> str:
+    """TeX math as MathML (for the EPUB) or as an SVG image (for WeasyPrint); TeX that cannot
+    be read is printed as written, in the math style (the reader has warned about it)."""
+    kind = "display" if display else "inline"
+    try:
+        if output == "svg":
+            return _math_svg(tex, display)
+        mathml = latex_to_mathml(tex, display="block" if display else "inline")
+    except Exception:  # both libraries raise many kinds of error on TeX they cannot read
+        return f'<code class="math {kind}">{escape(tex)}</code>'
+    return mathml.replace("<math ", f'<math alttext="{escape(tex)}" ', 1)
+
+
+# Paths drawn in place rather than glyphs <use>d from <symbol>s: a symbol's id would be
+# defined again by every formula using that glyph, and WeasyPrint warns of each.
+ziamath.config.svg2 = False
+# ziamath draws at this size; the image is then sized in em, so it follows the text around.
+_MATH_SIZE = 20.0
+
+
+@functools.lru_cache(maxsize=4096)
+def _math_svg(tex: str, display: bool) -> str:
+    svg = ziamath.Latex(tex, size=_MATH_SIZE, mathstyle="display" if display else "text").svg()
+    found = _VIEW_BOX.search(svg)
+    assert found is not None, "ziamath always sets a viewBox"
+    _, min_y, width, height = (float(n) for n in found[1].split())
+    depth = (height + min_y) / _MATH_SIZE  # below the baseline, which is y = 0
+    # Inline, not a data: URL (the PDF writer fetches files of the project only); the size in
+    # em, so that the math follows the size of the text around it (a note's is smaller).
+    style = f"width: {width / _MATH_SIZE:.3f}em; height: {height / _MATH_SIZE:.3f}em; vertical-align: {-depth:.3f}em"
+    kind = "display" if display else "inline"
+    opening = f'<svg class="math {kind}" style="{style}" role="img" aria-label="{escape(tex)}" '
+    image = svg.replace("<svg ", opening, 1)
+    return f'<span class="math display">{image}</span>' if display else image
+
+
+_VIEW_BOX = re.compile(r'viewBox="([^"]+)"')
 
 
 class HtmlSerializer:
@@ -155,16 +215,33 @@ class HtmlSerializer:
         phrasing: bool = False,
         relink: Callable[[str], str | None] = _same_href,
         id_prefix: str = "",
+        math: str = "mathml",
     ) -> None:
         self.note_call = note_call
         self.phrasing = phrasing
         self.relink = relink
         self.id_prefix = id_prefix
+        self.math = math  # "mathml" (EPUB) or "svg" (WeasyPrint draws no MathML)
 
-    def tag(self, name: str, body: str, attrs: str = "") -> str:
+    def tag(self, name: str, body: str, attrs: str = "", classes: Iterable[str] = ()) -> str:
         if self.phrasing and name in _PHRASING_TAGS:
-            return f'<{_PHRASING_TAGS[name]} class="{name}"{attrs}>{body}</{_PHRASING_TAGS[name]}>'
-        return f"<{name}{attrs}>{body}</{name}>"
+            names = " ".join((name, *classes))
+            return f'<{_PHRASING_TAGS[name]} class="{names}"{attrs}>{body}</{_PHRASING_TAGS[name]}>'
+        names = " ".join(classes)
+        class_attr = f' class="{escape(names)}"' if names else ""
+        return f"<{name}{class_attr}{attrs}>{body}</{name}>"
+
+    def attributes(self, attrs: m.Attributes) -> str:
+        """Pandoc's attributes but the classes: the id (prefixed in a printed book), `lang`
+        and `dir` as themselves, any other key as `data-key`, as Pandoc writes HTML5."""
+        out = f' id="{escape(self.id_prefix + attrs.id)}"' if attrs.id else ""
+        for key, value in attrs.pairs:
+            name = key.lower()
+            if not _ATTRIBUTE_NAME.fullmatch(name):
+                continue
+            name = name if name in ("lang", "dir") else f"data-{name}"
+            out += f' {name}="{escape(value)}"'
+        return out
 
     def blocks(self, blocks: Iterable[m.Block], tight: bool = False) -> str:
         # Inside a page footnote WeasyPrint 70 keeps every line end as a forced break.
@@ -187,7 +264,24 @@ class HtmlSerializer:
             case m.ThematicBreak():
                 return '<span class="hr"></span>' if self.phrasing else "<hr/>"
             case m.HtmlBlock(html):
-                return self.tag("div", html, ' class="html"')
+                return self.tag("div", html, classes=("html",))
+            case m.Div(children, attrs):
+                body = self.blocks(children)
+                return self.tag(
+                    "div",
+                    body if self.phrasing else f"\n{body}\n",
+                    self.attributes(attrs),
+                    attrs.classes,
+                )
+            case m.LineBlock(lines):
+                body = ("<br/>" if self.phrasing else "<br/>\n").join(
+                    self.inlines(line) for line in lines
+                )
+                return self.tag("div", body, classes=("line-block",))
+            case m.DefinitionList(items, _, dl_tight):
+                return self.tag("dl", "".join(self.definition(item, dl_tight) for item in items))
+            case m.Table():
+                return self.table(block)
         raise TypeError(f"not a block: {block!r}")
 
     def list_block(
@@ -197,6 +291,31 @@ class HtmlSerializer:
         if not ordered:
             return self.tag("ul", body)
         return self.tag("ol", body, f' start="{start}"' if start != 1 else "")
+
+    def definition(self, item: m.Definition, tight: bool) -> str:
+        term = self.tag("dt", self.inlines(item.term))
+        return term + "".join(self.tag("dd", self.blocks(d, tight)) for d in item.definitions)
+
+    def table(self, table: m.Table) -> str:
+        caption = self.tag("caption", self.inlines(table.caption)) if table.caption else ""
+        parts = [self.tag("thead", self.rows(table.head, "th", table.aligns))] if table.head else []
+        parts.append(self.tag("tbody", self.rows(table.body, "td", table.aligns)))
+        attrs, classes = self.attributes(table.attrs), table.attrs.classes
+        if self.phrasing:  # WeasyPrint 70 lays out no table caption in a page footnote
+            return caption + self.tag("table", "".join(parts), attrs, classes)
+        return self.tag("table", "\n".join([caption, *parts]).lstrip("\n"), attrs, classes)
+
+    def rows(self, rows: Iterable[m.TableRow], cell_tag: str, aligns: tuple[str, ...]) -> str:
+        # Alignment by class, styled in each format's sheet: no inline styles in a book.
+        def cell(index: int, cell: m.TableCell) -> str:
+            align = aligns[index] if index < len(aligns) else ""
+            return self.tag(
+                cell_tag, self.inlines(cell.children), classes=(f"align-{align}",) if align else ()
+            )
+
+        return "".join(
+            self.tag("tr", "".join(cell(i, c) for i, c in enumerate(row.cells))) for row in rows
+        )
 
     def link(self, href: str, children: tuple[m.Inline, ...], title: str) -> str:
         target = self.relink(href)
@@ -229,6 +348,8 @@ class HtmlSerializer:
                 return f'<img src="{escape(src)}" alt="{escape(alt)}"{title_attr}/>'
             case m.NoteRef():
                 return self.note_call(node)
+            case m.Math(tex, display):
+                return math_markup(tex, display, self.math)
             case m.HtmlInline(tag, attrs, children):
                 attributes = "".join(f' {key}="{escape(value)}"' for key, value in attrs)
                 if not children and tag in ("br", "wbr"):

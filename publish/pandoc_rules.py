@@ -1,0 +1,204 @@
+"""markdown-it rules for the parts of Pandoc's Markdown that no plugin reads as Pandoc does.
+
+Block rules: fenced divs (`::: {#id .class}` … `:::`, nested), line blocks (`| ` lines)
+and raw LaTeX environments (`\\begin{x}` … `\\end{x}`). Inline rules: raw content with a
+format (`` `<b>x</b>`{=html} ``) and raw TeX commands (`\\cite{x}`, `\\newpage`). Each makes
+tokens the reader turns into model nodes (or warnings); none renders anything itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_inline import StateInline
+
+# A fence of three colons or more, then a class name or attributes, then maybe more colons.
+_DIV_OPEN = re.compile(r"^(:{3,})[ \t]*(\{[^{}]*\}|[^\s{}:][^\s{}]*)[ \t]*:*[ \t]*$")
+_DIV_CLOSE = re.compile(r"^:{3,}[ \t]*$")
+_CODE_FENCE = re.compile(r"^(`{3,}|~{3,})")
+_TEX_BEGIN = re.compile(r"^\\begin\{([A-Za-z*]+)\}")
+_RAW_FORMAT = re.compile(r"\{=([A-Za-z0-9_+-]+)\}")
+# A TeX command: a backslash, letters, then any [optional] and {braced} arguments (one
+# level of nested braces, as in `\textbf{a {b} c}`).
+_TEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?(?:\[[^\]\n]*\]|\{(?:[^{}\n]|\{[^{}\n]*\})*\})*")
+
+
+def pandoc_rules_plugin(md: MarkdownIt) -> None:
+    """Fenced divs, line blocks, raw TeX (blocks and inline) and raw `{=format}` spans."""
+    md.block.ruler.before("fence", "fenced_div", _fenced_div, {"alt": []})
+    md.block.ruler.after("table", "line_block", _line_block, {"alt": []})
+    md.block.ruler.before("paragraph", "raw_tex_block", _raw_tex_block, {"alt": []})
+    md.inline.ruler.before("backticks", "raw_inline", _raw_inline)
+    md.inline.ruler.before("escape", "raw_tex_inline", _raw_tex_inline)
+
+
+def _line(state: StateBlock, line: int) -> str:
+    return state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+
+
+def _indented(state: StateBlock, line: int) -> bool:
+    return state.sCount[line] - state.blkIndent >= 4
+
+
+# Fenced divs
+
+
+def _fenced_div(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    if _indented(state, start):
+        return False
+    opening = _DIV_OPEN.match(_line(state, start))
+    if opening is None:
+        return False
+    close = _div_end(state, start, end)
+    if close is None:  # never closed: Pandoc reads the line as text
+        return False
+    if silent:
+        return True
+    token = state.push("fenced_div_open", "div", 1)
+    token.info = opening[2]
+    token.markup = opening[1]
+    token.map = [start, close + 1]
+    old_parent, old_max = state.parentType, state.lineMax
+    state.parentType = "fenced_div"  # type: ignore[assignment]
+    state.lineMax = close
+    state.md.block.tokenize(state, start + 1, close)
+    state.parentType, state.lineMax = old_parent, old_max
+    token = state.push("fenced_div_close", "div", -1)
+    token.markup = opening[1]
+    state.line = close + 1
+    return True
+
+
+def _div_end(state: StateBlock, start: int, end: int) -> int | None:
+    """The line of the fence closing the div opened on `start`: nested divs are counted,
+    and colons inside fenced code are not fences."""
+    depth, code_fence = 1, ""
+    for line in range(start + 1, end):
+        text = _line(state, line)
+        if code_fence:
+            if text.startswith(code_fence):
+                code_fence = ""
+            continue
+        if fence := _CODE_FENCE.match(text):
+            code_fence = fence[1]
+        elif _DIV_OPEN.match(text):
+            depth += 1
+        elif _DIV_CLOSE.match(text):
+            depth -= 1
+            if depth == 0:
+                return line
+    return None
+
+
+# Line blocks
+
+
+def _is_line_start(state: StateBlock, line: int) -> bool:
+    text = _line(state, line)
+    return not _indented(state, line) and (text == "|" or text.startswith("| "))
+
+
+def _line_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    if not _is_line_start(state, start):
+        return False
+    if silent:
+        return True
+    lines: list[tuple[int, str]] = []
+    line = start
+    while line < end and not state.isEmpty(line):
+        raw = state.src[state.bMarks[line] : state.eMarks[line]]
+        if _is_line_start(state, line):
+            lines.append((line, _line(state, line)[2:]))
+        elif raw[:1] in (" ", "\t") and lines:  # a continuation of the line above
+            number, text = lines[-1]
+            lines[-1] = (number, text + "\n" + raw.strip())
+        else:
+            break
+        line += 1
+    token = state.push("line_block_open", "div", 1)
+    token.map = [start, line]
+    for number, text in lines:
+        state.push("line_open", "span", 1).map = [number, number + 1]
+        inline = state.push("inline", "", 0)
+        # Leading spaces are kept, as no-break spaces (the indent of a verse, an address).
+        stripped = text.lstrip(" ")
+        inline.content = "\u00a0" * (len(text) - len(stripped)) + stripped
+        inline.map = [number, number + 1]
+        inline.children = []
+        state.push("line_close", "span", -1)
+    state.push("line_block_close", "div", -1)
+    state.line = line
+    return True
+
+
+# Raw LaTeX environments
+
+
+def _raw_tex_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    if _indented(state, start):
+        return False
+    begin = _TEX_BEGIN.match(_line(state, start))
+    if begin is None:
+        return False
+    name = re.escape(begin[1])
+    opens, closes = re.compile(rf"\\begin\{{{name}\}}"), re.compile(rf"\\end\{{{name}\}}")
+    depth = 0
+    for line in range(start, end):
+        text = _line(state, line)
+        depth += len(opens.findall(text)) - len(closes.findall(text))
+        if depth <= 0:
+            break
+    else:
+        return False
+    if silent:
+        return True
+    token = state.push("raw_tex_block", "", 0)
+    token.content = state.getLines(start, line + 1, state.blkIndent, False)
+    token.map = [start, line + 1]
+    state.line = line + 1
+    return True
+
+
+# Inline raw content
+
+
+def _raw_inline(state: StateInline, silent: bool) -> bool:
+    """`` `content`{=format} ``: a code span whose attributes name an output format."""
+    pos = state.pos
+    if state.src[pos] != "`":
+        return False
+    run = len(state.src[pos:]) - len(state.src[pos:].lstrip("`"))
+    fence = "`" * run
+    close = state.src.find(fence, pos + run)
+    while close != -1 and state.src[close + run : close + run + 1] == "`":
+        close = state.src.find(fence, close + run + 1)
+    if close == -1:
+        return False
+    found = _RAW_FORMAT.match(state.src, close + run)
+    if found is None:
+        return False
+    if not silent:
+        content = state.src[pos + run : close].replace("\n", " ")
+        if len(content) > 2 and content[0] == content[-1] == " " and content.strip():
+            content = content[1:-1]
+        token = state.push("raw_inline", "", 0)
+        token.content = content
+        token.info = found[1].lower()
+    state.pos = found.end()
+    return True
+
+
+def _raw_tex_inline(state: StateInline, silent: bool) -> bool:
+    """A TeX command such as `\\cite{x}` or `\\newpage`: Pandoc's raw_tex extension."""
+    if state.src[state.pos] != "\\":
+        return False
+    found = _TEX_COMMAND.match(state.src, state.pos)
+    if found is None:
+        return False
+    if not silent:
+        token = state.push("raw_tex_inline", "", 0)
+        token.content = found[0]
+    state.pos = found.end()
+    return True
