@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-import ziamath
 from babel.dates import format_date, format_skeleton
 from jinja2 import (
     ChoiceLoader,
@@ -180,15 +179,17 @@ def math_markup(tex: str, display: bool, output: str) -> str:
     return mathml.replace("<math ", f'<math alttext="{escape(tex)}" ', 1)
 
 
-# Paths drawn in place rather than glyphs <use>d from <symbol>s: a symbol's id would be
-# defined again by every formula using that glyph, and WeasyPrint warns of each.
-ziamath.config.svg2 = False
 # ziamath draws at this size; the image is then sized in em, so it follows the text around.
 _MATH_SIZE = 20.0
 
 
 @functools.lru_cache(maxsize=4096)
 def _math_svg(tex: str, display: bool) -> str:
+    import ziamath  # loads its font: only a book with math pays for it
+
+    # Paths drawn in place rather than glyphs <use>d from <symbol>s: a symbol's id would be
+    # defined again by every formula using that glyph, and WeasyPrint warns of each.
+    ziamath.config.svg2 = False
     svg = ziamath.Latex(tex, size=_MATH_SIZE, mathstyle="display" if display else "text").svg()
     found = _VIEW_BOX.search(svg)
     assert found is not None, "ziamath always sets a viewBox"
