@@ -12,6 +12,7 @@ import re
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block.table import table
 from markdown_it.rules_inline import StateInline
 
 # A fence of three colons or more, then a class name or attributes, then maybe more colons.
@@ -26,8 +27,9 @@ _TEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?(?:\[[^\]\n]*\]|\{(?:[^{}\n]|\{[^{}\n]
 
 
 def pandoc_rules_plugin(md: MarkdownIt) -> None:
-    """Fenced divs, line blocks, raw TeX (blocks and inline) and raw `{=format}` spans."""
+    """Pipe tables as Pandoc reads them, fenced divs, line blocks, raw TeX (blocks and inline) and raw `{=format}` spans."""
     md.block.ruler.before("fence", "fenced_div", _fenced_div, {"alt": []})
+    md.block.ruler.at("table", _pipe_table, {"alt": ["paragraph", "reference"]})
     md.block.ruler.after("table", "line_block", _line_block, {"alt": []})
     md.block.ruler.before("paragraph", "raw_tex_block", _raw_tex_block, {"alt": []})
     md.inline.ruler.before("backticks", "raw_inline", _raw_inline)
@@ -40,6 +42,25 @@ def _line(state: StateBlock, line: int) -> str:
 
 def _indented(state: StateBlock, line: int) -> bool:
     return state.sCount[line] - state.blkIndent >= 4
+
+
+# Pipe tables
+
+
+def _pipe_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """markdown-it's table, whose rows may be indented as Pandoc allows (a right-aligned
+    first column): markdown-it would end the table at a row indented like code."""
+    saved: dict[int, int] = {}
+    line = start + 2
+    while line < end and not state.isEmpty(line) and "|" in _line(state, line):
+        saved[line] = state.sCount[line]
+        state.sCount[line] = min(state.sCount[line], state.blkIndent)
+        line += 1
+    try:
+        return table(state, start, end, silent)
+    finally:
+        for number, indent in saved.items():
+            state.sCount[number] = indent
 
 
 # Fenced divs

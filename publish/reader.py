@@ -363,6 +363,8 @@ class _Converter:
                 (head if section.type == "thead" else body).append(m.TableRow(cells, row_line))
                 if section.type == "thead":
                     aligns = [_cell_alignment(cell) for cell in row.children]
+        if all(not cell.children for row in head for cell in row.cells):
+            head = []  # a header row of empty cells: a table without a header, as in Pandoc
         caption, attrs = self.caption(caption_node) if caption_node else ((), m.NO_ATTRIBUTES)
         return m.Table(tuple(head), tuple(body), tuple(aligns), caption, attrs, line)
 
