@@ -27,10 +27,11 @@ _TEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?(?:\[[^\]\n]*\]|\{(?:[^{}\n]|\{[^{}\n]
 
 
 def pandoc_rules_plugin(md: MarkdownIt) -> None:
-    """Pipe tables as Pandoc reads them, fenced divs, line blocks, raw TeX (blocks and inline) and raw `{=format}` spans."""
+    """Pipe tables as Pandoc reads them, simple tables, fenced divs, line blocks, raw TeX (blocks and inline) and raw `{=format}` spans."""
     md.block.ruler.before("fence", "fenced_div", _fenced_div, {"alt": []})
     md.block.ruler.at("table", _pipe_table, {"alt": ["paragraph", "reference"]})
-    md.block.ruler.after("table", "line_block", _line_block, {"alt": []})
+    md.block.ruler.after("table", "simple_table", _simple_table, {"alt": []})
+    md.block.ruler.after("simple_table", "line_block", _line_block, {"alt": []})
     md.block.ruler.before("paragraph", "raw_tex_block", _raw_tex_block, {"alt": []})
     md.inline.ruler.before("backticks", "raw_inline", _raw_inline)
     md.inline.ruler.before("escape", "raw_tex_inline", _raw_tex_inline)
@@ -61,6 +62,94 @@ def _pipe_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     finally:
         for number, indent in saved.items():
             state.sCount[number] = indent
+
+
+# Simple tables
+
+_DASHES = re.compile(r"-+")
+_DASHED_LINE = re.compile(r"^-+(?:[ \t]+-+)*[ \t]*$")
+
+
+def _raw_line(state: StateBlock, line: int) -> str:
+    """The line as written, after the indent of the block it sits in (columns matter)."""
+    return state.src[state.bMarks[line] + state.blkIndent : state.eMarks[line]].expandtabs(4)
+
+
+def _simple_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """Pandoc's simple table: a header line (or none), a line of dashes per column, rows,
+    then a blank line (a table without header ends with a line of dashes too)."""
+    if start + 1 >= end or _indented(state, start) or state.isEmpty(start):
+        return False
+    headerless = bool(_DASHED_LINE.match(_raw_line(state, start)))
+    dashes_line = start if headerless else start + 1
+    if state.isEmpty(dashes_line) or not _DASHED_LINE.match(_raw_line(state, dashes_line)):
+        return False
+    columns = [(d.start(), d.end()) for d in _DASHES.finditer(_raw_line(state, dashes_line))]
+    if len(columns) < 2 and not headerless:  # text over one line of dashes is a heading
+        return False
+    line = dashes_line + 1
+    while line < end and not state.isEmpty(line):
+        line += 1
+    last = line - 1
+    closed = last > dashes_line and _DASHED_LINE.match(_raw_line(state, last))
+    if (headerless and not closed) or last == dashes_line:
+        return False
+    if silent:
+        return True
+    rows = range(dashes_line + 1, last if closed else line)
+    header = [] if headerless else _cells(_raw_line(state, start), columns)
+    first = _cells(_raw_line(state, rows[0] if headerless else start), columns, strip=False)
+    aligns = [
+        _alignment(text, stop - begin) for text, (begin, stop) in zip(first, columns, strict=True)
+    ]
+    state.push("table_open", "table", 1).map = [start, line]
+    if header:
+        state.push("thead_open", "thead", 1).map = [start, start + 1]
+        _push_row(state, start, header, aligns, "th")
+        state.push("thead_close", "thead", -1)
+    state.push("tbody_open", "tbody", 1).map = [rows[0], rows[-1] + 1]
+    for row in rows:
+        _push_row(state, row, _cells(_raw_line(state, row), columns), aligns, "td")
+    state.push("tbody_close", "tbody", -1)
+    state.push("table_close", "table", -1)
+    state.line = line
+    return True
+
+
+def _cells(text: str, columns: list[tuple[int, int]], strip: bool = True) -> list[str]:
+    """A row cut where the columns' dashes start (the last column runs to the line's end)."""
+    starts = [*(begin for begin, _ in columns[1:]), len(text) + 1]
+    cells = [text[begin:stop] for (begin, _), stop in zip(columns, starts, strict=True)]
+    if not strip:
+        return cells
+    cells[0] = text[: starts[0]]  # the first column's text may stick out to the left
+    return [cell.strip() for cell in cells]
+
+
+def _alignment(cell: str, width: int) -> str:
+    """Pandoc's rule: dashes beyond the text on the left only, right-aligned; on the right
+    only, left-aligned; on both sides, centred; on neither, the default."""
+    text = cell.rstrip()
+    if not text:
+        return ""
+    left, right = text[0] == " ", len(text) < width
+    return {(True, False): "right", (False, True): "left", (True, True): "center"}.get(
+        (left, right), ""
+    )
+
+
+def _push_row(state: StateBlock, line: int, cells: list[str], aligns: list[str], kind: str) -> None:
+    state.push("tr_open", "tr", 1).map = [line, line + 1]
+    for cell, align in zip(cells, aligns, strict=True):
+        token = state.push(f"{kind}_open", kind, 1)
+        if align:
+            token.attrs = {"style": f"text-align:{align}"}
+        inline = state.push("inline", "", 0)
+        inline.content = cell
+        inline.map = [line, line + 1]
+        inline.children = []
+        state.push(f"{kind}_close", kind, -1)
+    state.push("tr_close", "tr", -1)
 
 
 # Fenced divs

@@ -361,7 +361,7 @@ class _Converter:
                     for cell in row.children
                 )
                 (head if section.type == "thead" else body).append(m.TableRow(cells, row_line))
-                if section.type == "thead":
+                if not aligns:  # the header's, or the first row's in a table without one
                     aligns = [_cell_alignment(cell) for cell in row.children]
         if all(not cell.children for row in head for cell in row.cells):
             head = []  # a header row of empty cells: a table without a header, as in Pandoc

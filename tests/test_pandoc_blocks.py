@@ -110,6 +110,21 @@ def test_a_caption_may_come_before_its_table_and_names_it() -> None:
     assert table.aligns == ("", "right")
 
 
+def test_a_simple_table_without_header_takes_its_alignments_from_its_first_row() -> None:
+    document, _ = read("------- ------\n     12 ab\n    123 abc\n------- ------\n\nNext.\n")
+    table, paragraph = document.blocks
+    assert isinstance(table, m.Table) and isinstance(paragraph, m.Paragraph)
+    assert table.head == ()
+    assert table.aligns == ("right", "left")
+    cells = [[c.children[0].text for c in row.cells] for row in table.body]
+    assert cells == [["12", "ab"], ["123", "abc"]]
+
+
+def test_text_over_one_line_of_dashes_is_still_a_heading() -> None:
+    document, _ = read("A heading\n---------\n\nText.\n")
+    assert isinstance(document.blocks[0], m.Heading)
+
+
 def test_raw_html_inline_is_sanitized_like_any_raw_html() -> None:
     document, warnings = read('A `<b onclick="x">bold</b><script>bad()</script>`{=html} word.\n')
     [paragraph] = document.blocks
@@ -127,7 +142,7 @@ def test_the_epub_is_valid(epub_path: Path) -> None:
 
 def test_tables_have_their_caption_head_and_alignments(text_page: etree._Element) -> None:
     tables = xpath(text_page, "//x:section[@class='text']//x:table")
-    assert len(tables) == 2
+    assert len(tables) == 3
     first = tables[0]
     assert first.get("id") == "tbl:correo"
     assert words(xpath(first, "x:caption")[0]) == "Correo del invierno"
@@ -141,6 +156,14 @@ def test_tables_have_their_caption_head_and_alignments(text_page: etree._Element
     assert classes == ["align-left", "align-center", "align-right", "align-right"]
     assert words(xpath(tables[1], "x:caption")[0]) == "Lo que pesa cada envío"
     assert [words(td) for td in xpath(tables[1], "x:tbody/x:tr/x:td[1]")] == ["Carta", "Paquete"]
+    simple = tables[2]
+    assert words(xpath(simple, "x:caption")[0]) == "Pliegos del libro"
+    assert [th.get("class") for th in xpath(simple, "x:thead/x:tr/x:th")] == [
+        "align-right",
+        "align-right",
+        "align-left",
+    ]
+    assert [words(td) for td in xpath(simple, "x:tbody/x:tr[2]/x:td")] == ["2", "16", "en prueba"]
     note_table = xpath(text_page, "//x:aside//x:table")
     assert [words(c) for c in xpath(note_table[0], "x:caption")] == ["Gastos del mes"]
 
@@ -226,6 +249,7 @@ def test_the_pdf_prints_the_blocks_not_their_syntax(pdf_path: Path) -> None:
         "Correo del invierno",
         "Febrero 9 10 2,75",
         "Paquete 450",
+        "2 16 en prueba",
         "Imprenta El taller",
         "Un párrafo crudo en HTML.",
         "Un énfasis crudo y una cita en TeX.",
