@@ -24,10 +24,13 @@ from jinja2 import (
 )
 from jinja2.runtime import Context
 from latex2mathml.converter import convert as latex_to_mathml
+from lxml import etree
+from lxml import html as lxml_html
 from markupsafe import Markup, escape
 
 from publish import model as m
 from publish.labels import labels_for
+from publish.sanitize import INLINE_TAGS
 
 NoteCall = Callable[[m.Footnote, int], str]
 
@@ -163,6 +166,18 @@ _PHRASING_TAGS = {
 }
 
 
+def _phrasing_html(html: str) -> str:
+    """Raw block HTML made phrasing content: a block tag inside a page footnote's span
+    would end the span, and the note with it, so each becomes a span named by its class."""
+    root = lxml_html.fragment_fromstring(html, create_parent="span")
+    for element in root.iter():
+        if element is not root and element.tag not in INLINE_TAGS:
+            element.set("class", element.tag)
+            element.tag = "span"
+    inner = "".join(etree.tostring(child, method="xml", encoding="unicode") for child in root)
+    return str(escape(root.text or "")) + inner
+
+
 _ATTRIBUTE_NAME = re.compile(r"[a-z_][a-z0-9_.-]*")
 
 
@@ -265,7 +280,9 @@ class HtmlSerializer:
             case m.ThematicBreak():
                 return '<span class="hr"></span>' if self.phrasing else "<hr/>"
             case m.HtmlBlock(html):
-                return self.tag("div", html, classes=("html",))
+                return self.tag(
+                    "div", _phrasing_html(html) if self.phrasing else html, classes=("html",)
+                )
             case m.Div(children, attrs):
                 body = self.blocks(children)
                 return self.tag(
@@ -291,7 +308,11 @@ class HtmlSerializer:
         body = "".join(self.tag("li", self.blocks(item.children, tight)) for item in items)
         if not ordered:
             return self.tag("ul", body)
-        return self.tag("ol", body, f' start="{start}"' if start != 1 else "")
+        if start == 1:
+            return self.tag("ol", body)
+        if self.phrasing:  # a note's list numbers itself with a counter (see print.css)
+            return self.tag("ol", body, f' style="counter-reset: note-item {start - 1}"')
+        return self.tag("ol", body, f' start="{start}"')
 
     def definition(self, item: m.Definition, tight: bool) -> str:
         term = self.tag("dt", self.inlines(item.term))

@@ -268,7 +268,9 @@ def test_math_is_drawn_in_the_pdf(pdf_path: Path) -> None:
         assert len(page.curves) >= 8
 
 
-def test_a_table_and_a_list_in_a_note_print_on_the_page_of_its_call(pdf_path: Path) -> None:
+def test_a_table_a_list_and_raw_html_in_a_note_print_on_the_page_of_its_call(
+    pdf_path: Path,
+) -> None:
     for words_on_page in pages_words(pdf_path):
         texts = [w.text for w in words_on_page]
         if "Querido" in texts:
@@ -276,5 +278,16 @@ def test_a_table_and_a_list_in_a_note_print_on_the_page_of_its_call(pdf_path: Pa
             break
     else:
         pytest.fail("the letter's first paragraph is not printed")
-    for word in ("Gastos", "Papel", "40", "Tinta", "12", "subió;", "no."):
+    # Raw HTML blocks too: a <p> would end the note's span and spill the rest into the text.
+    for word in (
+        "Gastos",
+        "Papel",
+        "40",
+        "Tinta",
+        "12",
+        "subió;",
+        "no.",
+        "Cifras",
+        "provisionales.",
+    ):
         assert word in notes
