@@ -260,6 +260,9 @@ class _Converter:
 
     def blocks(self, nodes: list[SyntaxTreeNode]) -> tuple[m.Block, ...]:
         captions = _table_captions(nodes)
+        for node in nodes:
+            if node.type == "paragraph" and node.map:
+                self.check_literal_syntax(node.children[0].content, node.map[0] + 1)
         converted = (
             self.table(node, nodes[captions[index]] if index in captions else None)
             if node.type == "table"
@@ -315,6 +318,13 @@ class _Converter:
                     f"raw LaTeX '{first}' … is left out: only a LaTeX output could use it", line
                 )
         return None
+
+    def check_literal_syntax(self, text: str, line: int) -> None:
+        """Pandoc's block syntax where it cannot start a block is printed as it is: say so."""
+        for number, source in enumerate(text.split("\n"), line):
+            for pattern, message in _LITERAL_SYNTAX:
+                if pattern.match(source):
+                    self.warning(message, number)
 
     def div_attributes(self, info: str, line: int) -> m.Attributes:
         if not info.startswith("{"):
@@ -569,6 +579,20 @@ class _Converter:
         return self.inlines(SyntaxTreeNode(paragraph).children[0].children[0], line - 1)
 
 
+_LITERAL_SYNTAX = (
+    (
+        re.compile(r":{3,}"),
+        "':::' is printed as text: a fenced div needs a blank line before it and a ':::' line closing it",
+    ),
+    (
+        re.compile(r"\|?[ \t]*:?-{3,}:?[ \t]*\|"),
+        "this table line is printed as text: a pipe table needs a header row with as many cells as its '|---|' line",
+    ),
+    (
+        re.compile(r"\|( |$)"),
+        "'|' is printed as text: a line block needs a blank line before its first '| ' line",
+    ),
+)
 _RAW_FORMAT = re.compile(r"\{=([A-Za-z0-9_+-]+)\}")
 _HTML_PARTS = re.compile(r"(<[^<>]*>)")
 # A caption paragraph beside a table: `Table: words` or `: words` (Pandoc's table_captions).

@@ -125,6 +125,17 @@ def test_text_over_one_line_of_dashes_is_still_a_heading() -> None:
     assert isinstance(document.blocks[0], m.Heading)
 
 
+def test_block_syntax_that_cannot_start_a_block_is_a_warning_not_silent_text() -> None:
+    source = "Para\n::: note\ntext\n:::\n\n| a | b |\n|---|---|---|\n\nA line\n| and a bar\n"
+    _, warnings = read(source)
+    assert [(w.location.line, w.message.split(" ")[0]) for w in warnings] == [
+        (5, "':::'"),
+        (7, "':::'"),
+        (10, "this"),
+        (13, "'|'"),
+    ]
+
+
 def test_raw_html_inline_is_sanitized_like_any_raw_html() -> None:
     document, warnings = read('A `<b onclick="x">bold</b><script>bad()</script>`{=html} word.\n')
     [paragraph] = document.blocks
