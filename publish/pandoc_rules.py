@@ -48,20 +48,40 @@ def _indented(state: StateBlock, line: int) -> bool:
 # Pipe tables
 
 
+# Stands in for a `|` inside code while markdown-it splits a row into cells.
+_CODE_PIPE = "\ue000"
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+
+
 def _pipe_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    """markdown-it's table, whose rows may be indented as Pandoc allows (a right-aligned
-    first column): markdown-it would end the table at a row indented like code."""
+    """markdown-it's table, read as Pandoc reads it: rows may be indented (a right-aligned
+    first column), where markdown-it would end the table at a row indented like code; and
+    a `|` inside code is text, where markdown-it would start a cell at it."""
     saved: dict[int, int] = {}
     line = start + 2
     while line < end and not state.isEmpty(line) and "|" in _line(state, line):
         saved[line] = state.sCount[line]
         state.sCount[line] = min(state.sCount[line], state.blkIndent)
         line += 1
+    source, first_token = state.src, len(state.tokens)
+    # Same length: every line keeps its place in the source.
+    table_end = state.eMarks[min(line, end) - 1]
+    state.src = (
+        source[: state.bMarks[start]]
+        + _CODE_SPAN.sub(
+            lambda code: code[0].replace("|", _CODE_PIPE), source[state.bMarks[start] : table_end]
+        )
+        + source[table_end:]
+    )
     try:
-        return table(state, start, end, silent)
+        found = table(state, start, end, silent)
     finally:
+        state.src = source
         for number, indent in saved.items():
             state.sCount[number] = indent
+    for token in state.tokens[first_token:]:
+        token.content = token.content.replace(_CODE_PIPE, "|")
+    return found
 
 
 # Simple tables

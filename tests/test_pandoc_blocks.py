@@ -110,6 +110,16 @@ def test_a_caption_may_come_before_its_table_and_names_it() -> None:
     assert table.aligns == ("", "right")
 
 
+def test_a_bar_inside_code_in_a_pipe_table_is_text_as_in_pandoc() -> None:
+    document, _ = read("| a | b |\n|---|---|\n| `x|y` | z |\n")
+    [table] = document.blocks
+    assert isinstance(table, m.Table)
+    assert [cell.children for cell in table.body[0].cells] == [
+        (m.Code("x|y", 6),),
+        (m.Text("z", 6),),
+    ]
+
+
 def test_a_simple_table_without_header_takes_its_alignments_from_its_first_row() -> None:
     document, _ = read("------- ------\n     12 ab\n    123 abc\n------- ------\n\nNext.\n")
     table, paragraph = document.blocks
