@@ -405,7 +405,10 @@ class _Converter:
         try:
             latex_to_mathml(tex)
         except Exception as exc:  # latex2mathml raises many kinds of error on bad TeX
-            self.warning(f"the math '{tex}' cannot be read ({exc}); it is printed as written", line)
+            reason = str(exc) or type(exc).__name__
+            self.warning(
+                f"the math '{tex}' cannot be read ({reason}); it is printed as written", line
+            )
         return m.Math(tex, display, line)
 
     def list_block(self, node: SyntaxTreeNode, line: int) -> m.ListBlock:

@@ -17,6 +17,7 @@ from lxml import etree, html
 from publish import model as m
 from publish.errors import SourceWarning
 from publish.reader import parse_document, read_document
+from publish.render import math_markup
 from tests.epub_helpers import NS, OpenedEpub, build_epub, epubcheck_problems
 from tests.pdf_helpers import build_pdf, page_texts, pages_words
 
@@ -99,6 +100,19 @@ def test_dollars_are_math_only_where_pandoc_reads_math() -> None:
     document, _ = read("Costs $5 and $10, but $x$ and $$y$$ are math; so is $ a $ not.\n")
     maths = [n for n in m.walk(document) if isinstance(n, m.Math)]
     assert [(n.tex, n.display) for n in maths] == [("x", False), ("y", True)]
+
+
+def test_math_that_cannot_be_read_is_a_warning_and_printed_as_written() -> None:
+    document, warnings = read("Text.\n\nBroken $\\frac{$ here.\n")
+    assert [(w.location.line, w.message[:27]) for w in warnings] == [
+        (6, "the math '\\frac{' cannot be"),
+    ]
+    [math] = [n for n in m.walk(document) if isinstance(n, m.Math)]
+    for output in ("mathml", "svg"):
+        assert (
+            math_markup(math.tex, math.display, output)
+            == '<code class="math inline">\\frac{</code>'
+        )
 
 
 def test_a_caption_may_come_before_its_table_and_names_it() -> None:
