@@ -9,6 +9,7 @@ tokens the reader turns into model nodes (or warnings); none renders anything it
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
@@ -32,6 +33,10 @@ def pandoc_rules_plugin(md: MarkdownIt) -> None:
     md.block.ruler.at("table", _pipe_table, {"alt": ["paragraph", "reference"]})
     md.block.ruler.after("table", "simple_table", _simple_table, {"alt": []})
     md.block.ruler.after("simple_table", "line_block", _line_block, {"alt": []})
+    names = [rule.name for rule in md.block.ruler.__rules__]
+    if "deflist" in names:
+        deflist = md.block.ruler.__rules__[names.index("deflist")].fn
+        md.block.ruler.at("deflist", _definitions_indented_four(deflist), {"alt": ["paragraph"]})
     md.block.ruler.before("paragraph", "raw_tex_block", _raw_tex_block, {"alt": []})
     md.inline.ruler.before("backticks", "raw_inline", _raw_inline)
     md.inline.ruler.before("escape", "raw_tex_inline", _raw_tex_inline)
@@ -82,6 +87,33 @@ def _pipe_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     for token in state.tokens[first_token:]:
         token.content = token.content.replace(_CODE_PIPE, "|")
     return found
+
+
+# Definition lists
+
+
+_DEFINITION_MARKER = re.compile(r"[:~][ \t]")
+
+
+def _definitions_indented_four(deflist: Callable[..., bool]) -> Callable[..., bool]:
+    """mdit-py-plugins' definition lists, where (as in Pandoc) a block after a blank line
+    belongs to the definition only if indented four spaces: the plugin takes two."""
+
+    def rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        saved: dict[int, int] = {}
+        for line in range(start + 1, end):
+            indent = state.sCount[line] - state.blkIndent
+            after_blank = state.isEmpty(line - 1) and not state.isEmpty(line)
+            if 0 < indent < 4 and after_blank and not _DEFINITION_MARKER.match(_line(state, line)):
+                saved[line] = state.sCount[line]
+                state.sCount[line] = state.blkIndent
+        try:
+            return deflist(state, start, end, silent)
+        finally:
+            for number, indent in saved.items():
+                state.sCount[number] = indent
+
+    return rule
 
 
 # Simple tables

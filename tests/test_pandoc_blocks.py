@@ -96,6 +96,15 @@ def test_a_line_block_keeps_its_indent_and_joins_its_continuation_lines() -> Non
     assert [line[0].line for line in block.lines] == [4, 5, 7]
 
 
+def test_a_definition_goes_on_only_with_blocks_indented_four_spaces() -> None:
+    document, _ = read("Term\n:   Def\n\n  Not in it.\n\nTerm\n:   Def\n\n    In it.\n")
+    first, paragraph, second = document.blocks
+    assert isinstance(first, m.DefinitionList) and first.tight
+    assert isinstance(paragraph, m.Paragraph)
+    assert isinstance(second, m.DefinitionList) and not second.tight
+    assert len(second.items[0].definitions[0]) == 2
+
+
 def test_dollars_are_math_only_where_pandoc_reads_math() -> None:
     document, _ = read("Costs $5 and $10, but $x$ and $$y$$ are math; so is $ a $ not.\n")
     maths = [n for n in m.walk(document) if isinstance(n, m.Math)]
