@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
+from epub_helpers import NS, OpenedEpub, build_epub, epubcheck_problems
 from lxml import etree, html
+from pdf_helpers import build_pdf, page_texts, pages_words
 
 from publish import model as m
 from publish.errors import SourceWarning
 from publish.reader import parse_document, read_document
 from publish.render import math_markup
-from tests.epub_helpers import NS, OpenedEpub, build_epub, epubcheck_problems
-from tests.pdf_helpers import build_pdf, page_texts, pages_words
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "pandoc-blocks.md"
 MATHML = "{http://www.w3.org/1998/Math/MathML}math"
