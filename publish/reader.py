@@ -592,6 +592,10 @@ _LITERAL_SYNTAX = (
         "this table line is printed as text: a pipe table needs a header row with as many cells as its '|---|' line",
     ),
     (
+        re.compile(r"\+[-=:]{3,}(\+[-=:]{3,})*\+[ \t]*$"),
+        "a grid table is printed as text: write it as a pipe table (a header row, then '|---|')",
+    ),
+    (
         re.compile(r"\|( |$)"),
         "'|' is printed as text: a line block needs a blank line before its first '| ' line",
     ),

@@ -159,13 +159,19 @@ def test_text_over_one_line_of_dashes_is_still_a_heading() -> None:
 
 
 def test_block_syntax_that_cannot_start_a_block_is_a_warning_not_silent_text() -> None:
-    source = "Para\n::: note\ntext\n:::\n\n| a | b |\n|---|---|---|\n\nA line\n| and a bar\n"
+    source = (
+        "Para\n::: note\ntext\n:::\n\n| a | b |\n|---|---|---|\n\nA line\n| and a bar\n\n"
+        "+---+---+\n| a | b |\n+===+===+\n"
+    )
     _, warnings = read(source)
-    assert [(w.location.line, w.message.split(" ")[0]) for w in warnings] == [
-        (5, "':::'"),
-        (7, "':::'"),
-        (10, "this"),
-        (13, "'|'"),
+    assert [(w.location.line, w.message.split(" ")[:2]) for w in warnings] == [
+        (5, ["':::'", "is"]),
+        (7, ["':::'", "is"]),
+        (10, ["this", "table"]),
+        (13, ["'|'", "is"]),
+        (15, ["a", "grid"]),
+        (16, ["'|'", "is"]),
+        (17, ["a", "grid"]),
     ]
 
 
