@@ -254,6 +254,7 @@ class Definition:
 class DefinitionList:
     items: tuple[Definition, ...]
     line: int = 0
+    tight: bool = True  # as markdown-it (and Pandoc) read it: no blank line between items
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import html as html_lib
 import re
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
@@ -16,11 +17,14 @@ from typing import Any
 from urllib.parse import unquote
 
 import yaml
+from latex2mathml.converter import convert as latex_to_mathml
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_core.smartquotes import process_inlines as set_quotes
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
@@ -34,6 +38,7 @@ from publish.errors import (
     raise_problems,
 )
 from publish.frontmatter import parse_front_matter
+from publish.pandoc_rules import pandoc_rules_plugin
 from publish.pandoc_syntax import (
     auto_identifier,
     note_label,
@@ -88,9 +93,28 @@ def markdown_parser(lang: str = "en") -> MarkdownIt:
     md.core.ruler.before(
         "smartquotes", "span_typography", functools.partial(_span_typography, primary)
     )
+    _use_pandoc_blocks(md)
     if primary == "fr":
         md.core.ruler.after("smartquotes", "french_spacing", _french_spacing)
     return md
+
+
+def _use_pandoc_blocks(md: MarkdownIt) -> None:
+    """Pipe tables, definition lists, TeX math, fenced divs, line blocks and raw content,
+    as Pandoc reads them."""
+    md.enable("table")
+    md.use(deflist_plugin)
+    # Pandoc's $: no space inside either dollar, no digit right after the closing one;
+    # `$$…$$` is display math wherever it stands, but never across a blank line.
+    md.use(
+        dollarmath_plugin,
+        allow_labels=False,
+        allow_space=False,
+        allow_digits=False,
+        allow_blank_lines=False,
+        double_inline=True,
+    )
+    md.use(pandoc_rules_plugin)
 
 
 def _french_spacing(state: StateCore) -> None:
@@ -403,7 +427,19 @@ class _Converter:
     # Blocks
 
     def blocks(self, nodes: list[SyntaxTreeNode]) -> tuple[m.Block, ...]:
-        return tuple(b for node in nodes if (b := self.block(node)) is not None)
+        captions = _table_captions(nodes)
+        for node in nodes:
+            if node.type == "paragraph" and node.map:
+                self.check_literal_syntax(node.children[0].content, node.map[0] + 1)
+        converted = (
+            self.table(node, nodes[captions[index]] if index in captions else None)
+            if node.type == "table"
+            else self.block(node)
+            for index, node in enumerate(nodes)
+            if index not in captions.values()
+        )
+        # A paragraph that held only raw TeX (`\newpage`) is left out with it.
+        return tuple(b for b in converted if b is not None and b != m.Paragraph((), b.line))
 
     def block(self, node: SyntaxTreeNode) -> m.Block | None:
         line = node.map[0] + 1 if node.map else 0
@@ -419,6 +455,8 @@ class _Converter:
                 return m.BlockQuote(self.blocks(node.children), line)
             case "bullet_list" | "ordered_list":
                 return self.list_block(node, line)
+            case "fence" if raw := _RAW_FORMAT.fullmatch(node.info.strip()):
+                return self.raw_block(node.content, raw[1].lower(), line)
             case "fence" | "code_block":
                 language, attrs = _code_attributes(node.info.strip())
                 return m.CodeBlock(node.content, language, line, attrs)
@@ -430,6 +468,8 @@ class _Converter:
             case "footnote_reference":
                 self.define_note(node, line)
                 return None
+            case "math_block" | "fenced_div" | "line_block" | "dl" | "raw_tex_block":
+                return self.pandoc_block(node, line)
         self.error(f"unsupported Markdown construct '{node.type}'", line)
 
     def heading(self, node: SyntaxTreeNode, line: int) -> m.Heading:
@@ -456,6 +496,117 @@ class _Converter:
         attrs = image.meta.get("attributes") or m.NO_ATTRIBUTES
         src, title = str(image.attrs["src"]), str(image.attrs.get("title", ""))
         return m.Figure(m.Image(src, stringify(caption), title, line, attrs), caption, attrs, line)
+
+    def pandoc_block(self, node: SyntaxTreeNode, line: int) -> m.Block | None:
+        match node.type:
+            case "math_block":
+                return m.Paragraph((self.math(node.content.strip(), True, line),), line)
+            case "fenced_div":
+                attrs = self.div_attributes(node.info, line)
+                return m.Div(self.blocks(node.children), attrs, line)
+            case "line_block":
+                lines = tuple(self.inlines(part.children[0], part.map[0]) for part in node.children)
+                return m.LineBlock(lines, line)
+            case "dl":
+                return self.definition_list(node, line)
+            case "raw_tex_block":
+                first = node.content.split("\n", 1)[0]
+                self.warning(
+                    f"raw LaTeX '{first}' … is left out: only a LaTeX output could use it", line
+                )
+        return None
+
+    def check_literal_syntax(self, text: str, line: int) -> None:
+        """Pandoc's block syntax where it cannot start a block is printed as it is: say so."""
+        for number, source in enumerate(text.split("\n"), line):
+            for pattern, message in _LITERAL_SYNTAX:
+                if pattern.match(source):
+                    self.warning(message, number)
+
+    def div_attributes(self, info: str, line: int) -> m.Attributes:
+        if not info.startswith("{"):
+            return m.Attributes(classes=(info,))
+        attrs = parse_attributes(info)
+        if attrs is None:
+            self.warning(
+                f"the attributes '{info}' of this div cannot be read; they are left out", line
+            )
+        return attrs or m.NO_ATTRIBUTES
+
+    def definition_list(self, node: SyntaxTreeNode, line: int) -> m.DefinitionList:
+        items: list[m.Definition] = []
+        for part in node.children:
+            part_line = part.map[0] + 1 if part.map else line
+            if part.type == "dt":
+                items.append(
+                    m.Definition(self.inlines(part.children[0], part_line - 1), (), part_line)
+                )
+            elif items:
+                last = items[-1]
+                definitions = (*last.definitions, self.blocks(part.children))
+                items[-1] = m.Definition(last.term, definitions, last.line)
+        # Like a list, a definition list is tight when markdown-it hides its paragraphs.
+        tight = all(
+            p.hidden
+            for dd in node.children
+            if dd.type == "dd"
+            for p in dd.children
+            if p.type == "paragraph"
+        )
+        return m.DefinitionList(tuple(items), line, tight)
+
+    def table(self, node: SyntaxTreeNode, caption_node: SyntaxTreeNode | None) -> m.Table:
+        line = node.map[0] + 1 if node.map else 0
+        head: list[m.TableRow] = []
+        body: list[m.TableRow] = []
+        aligns: list[str] = []
+        for section in node.children:
+            for row in section.children:
+                row_line = row.map[0] + 1 if row.map else line
+                cells = tuple(
+                    m.TableCell(self.inlines(cell.children[0], row_line - 1), row_line)
+                    for cell in row.children
+                )
+                (head if section.type == "thead" else body).append(m.TableRow(cells, row_line))
+                if not aligns:  # the header's, or the first row's in a table without one
+                    aligns = [_cell_alignment(cell) for cell in row.children]
+        if all(not cell.children for row in head for cell in row.cells):
+            head = []  # a header row of empty cells: a table without a header, as in Pandoc
+        caption, attrs = self.caption(caption_node) if caption_node else ((), m.NO_ATTRIBUTES)
+        return m.Table(tuple(head), tuple(body), tuple(aligns), caption, attrs, line)
+
+    def caption(self, node: SyntaxTreeNode) -> tuple[tuple[m.Inline, ...], m.Attributes]:
+        """A table's caption paragraph: its words without `Table:`, its `{#id}` as attributes."""
+        line = node.map[0] + 1 if node.map else 0
+        inlines = list(self.inlines(node.children[0], line - 1))
+        first = inlines[0]
+        assert isinstance(first, m.Text)
+        inlines[0] = m.Text(_CAPTION_START.sub("", first.text, count=1), first.line)
+        attrs = m.NO_ATTRIBUTES
+        last = inlines[-1]
+        if isinstance(last, m.Text) and (found := _TRAILING_ATTRIBUTES.search(last.text)):
+            parsed = parse_attributes(found[1])
+            if parsed is not None:
+                attrs = parsed
+                inlines[-1] = m.Text(last.text[: found.start()], last.line)
+        return tuple(i for i in inlines if not (isinstance(i, m.Text) and not i.text)), attrs
+
+    def raw_block(self, content: str, output: str, line: int) -> m.Block | None:
+        if output in ("html", "html5", "xhtml"):
+            html = clean_block(content)
+            return m.HtmlBlock(html, line) if html else None
+        self.warning(f"raw '{output}' content is left out: only HTML goes into these books", line)
+        return None
+
+    def math(self, tex: str, display: bool, line: int) -> m.Math:
+        try:
+            latex_to_mathml(tex)
+        except Exception as exc:  # latex2mathml raises many kinds of error on bad TeX
+            reason = str(exc) or type(exc).__name__
+            self.warning(
+                f"the math '{tex}' cannot be read ({reason}); it is printed as written", line
+            )
+        return m.Math(tex, display, line)
 
     def list_block(self, node: SyntaxTreeNode, line: int) -> m.ListBlock:
         items = tuple(
@@ -521,6 +672,14 @@ class _Converter:
             case "footnote_ref":
                 if (call := self.call_note(node.meta, line)) is not None:
                     yield call
+            case "math_inline" | "math_inline_double":
+                yield self.math(node.content.strip(), node.type == "math_inline_double", line)
+            case "raw_inline":
+                yield from self.raw_inline(node, current, lines)
+            case "raw_tex_inline":
+                self.warning(
+                    f"raw TeX '{node.content}' is left out: only a LaTeX output could use it", line
+                )
             case _:
                 self.error(f"unsupported Markdown construct '{node.type}'", line)
 
@@ -550,6 +709,25 @@ class _Converter:
         line = current[0]
         yield m.HtmlInline(name, attrs, tuple(self._inline_children(inside, current, lines)), line)
         return end + 1
+
+    def raw_inline(
+        self, node: SyntaxTreeNode, current: list[int], lines: Iterator[int]
+    ) -> Iterator[m.Inline]:
+        """`` `<b>x</b>`{=html} ``: read as the raw HTML of the text is, tag by tag."""
+        if node.info not in ("html", "html5", "xhtml"):
+            self.warning(
+                f"raw '{node.info}' content is left out: only HTML goes into these books",
+                current[0],
+            )
+            return
+        tokens = [
+            Token("html_inline", "", 0, content=part)
+            if part.startswith("<")
+            else Token("text", "", 0, content=html_lib.unescape(part))
+            for part in _HTML_PARTS.split(node.content)
+            if part
+        ]
+        yield from self._inline_children(SyntaxTreeNode(tokens).children, current, lines)
 
     def check_unmatched_call(self, text: str, line: int) -> None:
         # The plugin leaves `[^x]` as text where it cannot be a call: a label with spaces that
@@ -676,6 +854,58 @@ def element_ids(document: m.Document) -> set[str]:
         if isinstance(attrs, m.Attributes) and attrs.id:
             ids.add(attrs.id)
     return ids
+
+
+_LITERAL_SYNTAX = (
+    (
+        re.compile(r":{3,}"),
+        "':::' is printed as text: a fenced div needs a blank line before it and a ':::' line closing it",
+    ),
+    (
+        re.compile(r"\|?[ \t]*:?-{3,}:?[ \t]*\|"),
+        "this table line is printed as text: a pipe table needs a header row with as many cells as its '|---|' line",
+    ),
+    (
+        re.compile(r"\+[-=:]{3,}(\+[-=:]{3,})*\+[ \t]*$"),
+        "a grid table is printed as text: write it as a pipe table (a header row, then '|---|')",
+    ),
+    (
+        re.compile(r"\|( |$)"),
+        "'|' is printed as text: a line block needs a blank line before its first '| ' line",
+    ),
+)
+_RAW_FORMAT = re.compile(r"\{=([A-Za-z0-9_+-]+)\}")
+_HTML_PARTS = re.compile(r"(<[^<>]*>)")
+# A caption paragraph beside a table: `Table: words` or `: words` (Pandoc's table_captions).
+_CAPTION_START = re.compile(r"^(?:[Tt]able:|:(?![!-/:-@\[-`{-~]))[ \t]*")
+_TRAILING_ATTRIBUTES = re.compile(r"[ \t]*(\{[^{}]*\})[ \t]*$")
+
+
+def _is_caption(node: SyntaxTreeNode) -> bool:
+    if node.type != "paragraph":
+        return False
+    first = node.children[0].children[:1]
+    return bool(first) and first[0].type == "text" and bool(_CAPTION_START.match(first[0].content))
+
+
+def _table_captions(nodes: list[SyntaxTreeNode]) -> dict[int, int]:
+    """Which paragraph captions which table: {table index: paragraph index}. A caption
+    goes after its table or, failing that, before it."""
+    captions: dict[int, int] = {}
+    for index, node in enumerate(nodes):
+        if node.type != "table":
+            continue
+        after, before = index + 1, index - 1
+        if after < len(nodes) and _is_caption(nodes[after]):
+            captions[index] = after
+        elif before >= 0 and _is_caption(nodes[before]) and before not in captions.values():
+            captions[index] = before
+    return captions
+
+
+def _cell_alignment(cell: SyntaxTreeNode) -> str:
+    style = str(cell.attrs.get("style", ""))
+    return style.removeprefix("text-align:") if style.startswith("text-align:") else ""
 
 
 def _closing_tag(nodes: list[SyntaxTreeNode], start: int, name: str) -> int | None:

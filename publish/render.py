@@ -8,6 +8,7 @@ folder first, then in the package's.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -23,10 +24,14 @@ from jinja2 import (
     pass_context,
 )
 from jinja2.runtime import Context
+from latex2mathml.converter import convert as latex_to_mathml
+from lxml import etree
+from lxml import html as lxml_html
 from markupsafe import Markup, escape
 
 from publish import model as m
 from publish.labels import labels_for
+from publish.sanitize import INLINE_TAGS
 
 NoteCall = Callable[[m.Footnote, int], str]
 
@@ -103,6 +108,8 @@ def _plain(node: m.Inline) -> str:
             return " "
         case m.Image(_, alt):
             return alt
+        case m.Math(tex):
+            return tex
         case m.NoteRef():
             return ""
     return plain_text(getattr(node, "children", ()))
@@ -114,18 +121,21 @@ def _blocks_filter(
     blocks: Iterable[m.Block],
     phrasing: bool = False,
     id_prefix: str | None = None,
+    math: str = "mathml",
 ) -> Markup:
     """`id_prefix` stands for the page's where one page holds several documents' blocks
-    (a book's endnotes)."""
-    return Markup(_serializer(context, phrasing, id_prefix).blocks(blocks))
+    (a book's endnotes); `math` is "mathml" (EPUB) or "svg" (print)."""
+    return Markup(_serializer(context, phrasing, id_prefix, math).blocks(blocks))
 
 
 @pass_context
-def _inlines_filter(context: Context, inlines: Iterable[m.Inline]) -> Markup:
-    return Markup(_serializer(context, False).inlines(inlines))
+def _inlines_filter(context: Context, inlines: Iterable[m.Inline], math: str = "mathml") -> Markup:
+    return Markup(_serializer(context, False, math=math).inlines(inlines))
 
 
-def _serializer(context: Context, phrasing: bool, id_prefix: str | None = None) -> HtmlSerializer:
+def _serializer(
+    context: Context, phrasing: bool, id_prefix: str | None = None, math: str = "mathml"
+) -> HtmlSerializer:
     macro = context.resolve("note_call")
     notes = context.resolve("notes")
     relink = context.get("relink") or _same_href
@@ -134,7 +144,17 @@ def _serializer(context: Context, phrasing: bool, id_prefix: str | None = None) 
     def note_call(note_ref: m.NoteRef) -> str:
         return str(macro(notes[note_ref.number], note_ref.call))
 
-    return HtmlSerializer(note_call, phrasing, relink, prefix)
+    return HtmlSerializer(note_call, phrasing, relink, prefix, math)
+
+
+def _with_classes(attrs: str, *classes: str) -> str:
+    """`attrs` with `classes` first in its class attribute: one class attribute, always."""
+    if not classes:
+        return attrs
+    names = escape(" ".join(classes))
+    if ' class="' in attrs:
+        return attrs.replace(' class="', f' class="{names} ', 1)
+    return f' class="{names}"{attrs}'
 
 
 def _same_href(href: str) -> str:
@@ -153,6 +173,16 @@ _PHRASING_TAGS = {
     "div": "span",
     "figure": "span",
     "figcaption": "span",
+    "dl": "span",
+    "dt": "span",
+    "dd": "span",
+    "table": "span",
+    "caption": "span",
+    "thead": "span",
+    "tbody": "span",
+    "tr": "span",
+    "th": "span",
+    "td": "span",
 }
 
 # Attribute keys written as they are; any other `key=value` becomes `data-key` (as Pandoc
@@ -177,6 +207,59 @@ def image_style(attrs: m.Attributes) -> str:
     return "; ".join(declarations)
 
 
+def _phrasing_html(html: str) -> str:
+    """Raw block HTML made phrasing content: a block tag inside a page footnote's span
+    would end the span, and the note with it, so each becomes a span named by its class."""
+    root = lxml_html.fragment_fromstring(html, create_parent="span")
+    for element in root.iter():
+        if element is not root and element.tag not in INLINE_TAGS:
+            element.set("class", element.tag)
+            element.tag = "span"
+    inner = "".join(etree.tostring(child, method="xml", encoding="unicode") for child in root)
+    return str(escape(root.text or "")) + inner
+
+
+def math_markup(tex: str, display: bool, output: str) -> str:
+    """TeX math as MathML (for the EPUB) or as an SVG image (for WeasyPrint); TeX that cannot
+    be read is printed as written, in the math style (the reader has warned about it)."""
+    kind = "display" if display else "inline"
+    try:
+        if output == "svg":
+            return _math_svg(tex, display)
+        mathml = latex_to_mathml(tex, display="block" if display else "inline")
+    except Exception:  # both libraries raise many kinds of error on TeX they cannot read
+        return f'<code class="math {kind}">{escape(tex)}</code>'
+    return mathml.replace("<math ", f'<math alttext="{escape(tex)}" ', 1)
+
+
+# ziamath draws at this size; the image is then sized in em, so it follows the text around.
+_MATH_SIZE = 20.0
+
+
+@functools.lru_cache(maxsize=4096)
+def _math_svg(tex: str, display: bool) -> str:
+    import ziamath  # loads its font: only a book with math pays for it
+
+    # Paths drawn in place rather than glyphs <use>d from <symbol>s: a symbol's id would be
+    # defined again by every formula using that glyph, and WeasyPrint warns of each.
+    ziamath.config.svg2 = False
+    svg = ziamath.Latex(tex, size=_MATH_SIZE, mathstyle="display" if display else "text").svg()
+    found = _VIEW_BOX.search(svg)
+    assert found is not None, "ziamath always sets a viewBox"
+    _, min_y, width, height = (float(n) for n in found[1].split())
+    depth = (height + min_y) / _MATH_SIZE  # below the baseline, which is y = 0
+    # Inline, not a data: URL (the PDF writer fetches files of the project only); the size in
+    # em, so that the math follows the size of the text around it (a note's is smaller).
+    style = f"width: {width / _MATH_SIZE:.3f}em; height: {height / _MATH_SIZE:.3f}em; vertical-align: {-depth:.3f}em"
+    kind = "display" if display else "inline"
+    opening = f'<svg class="math {kind}" style="{style}" role="img" aria-label="{escape(tex)}" '
+    image = svg.replace("<svg ", opening, 1)
+    return f'<span class="math display">{image}</span>' if display else image
+
+
+_VIEW_BOX = re.compile(r'viewBox="([^"]+)"')
+
+
 class HtmlSerializer:
     """Model → XHTML fragments that are also valid HTML (for WeasyPrint)."""
 
@@ -186,20 +269,19 @@ class HtmlSerializer:
         phrasing: bool = False,
         relink: Callable[[str], str | None] = _same_href,
         id_prefix: str = "",
+        math: str = "mathml",
     ) -> None:
         self.note_call = note_call
         self.phrasing = phrasing
         self.relink = relink
         self.id_prefix = id_prefix
+        self.math = math  # "mathml" (EPUB) or "svg" (WeasyPrint draws no MathML)
 
-    def tag(self, name: str, body: str, attrs: str = "") -> str:
+    def tag(self, name: str, body: str, attrs: str = "", classes: Iterable[str] = ()) -> str:
         if self.phrasing and name in _PHRASING_TAGS:
-            span = _PHRASING_TAGS[name]
-            if ' class="' in attrs:  # one class attribute: the tag's name first
-                merged = attrs.replace(' class="', f' class="{name} ', 1)
-                return f"<{span}{merged}>{body}</{span}>"
-            return f'<{span} class="{name}"{attrs}>{body}</{span}>'
-        return f"<{name}{attrs}>{body}</{name}>"
+            attrs = _with_classes(attrs, name, *classes)
+            return f"<{_PHRASING_TAGS[name]}{attrs}>{body}</{_PHRASING_TAGS[name]}>"
+        return f"<{name}{_with_classes(attrs, *classes)}>{body}</{name}>"
 
     def attributes(self, attrs: m.Attributes, with_id: bool = True, titled: bool = False) -> str:
         """Pandoc's attributes as (X)HTML ones: the id (with the page's prefix), classes,
@@ -261,7 +343,25 @@ class HtmlSerializer:
             case m.ThematicBreak():
                 return '<span class="hr"></span>' if self.phrasing else "<hr/>"
             case m.HtmlBlock(html):
-                return self.tag("div", html, ' class="html"')
+                return self.tag(
+                    "div", _phrasing_html(html) if self.phrasing else html, classes=("html",)
+                )
+            case m.Div(children, attrs):
+                body = self.blocks(children)
+                return self.tag(
+                    "div",
+                    body if self.phrasing else f"\n{body}\n",
+                    self.attributes(attrs),
+                )
+            case m.LineBlock(lines):
+                body = ("<br/>" if self.phrasing else "<br/>\n").join(
+                    self.inlines(line) for line in lines
+                )
+                return self.tag("div", body, classes=("line-block",))
+            case m.DefinitionList(items, _, dl_tight):
+                return self.tag("dl", "".join(self.definition(item, dl_tight) for item in items))
+            case m.Table():
+                return self.table(block)
         raise TypeError(f"not a block: {block!r}")
 
     def list_block(
@@ -270,7 +370,36 @@ class HtmlSerializer:
         body = "".join(self.tag("li", self.blocks(item.children, tight)) for item in items)
         if not ordered:
             return self.tag("ul", body)
-        return self.tag("ol", body, f' start="{start}"' if start != 1 else "")
+        if start == 1:
+            return self.tag("ol", body)
+        if self.phrasing:  # a note's list numbers itself with a counter (see print.css)
+            return self.tag("ol", body, f' style="counter-reset: note-item {start - 1}"')
+        return self.tag("ol", body, f' start="{start}"')
+
+    def definition(self, item: m.Definition, tight: bool) -> str:
+        term = self.tag("dt", self.inlines(item.term))
+        return term + "".join(self.tag("dd", self.blocks(d, tight)) for d in item.definitions)
+
+    def table(self, table: m.Table) -> str:
+        caption = self.tag("caption", self.inlines(table.caption)) if table.caption else ""
+        parts = [self.tag("thead", self.rows(table.head, "th", table.aligns))] if table.head else []
+        parts.append(self.tag("tbody", self.rows(table.body, "td", table.aligns)))
+        attrs = self.attributes(table.attrs)
+        if self.phrasing:  # WeasyPrint 70 lays out no table caption in a page footnote
+            return caption + self.tag("table", "".join(parts), attrs)
+        return self.tag("table", "\n".join([caption, *parts]).lstrip("\n"), attrs)
+
+    def rows(self, rows: Iterable[m.TableRow], cell_tag: str, aligns: tuple[str, ...]) -> str:
+        # Alignment by class, styled in each format's sheet: no inline styles in a book.
+        def cell(index: int, cell: m.TableCell) -> str:
+            align = aligns[index] if index < len(aligns) else ""
+            return self.tag(
+                cell_tag, self.inlines(cell.children), classes=(f"align-{align}",) if align else ()
+            )
+
+        return "".join(
+            self.tag("tr", "".join(cell(i, c) for i, c in enumerate(row.cells))) for row in rows
+        )
 
     def link(self, link: m.Link) -> str:
         href = link.href
@@ -314,6 +443,8 @@ class HtmlSerializer:
                 return self.image(node)
             case m.NoteRef():
                 return self.note_call(node)
+            case m.Math(tex, display):
+                return math_markup(tex, display, self.math)
             case m.HtmlInline(tag, attrs, children):
                 attributes = "".join(f' {key}="{escape(value)}"' for key, value in attrs)
                 if not children and tag in ("br", "wbr"):

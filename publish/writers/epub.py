@@ -357,6 +357,8 @@ def add_page(
         content=markup.encode("utf-8"),
     )
     page.add_item(style)
+    if "<math " in markup:  # EPUB 3 asks that a page holding MathML say so in the manifest
+        page.properties.append("mathml")
     book.add_item(page)
     book.spine.append(page if linear else (page, "no"))
     return page
