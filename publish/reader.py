@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 import yaml
 from latex2mathml.converter import convert as latex_to_mathml
-from markdown_it import MarkdownIt
+from markdown_it import MarkdownIt, rules_block
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_core.smartquotes import process_inlines as set_quotes
 from markdown_it.token import Token
@@ -103,6 +103,12 @@ def _use_pandoc_blocks(md: MarkdownIt) -> None:
     """Pipe tables, definition lists, TeX math, fenced divs, line blocks and raw content,
     as Pandoc reads them."""
     md.enable("table")
+    # Pandoc's blank_before_blockquote and blank_before_header: `>` and `#` open a block
+    # only after a blank line, never in the middle of a paragraph ("2\n> 1" is text).
+    md.block.ruler.at(
+        "blockquote", rules_block.blockquote, {"alt": ["reference", "blockquote", "list"]}
+    )
+    md.block.ruler.at("heading", rules_block.heading, {"alt": ["reference", "blockquote"]})
     md.use(deflist_plugin)
     # Pandoc's $: no space inside either dollar, no digit right after the closing one;
     # `$$…$$` is display math wherever it stands, but never across a blank line.
@@ -115,6 +121,28 @@ def _use_pandoc_blocks(md: MarkdownIt) -> None:
         double_inline=True,
     )
     md.use(pandoc_rules_plugin)
+
+
+_HTML_TAG = re.compile(r"(<[^<>]*>)")
+_TAG_NAME = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9-]*)")
+_VERBATIM = frozenset({"pre", "code", "script", "style", "textarea"})
+
+
+def markdown_in_html(raw: str, md: MarkdownIt) -> str:
+    """The text between the tags of an HTML block read as inline Markdown, as Pandoc does
+    (its markdown_in_html_blocks): `<td>This is *emphasized*</td>`. Code stays as it is."""
+    parts, verbatim = [], 0
+    for part in _HTML_TAG.split(raw):
+        if tag := _TAG_NAME.match(part):
+            if tag[2].lower() in _VERBATIM:
+                verbatim += -1 if tag[1] else 1
+            parts.append(part)
+        elif verbatim > 0 or not part.strip():
+            parts.append(part)
+        else:
+            lead, trail = part[: len(part) - len(part.lstrip())], part[len(part.rstrip()) :]
+            parts.append(lead + md.renderInline(part.strip()) + trail)
+    return "".join(parts)
 
 
 def _french_spacing(state: StateCore) -> None:
@@ -352,7 +380,7 @@ def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
     nodes = SyntaxTreeNode(markdown_parser(lang).parse(text, env)).children
     if nodes and nodes[0].type == "front_matter":
         nodes = nodes[1:]
-    converter = _Converter(shown, env.get("footnotes", {}).get("list", {}), warn)
+    converter = _Converter(shown, env.get("footnotes", {}).get("list", {}), warn, lang)
     blocks = converter.blocks(nodes)
     notes = converter.finish()
     if header is not None:
@@ -400,9 +428,14 @@ class _Converter:
     """Turns markdown-it's syntax tree into model nodes, numbering notes as they are called."""
 
     def __init__(
-        self, shown: str, plugin_notes: dict[int, dict[str, Any]], warn: Warn | None = None
+        self,
+        shown: str,
+        plugin_notes: dict[int, dict[str, Any]],
+        warn: Warn | None = None,
+        lang: str = "en",
     ) -> None:
         self.shown = shown
+        self.lang = lang
         self.warn = warn or (lambda _w: None)
         self.plugin_notes = plugin_notes
         self.definitions: dict[str, SyntaxTreeNode] = {}
@@ -463,7 +496,7 @@ class _Converter:
             case "hr":
                 return m.ThematicBreak(line)
             case "html_block":
-                html = clean_block(node.content)
+                html = clean_block(markdown_in_html(node.content, markdown_parser(self.lang)))
                 return m.HtmlBlock(html, line) if html else None
             case "footnote_reference":
                 self.define_note(node, line)

@@ -341,3 +341,19 @@ def test_a_table_a_list_and_raw_html_in_a_note_print_on_the_page_of_its_call(
         "provisionales.",
     ):
         assert word in notes
+
+
+def test_a_quote_or_heading_mark_inside_a_paragraph_is_text_as_in_pandoc() -> None:
+    document, _ = read("This should not be a block quote: 2\n> 1.\n\nNor a heading\n# here.\n")
+
+    assert [type(block) for block in document.blocks] == [m.Paragraph, m.Paragraph]
+
+
+def test_markdown_between_the_tags_of_an_html_block_is_read_as_pandoc_reads_it() -> None:
+    document, _ = read(
+        "<table>\n<tr>\n<td>This is *emphasized* & <code>*not*</code></td>\n</tr>\n</table>\n"
+    )
+
+    (block,) = document.blocks
+    assert isinstance(block, m.HtmlBlock)
+    assert "<td>This is <em>emphasized</em> &amp; <code>*not*</code></td>" in block.html
