@@ -5,15 +5,14 @@ books, never as Markdown syntax."""
 from __future__ import annotations
 
 import difflib
-import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pdfplumber
 import pytest
 from epub_helpers import NS, OpenedEpub, build_epub, epubcheck_problems
-from lxml import etree, html
+from lxml import etree
+from pandoc_helpers import MATHML, pandoc_html, reader_words, share_in_order
 from pdf_helpers import build_pdf, page_texts, pages_words
 
 from publish import model as m
@@ -22,7 +21,6 @@ from publish.reader import parse_document, read_document
 from publish.render import math_markup
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "pandoc-blocks.md"
-MATHML = "{http://www.w3.org/1998/Math/MathML}math"
 
 
 @pytest.fixture(scope="module")
@@ -254,38 +252,13 @@ def test_the_text_reads_as_pandocs_html(epub_path: Path, letter: Path) -> None:
     """Pandoc's own HTML of the same file, word for word (math left aside: Pandoc writes
     it its own way). What differs on purpose: Pandoc 2.17 prints a caption's `{#tbl:id}`,
     which the book reads as the table's id."""
-    if shutil.which("pandoc") is None:
-        pytest.skip("pandoc is not installed")
-    pandoc = subprocess.run(
-        ["pandoc", "-f", "markdown", "-t", "html5", "--mathml", str(letter)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    theirs = _words(html.fromstring(f"<div>{pandoc}</div>"))
+    theirs = reader_words(pandoc_html(letter, "--mathml"))
     page = OpenedEpub(epub_path).spine_page("text.xhtml").tree
     [body] = xpath(page, "//x:body")
-    ours = _words(body)
-    matcher = difflib.SequenceMatcher(None, theirs, ours, autojunk=False)
-    matched = sum(block.size for block in matcher.get_matching_blocks())
-    assert matched / len(theirs) >= 0.99, "\n".join(difflib.unified_diff(theirs, ours, lineterm=""))
-
-
-def _words(root: etree._Element) -> list[str]:
-    """The words a reader sees: neither math nor what a script says (Pandoc keeps raw
-    HTML as it is; a book keeps no script)."""
-    for math in [*root.iter(MATHML), *root.iter("math", "script")]:
-        math.getparent().remove(math) if math.tail is None else _drop_keeping_tail(math)
-    return re.findall(r"\w+", " ".join(root.itertext()))
-
-
-def _drop_keeping_tail(element: etree._Element) -> None:
-    parent, previous = element.getparent(), element.getprevious()
-    if previous is not None:
-        previous.tail = (previous.tail or "") + element.tail
-    else:
-        parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
+    ours = reader_words(body)
+    assert share_in_order(theirs, ours) >= 0.99, "\n".join(
+        difflib.unified_diff(theirs, ours, lineterm="")
+    )
 
 
 # The PDF
