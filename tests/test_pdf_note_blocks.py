@@ -51,13 +51,16 @@ def line(text: str) -> str:
 
 def test_every_block_of_a_note_prints_in_the_page_footnote(every_block) -> None:
     pdf, _epub = every_block
-    ((words, (top, bottom)),) = zip(pages_words(pdf), content_box(pdf), strict=True)
-    body, notes = split_page(words, top, bottom)
-    below = max(w.bottom for w in body)
-    printed = lines([w for w in words if below < w.top < bottom])  # the folio left out
+    calls: list[str | None] = []
+    printed: list[str] = []  # the notes' lines, page after page
+    for words, (top, bottom) in zip(pages_words(pdf), content_box(pdf), strict=True):
+        body, _notes = split_page(words, top, bottom)
+        called = ("blocks", "paragraph", "list", "HTML")
+        calls += [call_after(w, body) for w in body if w.text in called]
+        below = max(w.bottom for w in body)
+        printed += lines([w for w in words if below < w.top < bottom])  # the folio left out
 
-    calls = [call_after(w, body) for w in body if w.text in ("blocks", "paragraph", "list")]
-    assert [call for call in calls if call] == ["1", "2", "3"]
+    assert [call for call in calls if call] == ["1", "2", "3", "4"]
     assert line("1. The note opens with a paragraph, quite an ordinary one.") in printed
     assert line("A second paragraph of the note.") in printed
     # Bullets, nested bullets and numbers, each on its own line before its item.
@@ -69,11 +72,21 @@ def test_every_block_of_a_note_prints_in_the_page_footnote(every_block) -> None:
     assert line("1. a nested first") in printed
     assert line("code, line one") in printed and line("code, line two") in printed
     assert line("*") in printed  # the thematic break
-    assert printed[-1] == line("2. second, and the last.")
+    assert line("2. second, and the last.") in printed
+    # A heading and raw HTML: blocks of the note too, not of the text.
+    assert printed[-5:] == [
+        line(text)
+        for text in (
+            "4. A note with a heading.",
+            "The heading of a note",
+            "A raw paragraph.",
+            "• a raw item",
+            "The note’s last words.",  # typographic apostrophe
+        )
+    ]
     # A note that opens with a quotation or a list: its number on the block's first line.
     assert line("2. Only a quotation, from a letter.") in printed
     assert line("3. 1. first, a loose item.") in printed
-    assert all(w.is_note for w in notes if w.text.isalpha())
 
 
 def test_the_markers_hang_in_the_indent_as_in_a_book(every_block) -> None:
@@ -106,6 +119,8 @@ def test_the_ebook_has_the_same_blocks_in_its_notes(every_block) -> None:
 
     assert {"ul", "ol", "li", "blockquote", "pre", "hr"} <= tags
     assert note.xpath("string(.//*[local-name()='ol'][1]/@start)") == "3"
+    raw = page.by_id("fn-4")
+    assert {"h3", "div", "p", "ul"} <= {element.tag.rpartition("}")[2] for element in raw.iter()}
 
 
 def long_list_document() -> str:
