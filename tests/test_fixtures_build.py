@@ -33,10 +33,6 @@ PATTERNS = (
     "source/*.md",
     "source/*/book.yaml",
 )
-# Fixtures waiting for features on other branches (issue 11): they must pass once merged.
-PENDING_EPUB = {
-    "fixtures/cartas-pandoc": "links to {#id} headings (RSC-012): issue 11, item 4",
-}
 
 
 def copied_tree(root: Path) -> None:
@@ -107,16 +103,7 @@ def epub_problems(built: tuple[Path, Path]) -> dict[str, list[str]]:
     return {epub.stem: problems for epub, problems in epubcheck_many(out.glob("*.epub")).items()}
 
 
-def cases(pending: dict[str, str]) -> list[object]:
-    return [
-        pytest.param(name, marks=pytest.mark.xfail(reason=pending[name], strict=False))
-        if name in pending
-        else name
-        for name in TARGETS
-    ]
-
-
-@pytest.mark.parametrize("name", cases(PENDING_EPUB))
+@pytest.mark.parametrize("name", TARGETS)
 def test_each_source_builds_an_epub_that_epubcheck_passes(name, built, epub_problems) -> None:
     _root, out = built
     stem = output_stem(name)
