@@ -87,6 +87,10 @@ def cli() -> None:
 @click.option("--marks", help="Printer's marks: 'crop' or 'none'.")
 @click.option("--pdf-variant", "pdf_variant", help="A WeasyPrint PDF variant, e.g. pdf/a-3b.")
 @click.option(
+    "--styles",
+    help="The project's styles/print.css and epub.css: 'add' (after the built-in) or 'replace'.",
+)
+@click.option(
     "--jobs",
     "-j",
     type=click.IntRange(min=1),

@@ -183,6 +183,7 @@ _PHRASING_TAGS = {
     "tr": "span",
     "th": "span",
     "td": "span",
+    **{f"h{level}": "span" for level in range(1, 7)},  # a heading in a note
 }
 
 # Attribute keys written as they are; any other `key=value` becomes `data-key` (as Pandoc
@@ -330,7 +331,8 @@ class HtmlSerializer:
             case m.Heading(level, children, _, attrs):
                 anchor = heading_id(block, self.id_prefix)
                 rest = self.attributes(attrs, with_id=False)
-                return f'<h{level} id="{escape(anchor)}"{rest}>{self.inlines(children)}</h{level}>'
+                body = self.inlines(children)
+                return self.tag(f"h{level}", body, f' id="{escape(anchor)}"{rest}')
             case m.BlockQuote(children):
                 return self.tag("blockquote", self.blocks(children))
             case m.ListBlock(items, ordered, start, list_tight):

@@ -29,6 +29,30 @@ def style_dirs(project_root: Path | None) -> list[Path]:
     return list(dict.fromkeys(dirs))
 
 
+def style_cascade(name: str, project_root: Path | None, styles: str = "add") -> list[Path]:
+    """The sheets called `name` that style a book, in cascade order.
+
+    The built-in sheet, then the project's own `styles/<name>` after it (`styles = "add"`),
+    or the project's alone (`"replace"`). A project's sheet must be inside the project.
+    """
+    builtin = package_styles_dir() / name
+    own = project_style(name, project_root)
+    if own is None or own == builtin.resolve():  # the project is publish's own checkout
+        return [builtin]
+    return [own] if styles == "replace" else [builtin, own]
+
+
+def project_style(name: str, project_root: Path | None) -> Path | None:
+    """The project's `styles/<name>`, resolved, if it has one: inside the project or an error."""
+    if project_root is None:
+        return None
+    path = project_root / "styles" / name
+    if not (path.is_file() or path.is_symlink()):
+        return None
+    where = SourceLocation(str(path))
+    return inside_project("style sheet", f"styles/{name}", path.resolve(), project_root, where)
+
+
 def find_style(name: str, project_root: Path | None) -> Path:
     """The first `styles/<name>` on the search path."""
     for folder in style_dirs(project_root):
@@ -61,8 +85,13 @@ def project_file(
     """A file the source names, resolved from the source's folder; it must stay inside the
     project (the source's folder when no project is known)."""
     source_dir = Path(source_path).resolve().parent
-    root = (project_root or source_dir).resolve()
     path = (source_dir / unquote(src)).resolve()  # Markdown percent-encodes URLs
+    return inside_project(kind, src, path, project_root or source_dir, where)
+
+
+def inside_project(kind: str, src: str, path: Path, root: Path, where: SourceLocation) -> Path:
+    """`path` (resolved: symlinks followed), if it is a file inside the project `root`."""
+    root = root.resolve()
     if not path.is_relative_to(root):
         raise ResourceError(f"{kind} '{src}' is outside the project folder {root}", where)
     if not path.is_file():
@@ -71,8 +100,9 @@ def project_file(
 
 
 def check_resources(target: m.Document | m.Book, project_root: Path | None) -> None:
-    """Every local image and the cover exist inside the project: checked once, when the
-    sources are read, so that no output is begun for a target that cannot be finished."""
+    """Every local image, the cover and the project's style sheets exist inside the project:
+    checked once, when the sources are read, so that no output is begun for a target that
+    cannot be finished."""
     errors: list[PublishError] = []  # every missing file at once, not one per run
     for document in target.documents:
         for image in m.iter_images(document):
@@ -91,6 +121,11 @@ def check_resources(target: m.Document | m.Book, project_root: Path | None) -> N
         where = SourceLocation(target.path, target.meta.line)
         try:
             project_file("cover image", target.meta.cover_image, target.path, project_root, where)
+        except PublishError as exc:
+            errors.append(exc)
+    for sheet in ("print.css", "epub.css"):
+        try:
+            project_style(sheet, project_root)
         except PublishError as exc:
             errors.append(exc)
     raise_problems(errors)

@@ -62,6 +62,7 @@ class Settings:
     marks: str = "none"
     pdf_variant: str = ""
     start: str = "recto"  # where a document of a book starts in print
+    styles: str = "add"  # the project's style sheets apply after the built-in ones, or alone
 
     @property
     def page_size(self) -> tuple[str, str]:
@@ -103,6 +104,7 @@ _CHECKS: dict[str, Callable[[Any], str]] = {
     "marks": _choice("none", "crop"),
     "pdf_variant": _choice("", *PDF_VARIANTS),
     "start": _choice("recto", "any"),
+    "styles": _choice("add", "replace"),
 }
 SETTING_KEYS = frozenset(_CHECKS)
 

@@ -32,7 +32,7 @@ from publish.cover import project_fonts, typographic_cover
 from publish.errors import OutputError, ResourceError, SourceLocation, SourceWarning
 from publish.labels import labels_for
 from publish.render import heading_id, plain_text, render_template
-from publish.resources import find_style, is_remote, project_file
+from publish.resources import is_remote, project_file, style_cascade
 from publish.settings import Settings
 from publish.writers import atomic_output, build_timestamp
 
@@ -43,6 +43,7 @@ ENDNOTES_FILE = "endnotes.xhtml"
 DEDICATION_FILE = "dedication.xhtml"
 NAV_FILE = "nav.xhtml"
 STYLE_FILE = "styles/epub.css"
+PROJECT_STYLE_FILE = "styles/project.css"  # a project's epub.css, after the built-in one
 IMAGE_FOLDER = "images"
 
 # Without epub3_pages off, every element with an epub:type and an id (our noterefs and
@@ -101,7 +102,7 @@ def chapters_of(target: m.Document | m.Book) -> list[Chapter]:
 class Packed:
     """What the pages link to, once in the book."""
 
-    style: epub.EpubItem
+    styles: tuple[epub.EpubItem, ...]  # the built-in sheet and the project's, in order
     image_names: dict[tuple[str, str], str]  # (document path, image src) → name in the book
     cover_name: str
 
@@ -140,10 +141,10 @@ def write_epub(
     book = epub.EpubBook()
     add_metadata(book, target.meta)
     add_accessibility(book, target.meta, chapters)
-    packed = add_resources(book, target, chapters, project_root)
+    packed = add_resources(book, target, chapters, project_root, settings.styles)
     notes_apart = settings.notes == "book" and any(c.document.notes for c in chapters)
     add_pages(book, env, target, chapters, notes_apart, packed)
-    add_navigation(book, env, target, chapters, notes_apart, packed.style)
+    add_navigation(book, env, target, chapters, notes_apart, packed.styles)
     write(book, out_path, build_timestamp(target.meta))
 
 
@@ -152,11 +153,12 @@ def add_resources(
     target: m.Document | m.Book,
     chapters: Sequence[Chapter],
     project_root: Path | None,
+    styles: str = "add",
 ) -> Packed:
-    """Everything the pages link to: the style sheet, the images, the cover."""
-    style = add_style(book, project_root)
+    """Everything the pages link to: the style sheets, the images, the cover."""
+    sheets = add_styles(book, project_root, styles)
     image_names = add_images(book, chapters, project_root)
-    return Packed(style, image_names, add_cover(book, target, project_root))
+    return Packed(sheets, image_names, add_cover(book, target, project_root))
 
 
 def add_pages(
@@ -172,17 +174,17 @@ def add_pages(
     labels = labels_for(target.meta.lang)
     for plan in front_pages(target.meta):
         markup = render_template(env, plan.template, target, cover_src=packed.cover_name)
-        add_page(book, plan.file_name, markup, target.meta.lang, packed.style, labels[plan.label])
+        add_page(book, plan.file_name, markup, target.meta.lang, packed.styles, labels[plan.label])
     for chapter in chapters:
         doc = chapter.document
         relink = document_links(chapters)
         markup = render_chapter(env, target, chapter, notes_apart, relink)
         markup = relink_images(markup, doc, packed.image_names)
-        add_page(book, chapter.file_name, markup, doc.meta.lang, packed.style, doc.meta.title)
+        add_page(book, chapter.file_name, markup, doc.meta.lang, packed.styles, doc.meta.title)
     if notes_apart:
         relink = document_links(chapters, notes_page=True)
         markup = render_template(env, ENDNOTES.template, target, chapters=chapters, relink=relink)
-        add_page(book, ENDNOTES_FILE, markup, target.meta.lang, packed.style, labels["notes"])
+        add_page(book, ENDNOTES_FILE, markup, target.meta.lang, packed.styles, labels["notes"])
 
 
 def front_pages(meta: m.Metadata) -> tuple[PagePlan, ...]:
@@ -328,13 +330,20 @@ def accessibility_fields(meta: m.Metadata, chapters: Sequence[Chapter]) -> list[
 # Pages and style
 
 
-def add_style(book: epub.EpubBook, project_root: Path | None) -> epub.EpubItem:
-    path = find_style("epub.css", project_root)
-    style = epub.EpubItem(
-        uid="style", file_name=STYLE_FILE, media_type="text/css", content=path.read_bytes()
+def add_styles(
+    book: epub.EpubBook, project_root: Path | None, styles: str = "add"
+) -> tuple[epub.EpubItem, ...]:
+    """The built-in styles/epub.css, then the project's as a second sheet linked after it
+    (or the project's alone, with `styles = "replace"`)."""
+    sheets = style_cascade("epub.css", project_root, styles)
+    places = [("style", STYLE_FILE), ("project-style", PROJECT_STYLE_FILE)][: len(sheets)]
+    items = tuple(
+        epub.EpubItem(uid=uid, file_name=name, media_type="text/css", content=path.read_bytes())
+        for (uid, name), path in zip(places, sheets, strict=True)
     )
-    book.add_item(style)
-    return style
+    for item in items:
+        book.add_item(item)
+    return items
 
 
 def add_page(
@@ -342,7 +351,7 @@ def add_page(
     file_name: str,
     markup: str,
     lang: str,
-    style: epub.EpubItem,
+    styles: Sequence[epub.EpubItem],
     title: str,
     linear: bool = True,
 ) -> epub.EpubHtml:
@@ -356,7 +365,8 @@ def add_page(
         lang=lang,
         content=markup.encode("utf-8"),
     )
-    page.add_item(style)
+    for style in styles:
+        page.add_item(style)
     if "<math " in markup:  # EPUB 3 asks that a page holding MathML say so in the manifest
         page.properties.append("mathml")
     book.add_item(page)
@@ -437,7 +447,7 @@ def add_navigation(
     target: m.Document | m.Book,
     chapters: Sequence[Chapter],
     notes_apart: bool,
-    style: epub.EpubItem,
+    styles: Sequence[epub.EpubItem],
 ) -> None:
     """The nav document (from its template), the NCX and the OPF guide, from one list.
 
@@ -458,7 +468,7 @@ def add_navigation(
     # the reading flow.
     book.add_item(epub.EpubNcx())
     contents_page = m.has_contents_page(target)
-    nav = add_page(book, NAV_FILE, markup, meta.lang, style, labels["contents"], contents_page)
+    nav = add_page(book, NAV_FILE, markup, meta.lang, styles, labels["contents"], contents_page)
     nav.properties.append("nav")
     if contents_page:  # after the cover, the title page and the dedication
         book.spine.insert(len(front_pages(meta)), book.spine.pop())

@@ -34,7 +34,7 @@ import publish
 from publish import model as m
 from publish.errors import PublishError, ResourceError, SourceLocation, SourceWarning
 from publish.render import heading_id, plain_text, render_template
-from publish.resources import find_style, style_dirs
+from publish.resources import style_cascade, style_dirs
 from publish.settings import MIN_DPI, MM, Settings, length_pt
 from publish.writers import atomic_output, build_timestamp
 from publish.writers.pdf_costs import linear_costs
@@ -94,8 +94,13 @@ def style_sheets(
     fetcher: URLFetcher,
     fonts: FontConfiguration,
 ) -> list[CSS]:
-    """styles/print.css, then the page the settings ask for (trim, bleed, crop marks)."""
-    sheets = [CSS(filename=find_style(STYLE, project_root), url_fetcher=fetcher, font_config=fonts)]
+    """The built-in styles/print.css and the project's (or the project's alone, with
+    `styles = "replace"`), then the page the settings ask for (trim, bleed, crop marks)."""
+    mode = settings.styles if settings is not None else "add"
+    sheets = [
+        CSS(filename=path, url_fetcher=fetcher, font_config=fonts)
+        for path in style_cascade(STYLE, project_root, mode)
+    ]
     if settings is not None:
         width, height = settings.page_size
         bleed = length_pt(settings.bleed)
