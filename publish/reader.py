@@ -38,8 +38,8 @@ from publish.errors import (
     raise_problems,
 )
 from publish.frontmatter import parse_front_matter
-from publish.pandoc_rules import pandoc_rules_plugin
-from publish.pandoc_syntax import (
+from publish.pandoc_blocks import pandoc_blocks_plugin
+from publish.pandoc_inline import (
     auto_identifier,
     note_label,
     pandoc_attributes_plugin,
@@ -120,7 +120,7 @@ def _use_pandoc_blocks(md: MarkdownIt) -> None:
         allow_blank_lines=False,
         double_inline=True,
     )
-    md.use(pandoc_rules_plugin)
+    md.use(pandoc_blocks_plugin)
 
 
 _HTML_TAG = re.compile(r"(<[^<>]*>)")
@@ -400,13 +400,6 @@ def parse_inline(text: str, line: int, lang: str, shown: str = "") -> tuple[m.In
     return inlines
 
 
-def attributes(values: dict[str, Any]) -> m.Attributes:
-    """markdown-it's attribute dict (`id`, `class`, other keys) as the model's Attributes."""
-    pairs = tuple((str(k), str(v)) for k, v in values.items() if k not in ("id", "class"))
-    classes = tuple(str(values.get("class", "")).split())
-    return m.Attributes(str(values.get("id", "")), classes, pairs)
-
-
 def parse_attributes(text: str) -> m.Attributes | None:
     """Pandoc's `{#id .class key=value}` (the whole of `text`), or None if it is not that."""
     scanned = scan_attributes(text)
@@ -617,11 +610,9 @@ class _Converter:
         inlines[0] = m.Text(_CAPTION_START.sub("", first.text, count=1), first.line)
         attrs = m.NO_ATTRIBUTES
         last = inlines[-1]
-        if isinstance(last, m.Text) and (found := _TRAILING_ATTRIBUTES.search(last.text)):
-            parsed = parse_attributes(found[1])
-            if parsed is not None:
-                attrs = parsed
-                inlines[-1] = m.Text(last.text[: found.start()], last.line)
+        if isinstance(last, m.Text) and (found := trailing_attributes(last.text)):
+            text, attrs = found
+            inlines[-1] = m.Text(text, last.line)
         return tuple(i for i in inlines if not (isinstance(i, m.Text) and not i.text)), attrs
 
     def raw_block(self, content: str, output: str, line: int) -> m.Block | None:
@@ -911,7 +902,6 @@ _RAW_FORMAT = re.compile(r"\{=([A-Za-z0-9_+-]+)\}")
 _HTML_PARTS = re.compile(r"(<[^<>]*>)")
 # A caption paragraph beside a table: `Table: words` or `: words` (Pandoc's table_captions).
 _CAPTION_START = re.compile(r"^(?:[Tt]able:|:(?![!-/:-@\[-`{-~]))[ \t]*")
-_TRAILING_ATTRIBUTES = re.compile(r"[ \t]*(\{[^{}]*\})[ \t]*$")
 
 
 def _is_caption(node: SyntaxTreeNode) -> bool:

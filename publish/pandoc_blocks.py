@@ -27,7 +27,7 @@ _RAW_FORMAT = re.compile(r"\{=([A-Za-z0-9_+-]+)\}")
 _TEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?(?:\[[^\]\n]*\]|\{(?:[^{}\n]|\{[^{}\n]*\})*\})*")
 
 
-def pandoc_rules_plugin(md: MarkdownIt) -> None:
+def pandoc_blocks_plugin(md: MarkdownIt) -> None:
     """Pipe tables as Pandoc reads them, simple tables, fenced divs, line blocks, raw TeX (blocks and inline) and raw `{=format}` spans."""
     md.block.ruler.before("fence", "fenced_div", _fenced_div, {"alt": []})
     md.block.ruler.at("table", _pipe_table, {"alt": ["paragraph", "reference"]})
