@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import unquote
 
 import yaml
-from latex2mathml.converter import convert as latex_to_mathml
 from markdown_it import MarkdownIt, rules_block
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_core.smartquotes import process_inlines as set_quotes
@@ -623,6 +622,9 @@ class _Converter:
         return None
 
     def math(self, tex: str, display: bool, line: int) -> m.Math:
+        # Imported here: only a text with math pays for loading it.
+        from latex2mathml.converter import convert as latex_to_mathml
+
         try:
             latex_to_mathml(tex)
         except Exception as exc:  # latex2mathml raises many kinds of error on bad TeX
