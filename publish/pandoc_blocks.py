@@ -56,12 +56,16 @@ def _indented(state: StateBlock, line: int) -> bool:
 # Stands in for a `|` inside code while markdown-it splits a row into cells.
 _CODE_PIPE = "\ue000"
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+# A table's second line: dashes, colons, bars and spaces, with a dash and a bar or colon.
+_DELIMITER_ROW = re.compile(r"[|: \t-]*-[|: \t-]*$")
 
 
 def _pipe_table(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """markdown-it's table, read as Pandoc reads it: rows may be indented (a right-aligned
     first column), where markdown-it would end the table at a row indented like code; and
     a `|` inside code is text, where markdown-it would start a cell at it."""
+    if start + 1 >= end or not _DELIMITER_ROW.match(_line(state, start + 1)):
+        return False  # no `|---|` row under this line: cheap, as most paragraphs are not tables
     saved: dict[int, int] = {}
     line = start + 2
     while line < end and not state.isEmpty(line) and "|" in _line(state, line):
@@ -100,6 +104,8 @@ def _definitions_indented_four(deflist: Callable[..., bool]) -> Callable[..., bo
     belongs to the definition only if indented four spaces: the plugin takes two."""
 
     def rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        if not _opens_definition(state, start, end):
+            return False  # cheap, as most paragraphs are not terms
         saved: dict[int, int] = {}
         for line in range(start + 1, end):
             indent = state.sCount[line] - state.blkIndent
@@ -114,6 +120,17 @@ def _definitions_indented_four(deflist: Callable[..., bool]) -> Callable[..., bo
                 state.sCount[number] = indent
 
     return rule
+
+
+def _opens_definition(state: StateBlock, start: int, end: int) -> bool:
+    """A term's next line, or the one after a blank line, starts with `:` or `~`."""
+    line = start + 1
+    if line < end and state.isEmpty(line):
+        line += 1
+    if line >= end:
+        return False
+    text = _line(state, line)
+    return text in (":", "~") or bool(_DEFINITION_MARKER.match(text))
 
 
 # Simple tables
