@@ -24,7 +24,6 @@ from jinja2 import (
     pass_context,
 )
 from jinja2.runtime import Context
-from latex2mathml.converter import convert as latex_to_mathml
 from lxml import etree
 from lxml import html as lxml_html
 from markupsafe import Markup, escape
@@ -223,6 +222,8 @@ def _phrasing_html(html: str) -> str:
 def math_markup(tex: str, display: bool, output: str) -> str:
     """TeX math as MathML (for the EPUB) or as an SVG image (for WeasyPrint); TeX that cannot
     be read is printed as written, in the math style (the reader has warned about it)."""
+    from latex2mathml.converter import convert as latex_to_mathml  # only a text with math
+
     kind = "display" if display else "inline"
     try:
         if output == "svg":
