@@ -222,14 +222,15 @@ def read_document(path: Path, warn: Warn | None = None) -> m.Document:
 
 def _read_source(path: Path, warn: Warn) -> m.Document:
     shown = display_path(path)
-    text = decode_source(read_source_bytes(path, shown), shown)
+    text = decode_source(read_source_bytes(path), shown)
     return parse_document(text, shown, warn)
 
 
-def read_source_bytes(path: Path, shown: str) -> bytes:
+def read_source_bytes(path: Path) -> bytes:
     """A source's bytes: a regular file (not a FIFO or a device, which never end) of at most
     MAX_SOURCE_BYTES, checked before it is read."""
-    where = SourceLocation(shown)
+    # Named as the user named it: a symlink's problem is told at the link, not its target.
+    where = SourceLocation(str(Path(display_path(path.parent)) / path.name))
     size = check_regular(path, where, 2**63, "source", SourceError)
     if size > MAX_SOURCE_BYTES:
         raise SourceError(
@@ -250,7 +251,7 @@ def read_book(
     """
     warn = warn or (lambda _w: None)
     shown = display_path(book_yaml)
-    text = decode_source(read_source_bytes(book_yaml, shown), shown)
+    text = decode_source(read_source_bytes(book_yaml), shown)
     errors: list[PublishError] = []
     try:
         header = parse_front_matter(

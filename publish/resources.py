@@ -80,7 +80,7 @@ def project_style(name: str, project_root: Path | None) -> Path | None:
     path = project_root / "styles" / name
     if not os.path.lexists(path):
         return None
-    where = SourceLocation(str(path))
+    where = SourceLocation(shown(path))
     real = resolved(path, where)
     inside_project("style sheet", f"styles/{name}", real, project_root, where, MAX_TEXT_BYTES)
     return real
