@@ -436,3 +436,15 @@ def test_links_inside_the_project_still_work(project: Path) -> None:
 
     assert run.code == 0, run
     assert (project / "build" / "letter.epub").is_file()
+
+
+def test_a_settings_file_that_links_outside_is_refused_unread(project: Path) -> None:
+    """A `pyproject.toml` that is a link to someone's other project: its keys would show
+    in warnings ('unknown setting …') if it were read."""
+    (project / "publish.toml").unlink()
+    (project.parent / "outside" / "pyproject.toml").write_text(f'[tool.publish]\n"{SECRET}" = 1\n')
+    link(project / "pyproject.toml", project.parent / "outside" / "pyproject.toml")
+
+    run = publish(project, "build", "source", "--format", "epub")
+
+    assert_refused(run, "pyproject.toml", "leads outside the project folder")
