@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -32,6 +33,7 @@ from publish.errors import (
     UnexpectedFailure,
     problems,
 )
+from publish.files import project_path
 from publish.reader import display_path, read_book, read_document
 from publish.resources import check_resources, find_project_root
 from publish.settings import Settings, project_settings, resolve
@@ -103,7 +105,7 @@ def find_targets(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found.extend(_targets_in(path))
-        elif path.is_file():
+        elif os.path.lexists(path):  # a FIFO, a device or a broken link is refused when read
             found.append(path)
         else:
             raise SourceError("no such file or folder", SourceLocation(display_path(path)))
@@ -111,18 +113,25 @@ def find_targets(paths: Iterable[Path]) -> list[Path]:
 
 
 def _targets_in(folder: Path) -> list[Path]:
-    if (folder / BOOK_FILE).is_file():
+    if os.path.lexists(folder / BOOK_FILE):
         return [folder / BOOK_FILE]
-    books = sorted(sub / BOOK_FILE for sub in folder.iterdir() if (sub / BOOK_FILE).is_file())
+    books = sorted(sub / BOOK_FILE for sub in folder.iterdir() if os.path.lexists(sub / BOOK_FILE))
     return sorted(folder.glob("*.md")) + books
 
 
 def read_target(path: Path, warn: Callable[[SourceWarning], None]) -> Target:
     """A document or a book, read, checked, and with every file it names found."""
     root = find_project_root(path)
+    # A source that is a symlink to a file elsewhere is refused before it is read.
+    project_path(path, root, SourceLocation(link_path(path)), "source", SourceError)
     target = read_book(path, warn, root) if path.name == BOOK_FILE else read_document(path, warn)
     check_resources(target, root)
     return target
+
+
+def link_path(path: Path) -> str:
+    """A file as the user named it: its folder made relative, a symlink not followed."""
+    return str(Path(display_path(path.parent)) / path.name)
 
 
 def read_targets(paths: Iterable[Path], report: BuildReport) -> list[Target]:

@@ -99,7 +99,8 @@ def project_digest(root: Path) -> str:
     for part in (publish.__version__, _folder_digest(_PACKAGE_DIR / "templates")):
         digest.update(part.encode() + b"\0")
     for folder in (*style_dirs(root), root / "templates"):
-        digest.update(_folder_digest(folder).encode())
+        boundary = root if folder.is_relative_to(root.resolve()) else folder
+        digest.update(_folder_digest(folder, boundary).encode())
     return digest.hexdigest()
 
 
@@ -138,12 +139,25 @@ def _file_digest(path: Path) -> str:
 @cache
 def _content_digest(path: Path, _mtime_ns: int, _size: int) -> str:
     """A file's hash, remembered while its time and size stay (a watch process lives long)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    with path.open("rb") as file:  # in pieces: a font or an image need not fit in memory
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
-def _folder_digest(folder: Path) -> str:
+def _folder_digest(folder: Path, boundary: Path | None = None) -> str:
     """All files under a folder (styles, fonts, templates)."""
     if not folder.is_dir():
         return ""
     files = sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    return hashlib.sha256("".join(_file_digest(p) for p in files).encode()).hexdigest()
+    return hashlib.sha256(
+        "".join(_inside_digest(p, boundary or folder) for p in files).encode()
+    ).hexdigest()
+
+
+def _inside_digest(path: Path, folder: Path) -> str:
+    """A file's digest if it stays inside `folder` (the project; symlinks followed): a link
+    to a file elsewhere is not read here (it is refused when a build uses it), only named."""
+    try:
+        inside = path.resolve().is_relative_to(folder.resolve())
+    except (RuntimeError, OSError):  # a symlink loop
+        inside = False
+    return _file_digest(path) if inside else f"{path}:elsewhere"

@@ -36,6 +36,7 @@ from publish.errors import (
     problems,
     raise_problems,
 )
+from publish.files import check_regular, read_file, resolved
 from publish.frontmatter import parse_front_matter
 from publish.pandoc_blocks import pandoc_blocks_plugin
 from publish.pandoc_inline import (
@@ -221,15 +222,23 @@ def read_document(path: Path, warn: Warn | None = None) -> m.Document:
 
 def _read_source(path: Path, warn: Warn) -> m.Document:
     shown = display_path(path)
-    size = path.stat().st_size
+    text = decode_source(read_source_bytes(path), shown)
+    return parse_document(text, shown, warn)
+
+
+def read_source_bytes(path: Path) -> bytes:
+    """A source's bytes: a regular file (not a FIFO or a device, which never end) of at most
+    MAX_SOURCE_BYTES, checked before it is read."""
+    # Named as the user named it: a symlink's problem is told at the link, not its target.
+    where = SourceLocation(str(Path(display_path(path.parent)) / path.name))
+    size = check_regular(path, where, 2**63, "source", SourceError)
     if size > MAX_SOURCE_BYTES:
         raise SourceError(
             f"the file is {size / 2**20:.1f} MB; a source may be at most "
             f"{MAX_SOURCE_BYTES // 2**20} MB (make a long text a book of several documents)",
-            SourceLocation(shown),
+            where,
         )
-    text = decode_source(path.read_bytes(), shown)
-    return parse_document(text, shown, warn)
+    return read_file(path, where, MAX_SOURCE_BYTES, "source", SourceError)
 
 
 def read_book(
@@ -242,7 +251,7 @@ def read_book(
     """
     warn = warn or (lambda _w: None)
     shown = display_path(book_yaml)
-    text = decode_source(book_yaml.read_bytes(), shown)
+    text = decode_source(read_source_bytes(book_yaml), shown)
     errors: list[PublishError] = []
     try:
         header = parse_front_matter(
@@ -310,10 +319,14 @@ def _book_documents(
     """The listed documents that are Markdown files inside `boundary`, each once."""
     seen: dict[Path, SourceLocation] = {}
     for name, where in listed:
-        path = (folder / name).resolve()
+        try:
+            path = resolved(folder / name, where, SourceError)
+        except SourceError as exc:  # a symlink loop
+            error(exc)
+            continue
         if not path.is_relative_to(boundary):
             error(SourceError(f"'{name}' is outside the project folder {boundary}", where))
-        elif not path.is_file():
+        elif not path.exists():  # a FIFO or a device is refused when it is read
             error(SourceError(f"'{name}' is listed in 'documents' but does not exist", where))
         elif path in seen:
             message = f"'{name}' is listed twice in 'documents' (first on line {seen[path].line})"

@@ -9,6 +9,7 @@ folder first, then in the package's.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -21,14 +22,18 @@ from jinja2 import (
     FileSystemLoader,
     PackageLoader,
     StrictUndefined,
+    TemplateNotFound,
     pass_context,
 )
+from jinja2.loaders import split_template_path
 from jinja2.runtime import Context
 from lxml import etree
 from lxml import html as lxml_html
 from markupsafe import Markup, escape
 
 from publish import model as m
+from publish.errors import ResourceError, SourceLocation
+from publish.files import MAX_TEXT_BYTES, project_path, read_file
 from publish.labels import labels_for
 from publish.sanitize import INLINE_TAGS
 
@@ -39,7 +44,7 @@ def template_environment(project_root: Path | None = None) -> Environment:
     """One environment per build: project overrides first, then the package's templates."""
     loaders = [PackageLoader("publish", "templates")]
     if project_root is not None and (project_root / "templates").is_dir():
-        loaders.insert(0, FileSystemLoader(project_root / "templates"))
+        loaders.insert(0, ProjectTemplateLoader(project_root))
     env = Environment(
         loader=ChoiceLoader(loaders),
         autoescape=True,
@@ -53,6 +58,47 @@ def template_environment(project_root: Path | None = None) -> Environment:
     )
     env.globals.update(labels_for=labels_for, heading_id=heading_id)
     return env
+
+
+class ProjectTemplateLoader(FileSystemLoader):
+    """The project's `templates/`, each file read only if it is a regular file inside the
+    project: a template that is a symlink to a file elsewhere, a FIFO, a device or a
+    symlink loop is an error naming it, never read (nor silently replaced by the package's)."""
+
+    def __init__(self, project_root: Path) -> None:
+        super().__init__(project_root / "templates")
+        self.project_root = project_root
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        path = Path(self.searchpath[0], *split_template_path(template))
+        if not os.path.lexists(path):
+            raise TemplateNotFound(template)
+        where = SourceLocation(_shown(path))
+        real = project_path(path, self.project_root, where, "template")
+        data = read_file(real, where, MAX_TEXT_BYTES, "template")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ResourceError("the template is not UTF-8 text", where) from None
+        mtime = real.stat().st_mtime
+        return text, os.path.normpath(path), lambda: _mtime(real) == mtime
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the working folder where possible (an error names it)."""
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def render_template(

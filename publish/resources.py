@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import unquote
 
 from publish import model as m
 from publish.errors import PublishError, ResourceError, SourceLocation, raise_problems
+from publish.files import (
+    MAX_BINARY_BYTES,
+    MAX_TEXT_BYTES,
+    check_regular,
+    project_path,
+    resolved,
+    shown,
+)
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _PROJECT_MARKERS = ("publish.toml", "pyproject.toml")
@@ -23,10 +32,32 @@ def package_styles_dir() -> Path:
 
 
 def style_dirs(project_root: Path | None) -> list[Path]:
+    """The folders styles and fonts may come from: the project's `styles/` (when it is a
+    folder inside the project: `check_resources` refuses one that leads elsewhere), then
+    the package's."""
     dirs = [package_styles_dir()]
-    if project_root is not None and (project_root / "styles").is_dir():
-        dirs.insert(0, (project_root / "styles").resolve())
+    own = project_styles_dir(project_root)
+    if own is not None:
+        dirs.insert(0, own)
     return list(dict.fromkeys(dirs))
+
+
+def project_styles_dir(project_root: Path | None, strict: bool = False) -> Path | None:
+    """The project's `styles/` folder, resolved, if it has one inside the project.
+
+    One that leads elsewhere (a symlink) is left out, or with `strict` an error."""
+    if project_root is None:
+        return None
+    folder = project_root / "styles"
+    if not folder.is_dir():
+        return None
+    where = SourceLocation(shown(folder))
+    try:
+        return project_path(folder, project_root, where, "style folder")
+    except ResourceError:
+        if strict:
+            raise
+        return None
 
 
 def style_cascade(name: str, project_root: Path | None, styles: str = "add") -> list[Path]:
@@ -47,17 +78,20 @@ def project_style(name: str, project_root: Path | None) -> Path | None:
     if project_root is None:
         return None
     path = project_root / "styles" / name
-    if not (path.is_file() or path.is_symlink()):
+    if not os.path.lexists(path):
         return None
-    where = SourceLocation(str(path))
-    return inside_project("style sheet", f"styles/{name}", path.resolve(), project_root, where)
+    where = SourceLocation(shown(path))
+    real = resolved(path, where)
+    inside_project("style sheet", f"styles/{name}", real, project_root, where, MAX_TEXT_BYTES)
+    return real
 
 
 def find_style(name: str, project_root: Path | None) -> Path:
     """The first `styles/<name>` on the search path."""
     for folder in style_dirs(project_root):
-        if (folder / name).is_file():
-            return folder / name
+        path = folder / name
+        if path.is_file() and _stays_inside(path, folder):
+            return path
     raise ResourceError(
         f"style sheet '{name}' not found in {', '.join(map(str, style_dirs(project_root)))}"
     )
@@ -68,11 +102,29 @@ def find_project_root(source: Path) -> Path:
 
     A document may reach files (images, styles) inside its project and nowhere else.
     """
-    folder = source.resolve().parent
+    # The folder the source is named in, not the one a symlink leads to: a link to a file
+    # elsewhere must not make that elsewhere the project.
+    folder = Path(os.path.abspath(source)).parent
     for candidate in (folder, *folder.parents):
         if any((candidate / marker).is_file() for marker in _PROJECT_MARKERS):
-            return candidate
-    return folder
+            return _real(candidate)
+    return _real(folder)
+
+
+def _real(folder: Path) -> Path:
+    try:
+        return folder.resolve()
+    except (RuntimeError, OSError):  # a symlink loop: reported where the file is read
+        return folder
+
+
+def _stays_inside(path: Path, folder: Path) -> bool:
+    """Whether `path`, symlinks followed, is inside `folder` (a style folder: a font there
+    that is a link to a file elsewhere is not used)."""
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (RuntimeError, OSError):
+        return False
 
 
 def is_remote(src: str) -> bool:
@@ -85,17 +137,26 @@ def project_file(
     """A file the source names, resolved from the source's folder; it must stay inside the
     project (the source's folder when no project is known)."""
     source_dir = Path(source_path).resolve().parent
-    path = (source_dir / unquote(src)).resolve()  # Markdown percent-encodes URLs
+    path = resolved(source_dir / unquote(src), where)  # Markdown percent-encodes URLs
     return inside_project(kind, src, path, project_root or source_dir, where)
 
 
-def inside_project(kind: str, src: str, path: Path, root: Path, where: SourceLocation) -> Path:
-    """`path` (resolved: symlinks followed), if it is a file inside the project `root`."""
-    root = root.resolve()
+def inside_project(
+    kind: str,
+    src: str,
+    path: Path,
+    root: Path,
+    where: SourceLocation,
+    limit: int = MAX_BINARY_BYTES,
+) -> Path:
+    """`path` (resolved: symlinks followed), if it is a file inside the project `root`:
+    a regular file (not a FIFO or a device) of at most `limit` bytes."""
+    root = resolved(root, where)
     if not path.is_relative_to(root):
         raise ResourceError(f"{kind} '{src}' is outside the project folder {root}", where)
-    if not path.is_file():
+    if not path.exists():
         raise ResourceError(f"{kind} '{src}' not found (looked for {path})", where)
+    check_regular(path, where, limit, f"{kind} '{src}' at", ResourceError)
     return path
 
 
@@ -123,9 +184,13 @@ def check_resources(target: m.Document | m.Book, project_root: Path | None) -> N
             project_file("cover image", target.meta.cover_image, target.path, project_root, where)
         except PublishError as exc:
             errors.append(exc)
-    for sheet in ("print.css", "epub.css"):
-        try:
-            project_style(sheet, project_root)
-        except PublishError as exc:
-            errors.append(exc)
+    try:
+        project_styles_dir(project_root, strict=True)
+        for sheet in ("print.css", "epub.css"):
+            try:
+                project_style(sheet, project_root)
+            except PublishError as exc:
+                errors.append(exc)
+    except PublishError as exc:  # a `styles/` that leads outside: its sheets are not looked at
+        errors.append(exc)
     raise_problems(errors)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from publish.errors import SourceError, SourceLocation, SourceWarning
+from publish.files import MAX_TEXT_BYTES, check_regular, project_path, shown
 
 TRIM_SIZES = {
     "a4": ("210mm", "297mm"),
@@ -130,6 +131,15 @@ def project_settings(root: Path, warn: Callable[[SourceWarning], None]) -> dict[
     for name, table in (("publish.toml", ()), ("pyproject.toml", ("tool", "publish"))):
         path = root / name
         if path.is_file():
+            # A link to a file elsewhere is refused unread (its keys would show in warnings).
+            where = SourceLocation(shown(path))
+            check_regular(
+                project_path(path, root, where, "settings file", SourceError),
+                where,
+                MAX_TEXT_BYTES,
+                "settings file",
+                SourceError,
+            )
             return _toml_layer(path, table, warn)
     return {}
 

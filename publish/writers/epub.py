@@ -30,6 +30,7 @@ from markupsafe import escape
 from publish import model as m
 from publish.cover import project_fonts, typographic_cover
 from publish.errors import OutputError, ResourceError, SourceLocation, SourceWarning
+from publish.files import MAX_TEXT_BYTES, read_file
 from publish.labels import labels_for
 from publish.render import heading_id, plain_text, render_template
 from publish.resources import is_remote, project_file, style_cascade
@@ -338,12 +339,17 @@ def add_styles(
     sheets = style_cascade("epub.css", project_root, styles)
     places = [("style", STYLE_FILE), ("project-style", PROJECT_STYLE_FILE)][: len(sheets)]
     items = tuple(
-        epub.EpubItem(uid=uid, file_name=name, media_type="text/css", content=path.read_bytes())
+        epub.EpubItem(uid=uid, file_name=name, media_type="text/css", content=_sheet(path))
         for (uid, name), path in zip(places, sheets, strict=True)
     )
     for item in items:
         book.add_item(item)
     return items
+
+
+def _sheet(path: Path) -> bytes:
+    """A style sheet's bytes (already checked inside the project): a regular file, not large."""
+    return read_file(path, SourceLocation(str(path)), MAX_TEXT_BYTES, "style sheet")
 
 
 def add_page(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import mimetypes
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 import publish
 from publish import model as m
 from publish.errors import PublishError, ResourceError, SourceLocation, SourceWarning
+from publish.files import MAX_BINARY_BYTES, read_file, shown
 from publish.render import heading_id, plain_text, render_template
 from publish.resources import style_cascade, style_dirs
 from publish.settings import MIN_DPI, MM, Settings, length_pt
@@ -296,11 +298,18 @@ class LocalFileFetcher(URLFetcher):
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         path = local_path(url)
-        if path is None or not any(path.is_relative_to(root) for root in self.roots):
+        if path is None:
             raise ResourceError(f"'{url}' is not a file inside the project or its styles")
-        if not path.is_file():
-            raise ResourceError(f"'{path}' does not exist")
-        return super().fetch(url, headers)
+        named = shown(Path(url2pathname(urlsplit(url).path)))  # the file, its links not followed
+        if not any(path.is_relative_to(root) for root in self.roots):
+            raise ResourceError(f"'{named}' is not a file inside the project or its styles")
+        if not path.exists():
+            raise ResourceError(f"'{named}' does not exist")
+        # The resolved file, read here: a FIFO, a device or a huge file is refused unread.
+        data = read_file(path, SourceLocation(named), MAX_BINARY_BYTES)
+        kind = mimetypes.guess_type(path.name)[0] or "text/plain"  # as urllib's file: handler
+        headers = {"Content-Type": kind, "Content-Length": str(len(data))}
+        return URLFetcherResponse(url.split("?")[0], data, headers)
 
 
 def local_path(url: str) -> Path | None:
@@ -308,7 +317,10 @@ def local_path(url: str) -> Path | None:
     parts = urlsplit(url)
     if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
         return None
-    return Path(url2pathname(parts.path)).resolve()
+    try:
+        return Path(url2pathname(parts.path)).resolve()
+    except (RuntimeError, OSError):  # a symlink loop
+        return None
 
 
 def _resource_error(exc: FatalURLFetchingError, document: Target) -> PublishError:
