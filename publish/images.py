@@ -14,12 +14,16 @@ import functools
 import hashlib
 import io
 import re
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
 from PIL import Image as PillowImage
+from PIL import ImageFile
 
 from publish.errors import ResourceError, SourceLocation
 
@@ -123,7 +127,7 @@ def _check_raster(data: bytes) -> ImageType:
         try:
             with PillowImage.open(io.BytesIO(data), formats=_DECODERS) as picture:
                 picture.verify()  # the chunks and their checksums
-            with PillowImage.open(io.BytesIO(data), formats=_DECODERS) as picture:
+            with PillowImage.open(io.BytesIO(data), formats=_DECODERS) as picture, _strict():
                 picture.load()  # every pixel: a truncated or corrupt file fails here
         except PillowImage.DecompressionBombError as exc:
             raise ImageProblem(_too_large_message(str(exc))) from None
@@ -134,6 +138,21 @@ def _check_raster(data: bytes) -> ImageType:
                 "it may be truncated or damaged"
             ) from None
     return kind
+
+
+_STRICTNESS = threading.Lock()
+
+
+@contextmanager
+def _strict() -> Iterator[None]:
+    """Pillow refusing a truncated file while it decodes: WeasyPrint, once imported, tells it
+    to decode what it can (ImageFile.LOAD_TRUNCATED_IMAGES) and print the rest as grey."""
+    with _STRICTNESS:
+        before, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
 
 
 def _too_large_message(detail: str) -> str:

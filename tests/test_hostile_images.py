@@ -19,8 +19,10 @@ from PIL import Image
 from pypdf import PdfReader
 
 from publish import images
+from publish.errors import ResourceError, SourceLocation
 from tests.conftest import epubcheck_problems
 from tests.epub_helpers import tiny_png
+from tests.pdf_helpers import build_pdf
 
 NOT_AN_IMAGE = "is not a JPEG, PNG, GIF, WebP or SVG image"
 SVG_OPEN = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
@@ -371,3 +373,26 @@ def test_an_image_over_the_size_limit_is_not_read(tmp_path: Path, monkeypatch) -
 
     with pytest.raises(images.ImageProblem, match="an image may be"):
         images.read_image(big)
+
+
+@pytest.mark.parametrize("key", ["html behind a png signature", "javascript named png"])
+def test_an_image_the_pdf_cannot_print_is_an_error_not_a_hole(key, tmp_path: Path) -> None:
+    """Sources whose images were not checked when read (a file changed since, say): the PDF
+    writer still refuses to print a book with an image left out."""
+    (tmp_path / "pic.png").write_bytes(hostile_bytes(key))
+    source = tmp_path / "hole.md"
+    source.write_text("---\ntitle: Hole\n---\n\nText.\n\n![pic](pic.png)\n", encoding="utf-8")
+
+    with pytest.raises(ResourceError, match=r"image 'pic\.png' cannot be printed") as caught:
+        build_pdf(source, tmp_path / "hole.pdf", project_root=tmp_path)
+
+    assert caught.value.location == SourceLocation(str(source), 7)
+    assert not (tmp_path / "hole.pdf").exists()
+
+
+def test_a_truncated_image_is_refused_even_after_weasyprint_is_loaded() -> None:
+    import weasyprint.images  # noqa: F401 - it tells Pillow to accept truncated files
+
+    for key in ("truncated png", "truncated jpeg"):
+        with pytest.raises(images.ImageProblem, match="cannot be decoded"):
+            images.image_data_type(hostile_bytes(key))
