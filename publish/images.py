@@ -10,7 +10,6 @@ is not to `#` an id of its own, a DOCTYPE, a style sheet link).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import re
@@ -57,10 +56,13 @@ _DECODERS = ["JPEG", "PNG", "GIF", "WEBP"]  # Pillow tries no other format
 
 _SVG_NS = "http://www.w3.org/2000/svg"
 _XLINK_NS = "http://www.w3.org/1999/xlink"
-_REFERENCE_ATTRIBUTES = {"href", "src"}
-_ANIMATIONS = {"set", "animate", "animateColor", "animateMotion", "animateTransform"}
+_REFERENCE_ATTRIBUTES = {"href", "src", "base"}  # base: xml:base
+_ACTIVE_ELEMENTS = {"script", "foreignobject", "iframe", "embed", "object", "handler", "include"}
+_ANIMATIONS = {"set", "animate", "animatecolor", "animatemotion", "animatetransform"}
 _CSS_URL = re.compile(r"url\s*\(\s*['\"]?\s*([^'\")\s]*)", re.IGNORECASE)
-_CSS_IMPORT = re.compile(r"@import", re.IGNORECASE)
+# What in CSS can fetch without url(#…): imports, fonts, image-set("…"), src(…), and
+# escapes, which can spell any of them (`u\72 l(`).
+_CSS_FETCHES = re.compile(r"@import|@font-face|image-set|\bsrc\s*\(|\\", re.IGNORECASE)
 
 
 class ImageProblem(ValueError):
@@ -92,12 +94,20 @@ def read_image(path: Path) -> bytes:
 
 
 def image_data_type(data: bytes) -> ImageType:
-    """The checked type of an image's bytes (remembered: a book checks each file twice)."""
-    return _checked_type(hashlib.sha256(data).digest(), data)
+    """The checked type of an image's bytes. Remembered by digest (the bytes are not kept):
+    a build checks each file when it reads the sources and again when it packs it."""
+    digest = hashlib.sha256(data).digest()
+    if digest not in _CHECKED:
+        if len(_CHECKED) >= 1024:
+            _CHECKED.clear()
+        _CHECKED[digest] = _checked_type(data)
+    return _CHECKED[digest]
 
 
-@functools.lru_cache(maxsize=256)
-def _checked_type(_digest: bytes, data: bytes) -> ImageType:
+_CHECKED: dict[bytes, ImageType] = {}
+
+
+def _checked_type(data: bytes) -> ImageType:
     if _looks_like_markup(data):
         check_svg(data)
         return SVG
@@ -209,17 +219,15 @@ def _active_part(node: etree._Element) -> str | None:
     if not isinstance(node.tag, str):  # a comment
         return None
     name = etree.QName(node)
-    if name.namespace not in (_SVG_NS, None) and name.localname in ("script", "include"):
-        return f"a <{name.localname}> element"
-    if name.localname in ("script", "foreignObject", "iframe", "embed", "object", "handler"):
+    if name.localname.lower() in _ACTIVE_ELEMENTS:
         return f"a <{name.localname}> element"
     if name.namespace == "http://www.w3.org/1999/xhtml":
         return "an HTML element"
-    if name.localname in _ANIMATIONS:
-        target = (node.get("attributeName") or "").lower()
+    if name.localname.lower() in _ANIMATIONS:
+        target = (node.get("attributeName") or "").strip().lower()
         if target.startswith("on") or target.endswith("href"):
             return f"an animation of '{target}'"
-    if name.localname == "style" and _css_reaches_out(node.text or ""):
+    if name.localname.lower() == "style" and _css_reaches_out("".join(node.itertext())):
         return "a style sheet that reaches outside the file"
     for attribute, value in node.attrib.items():
         local = etree.QName(attribute).localname.lower()
@@ -234,6 +242,6 @@ def _active_part(node: etree._Element) -> str | None:
 
 def _css_reaches_out(css: str) -> bool:
     """Whether a style (a sheet or an attribute value) links to anything but `#id`."""
-    if _CSS_IMPORT.search(css):
+    if _CSS_FETCHES.search(css):
         return True
     return any(not target.startswith("#") for target in _CSS_URL.findall(css))

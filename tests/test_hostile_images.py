@@ -95,6 +95,30 @@ HOSTILE: dict[str, tuple[str, bytes | None, str]] = {
         f'{SVG_OPEN}<style>@import "http://evil.example/a.css";</style></svg>'.encode(),
         "is an SVG with a style sheet that reaches outside the file",
     ),
+    "svg css escape": (
+        "escape.svg",
+        f"{SVG_OPEN}<style>rect {{ fill: u\\72 l(http://evil.example/x) }}</style></svg>".encode(),
+        "is an SVG with a style sheet that reaches outside the file",
+    ),
+    "svg font face": (
+        "font.svg",
+        f"{SVG_OPEN}<style><![CDATA[@font-face {{ font-family: x; src: local(x) }}]]></style>"
+        "</svg>".encode(),
+        "is an SVG with a style sheet that reaches outside the file",
+    ),
+    "svg xml base": (
+        "base.svg",
+        b'<svg xmlns="http://www.w3.org/2000/svg" xml:base="http://evil.example/"/>',
+        'is an SVG with an external reference (base="http://evil.example/")',
+    ),
+    "svg utf-16 entity": (
+        "utf16.svg",
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE svg [<!ENTITY x SYSTEM '
+        '"file:///etc/passwd">]><svg xmlns="http://www.w3.org/2000/svg"><text>&x;</text></svg>'.encode(
+            "utf-16"
+        ),
+        "is an SVG with a DOCTYPE or an entity declaration",
+    ),
     "svg foreignObject": (
         "foreign.svg",
         f'{SVG_OPEN}<foreignObject><p xmlns="http://www.w3.org/1999/xhtml">x</p>'
