@@ -198,9 +198,63 @@ def check_svg(data: bytes) -> None:
         found = _active_part(node)
         if found:
             raise ImageProblem(_svg_refused(found))
-    for node in tree.getroot().itersiblings(preceding=True):
+    outside = [*root.itersiblings(preceding=True), *root.itersiblings()]
+    for node in outside:
         if isinstance(node, etree._ProcessingInstruction):
             raise ImageProblem(_svg_refused(f"a processing instruction <?{node.target}?>"))
+    _check_expansion(root)
+
+
+# The most elements an SVG may draw once each `<use>`, `href="#…"` and `url(#…)` is followed:
+# ten <use> of ten <use> of … is a few hundred bytes that draw billions of shapes.
+MAX_SVG_ELEMENTS = 250_000
+_LOCAL_URL = re.compile(r"url\s*\(\s*['\"]?\s*#([^'\")\s]+)")
+
+
+def _check_expansion(root: etree._Element) -> None:
+    """ImageProblem if following the SVG's references loops or draws over MAX_SVG_ELEMENTS."""
+    elements = [e for e in root.iter() if isinstance(e.tag, str)]
+    by_id = {e.get("id"): e for e in elements if e.get("id")}
+
+    def references(element: etree._Element) -> list[etree._Element]:
+        named = []
+        for attribute, value in element.attrib.items():
+            if etree.QName(attribute).localname != "href" or etree.QName(element).localname == "a":
+                pass  # a link's href is followed by the reader, not drawn
+            elif value.strip().startswith("#"):
+                named.append(value.strip()[1:])
+            named += _LOCAL_URL.findall(value)
+        found = [by_id[name] for name in named if name in by_id]
+        return [*(e for e in element if isinstance(e.tag, str)), *found]
+
+    size: dict[etree._Element, int] = {}
+    open_: set[etree._Element] = set()
+    for start in elements:
+        stack = [start]
+        while stack:
+            element = stack[-1]
+            if element in size:
+                stack.pop()
+                continue
+            parts = references(element)
+            waiting = [part for part in parts if part not in size]
+            if not waiting:
+                size[element] = min(1 + sum(size[part] for part in parts), MAX_SVG_ELEMENTS + 1)
+                open_.discard(element)
+                stack.pop()
+                continue
+            if element in open_ and any(part in open_ for part in waiting):
+                raise ImageProblem(_svg_refused("a reference loop"))
+            open_.add(element)
+            for part in waiting:
+                if part in open_:
+                    raise ImageProblem(_svg_refused("a reference loop"))
+                stack.append(part)
+    if size.get(root, 0) > MAX_SVG_ELEMENTS:
+        raise ImageProblem(
+            f"is an SVG that draws more than {MAX_SVG_ELEMENTS} elements once its references "
+            "are followed"
+        )
 
 
 def _svg_refused(found: str) -> str:

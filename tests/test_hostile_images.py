@@ -194,6 +194,17 @@ HOSTILE: dict[str, tuple[str, bytes | None, str]] = {
         "<text>go</text></a></svg>".encode(),
         'is an SVG with an external reference (href="javascript:alert(1)")',
     ),
+    "svg use bomb": ("uses.svg", None, "is an SVG that draws more than 250000 elements"),
+    "svg use loop": (
+        "loop.svg",
+        f'{SVG_OPEN}<g id="a"><use href="#b"/></g><g id="b"><use href="#a"/></g></svg>'.encode(),
+        "is an SVG with a reference loop",
+    ),
+    "svg use of its own ancestor": (
+        "self.svg",
+        f'{SVG_OPEN}<g id="a"><rect width="1" height="1"/><use href="#a"/></g></svg>'.encode(),
+        "is an SVG with a reference loop",
+    ),
     "not well-formed svg": ("broken.svg", f"{SVG_OPEN}<rect>".encode(), NOT_AN_IMAGE),
     "xhtml with a script": (
         "page.xhtml",
@@ -235,6 +246,12 @@ def hostile_bytes(key: str) -> bytes:
         return whole[: len(whole) // 2]
     if key == "decompression bomb":
         return bomb()
+    if key == "svg use bomb":  # ten uses of ten uses … nine deep: 10⁹ rectangles, 1 KB
+        levels = ['<rect id="l0" width="1" height="1"/>']
+        for level in range(1, 10):
+            uses = "".join(f'<use href="#l{level - 1}"/>' for _ in range(10))
+            levels.append(f'<g id="l{level}">{uses}</g>')
+        return f'{SVG_OPEN}<defs>{"".join(levels)}</defs><use href="#l9"/></svg>'.encode()
     raise AssertionError(name)
 
 
@@ -420,3 +437,12 @@ def test_a_truncated_image_is_refused_even_after_weasyprint_is_loaded() -> None:
     for key in ("truncated png", "truncated jpeg"):
         with pytest.raises(images.ImageProblem, match="cannot be decoded"):
             images.image_data_type(hostile_bytes(key))
+
+
+def test_a_long_chain_of_uses_is_followed_without_recursion() -> None:
+    chain = "".join(f'<g id="c{i}"><use href="#c{i - 1}"/></g>' for i in range(1, 20000))
+    data = f'{SVG_OPEN}<rect id="c0" width="1" height="1"/>{chain}</svg>'.encode()
+
+    # Each <g> is drawn where it stands and again through every later <use>: 2 × 10⁸ shapes.
+    with pytest.raises(images.ImageProblem, match="more than 250000 elements"):
+        images.image_data_type(data)
