@@ -16,6 +16,7 @@ from publish.files import (
     resolved,
     shown,
 )
+from publish.images import JPEG, PNG, ImageType, checked_image
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _PROJECT_MARKERS = ("publish.toml", "pyproject.toml")
@@ -160,28 +161,63 @@ def inside_project(
     return path
 
 
+def image_file(image: m.Image, document: m.Document, project_root: Path | None) -> Path:
+    """The file an image of the document names: a file inside the project, never on the
+    network nor written into the text as a `data:` URL."""
+    where = SourceLocation(document.path, image.line)
+    if "://" in image.src:
+        message = f"image '{image.src}' is on the network; a book uses files inside its project"
+        raise ResourceError(message, where)
+    if image.src.strip().lower().startswith("data:"):
+        shown = image.src if len(image.src) <= 40 else image.src[:40] + "…"
+        message = (
+            f"image '{shown}' is written into the text; a book uses image files inside its project"
+        )
+        raise ResourceError(message, where)
+    return project_file("image", image.src, document.path, project_root, where)
+
+
+def image_content(
+    image: m.Image, document: m.Document, project_root: Path | None
+) -> tuple[Path, bytes, ImageType]:
+    """An image's file, its bytes and their checked type (the bytes say, not the name)."""
+    path = image_file(image, document, project_root)
+    where = SourceLocation(document.path, image.line)
+    return (path, *checked_image("image", image.src, path, where))
+
+
+def cover_content(
+    target: m.Document | m.Book, project_root: Path | None
+) -> tuple[bytes, ImageType]:
+    """The `cover-image` file's bytes and type: a JPEG or PNG inside the project, as stores
+    and readers take."""
+    where = SourceLocation(target.path, target.meta.line)
+    src = target.meta.cover_image
+    path = project_file("cover image", src, target.path, project_root, where)
+    data, kind = checked_image("cover image", src, path, where)
+    if kind not in (JPEG, PNG):
+        raise ResourceError(f"cover image '{src}' is neither a JPEG nor a PNG file", where)
+    return data, kind
+
+
 def check_resources(target: m.Document | m.Book, project_root: Path | None) -> None:
-    """Every local image, the cover and the project's style sheets exist inside the project:
-    checked once, when the sources are read, so that no output is begun for a target that
-    cannot be finished."""
-    errors: list[PublishError] = []  # every missing file at once, not one per run
+    """Every local image, the cover and the project's style sheets exist inside the project,
+    and every image is one a book may hold (its bytes checked): checked once, when the
+    sources are read, so that no output is begun for a target that cannot be finished."""
+    errors: list[PublishError] = []  # every problem at once, not one per run
+    seen: set[tuple[str, str]] = set()
     for document in target.documents:
         for image in m.iter_images(document):
-            where = SourceLocation(document.path, image.line)
-            if "://" in image.src:
-                message = (
-                    f"image '{image.src}' is on the network; a book uses files inside its project"
-                )
-                errors.append(ResourceError(message, where))
-            elif not is_remote(image.src):
-                try:
-                    project_file("image", image.src, document.path, project_root, where)
-                except PublishError as exc:
-                    errors.append(exc)
+            if (document.path, image.src) in seen:
+                continue
+            seen.add((document.path, image.src))
+            try:
+                image_content(image, document, project_root)
+            except PublishError as exc:
+                errors.append(exc)
     if target.meta.cover_image:
-        where = SourceLocation(target.path, target.meta.line)
         try:
-            project_file("cover image", target.meta.cover_image, target.path, project_root, where)
+            cover_content(target, project_root)
         except PublishError as exc:
             errors.append(exc)
     try:

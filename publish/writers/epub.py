@@ -29,11 +29,11 @@ from markupsafe import escape
 
 from publish import model as m
 from publish.cover import project_fonts, typographic_cover
-from publish.errors import OutputError, ResourceError, SourceLocation, SourceWarning
+from publish.errors import OutputError, SourceLocation, SourceWarning
 from publish.files import MAX_TEXT_BYTES, read_file
 from publish.labels import labels_for
 from publish.render import heading_id, plain_text, render_template
-from publish.resources import is_remote, project_file, style_cascade
+from publish.resources import cover_content, image_content, style_cascade
 from publish.settings import Settings
 from publish.writers import atomic_output, build_timestamp
 
@@ -53,9 +53,6 @@ _WRITE_OPTIONS = {"epub3_pages": False, "raise_exceptions": True}
 
 # Zip entries cannot be dated before 1980 (a 1936 letter is); the earliest date stands in.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-
-# A cover must be a raster stores and readers take; the file's first bytes say which it is.
-_COVER_TYPES = {b"\x89PNG\r\n\x1a\n": ".png", b"\xff\xd8\xff": ".jpg"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,14 +388,16 @@ def add_images(
     packed: dict[Path, str] = {}  # one copy per file, however many ways its src is spelled
     for image, document in ((i, c.document) for c in chapters for i in m.iter_images(c.document)):
         key = (document.path, image.src)
-        if key in names or is_remote(image.src):
+        if key in names:
             continue
-        where = SourceLocation(document.path, image.line)
-        path = project_file("image", image.src, document.path, project_root, where)
+        path, data, kind = image_content(image, document, project_root)
         if path not in packed:
-            # Numbered names: a file name with spaces or other URL characters stays valid.
-            packed[path] = f"{IMAGE_FOLDER}/image-{len(packed) + 1}{path.suffix.lower()}"
-            book.add_item(epub.EpubImage(file_name=packed[path], content=path.read_bytes()))
+            # Numbered names: a file name with spaces or other URL characters stays valid;
+            # the suffix and media type are those of the bytes, not of the name.
+            packed[path] = f"{IMAGE_FOLDER}/image-{len(packed) + 1}{kind.suffix}"
+            item = epub.EpubImage(file_name=packed[path], media_type=kind.media_type)
+            item.content = data
+            book.add_item(item)
         names[key] = packed[path]
     return names
 
@@ -435,13 +434,8 @@ def add_cover(book: epub.EpubBook, document: m.Document | m.Book, project_root: 
 
 def given_cover(document: m.Document | m.Book, project_root: Path | None) -> tuple[bytes, str]:
     """The `cover-image` file and its suffix; it must be a JPEG or PNG inside the project."""
-    where = SourceLocation(document.path, document.meta.line)
-    src = document.meta.cover_image
-    data = project_file("cover image", src, document.path, project_root, where).read_bytes()
-    for magic, suffix in _COVER_TYPES.items():
-        if data.startswith(magic):
-            return data, suffix
-    raise ResourceError(f"cover image '{src}' is neither a JPEG nor a PNG file", where)
+    data, kind = cover_content(document, project_root)
+    return data, kind.suffix
 
 
 # Navigation

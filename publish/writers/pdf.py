@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import mimetypes
 import os
 from collections.abc import Callable, Iterator
@@ -33,7 +34,13 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 import publish
 from publish import model as m
-from publish.errors import PublishError, ResourceError, SourceLocation, SourceWarning
+from publish.errors import (
+    PublishError,
+    ResourceError,
+    SourceLocation,
+    SourceWarning,
+    raise_problems,
+)
 from publish.files import MAX_BINARY_BYTES, read_file, shown
 from publish.render import heading_id, plain_text, render_template
 from publish.resources import style_cascade, style_dirs
@@ -72,7 +79,12 @@ def write_pdf(
         markup = render_html(target, env, settings)
         html = HTML(string=markup, base_url=source_dir, url_fetcher=fetcher)
         rebase_images(html.etree_element)
-        with fixed_font_timestamps(target.meta), linear_costs(), atomic_output(out_path) as tmp:
+        with (
+            fixed_font_timestamps(target.meta),
+            linear_costs(),
+            atomic_output(out_path) as tmp,
+            images_left_out(html.etree_element, target.documents),
+        ):
             laid_out, _stats = lay_out(html, fonts, options)
             for warning in low_resolution_images(laid_out, target.documents):
                 (warn or _ignore)(warning)
@@ -225,6 +237,44 @@ def rebase_images(root: Element) -> None:
             image.set("data-src", src)
             image.set("data-doc", str(number))
             image.set("src", urljoin(section.get("data-base", ""), src))
+
+
+class _ImageFailures(logging.Handler):
+    """Hears WeasyPrint log an image it could not load or draw (it prints the page without)."""
+
+    MESSAGES = ("Failed to load image", "Failed to render SVG image")
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.failures: list[tuple[str, str]] = []  # (the image's URL, why)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if str(record.msg).startswith(self.MESSAGES) and record.args:
+            args = tuple(record.args)
+            self.failures.append((str(args[0]), str(args[1]) if len(args) > 1 else ""))
+
+
+@contextlib.contextmanager
+def images_left_out(root: Element, documents: tuple[m.Document, ...]) -> Iterator[None]:
+    """An error for each image WeasyPrint would leave out of the book, with its line: the
+    sources' images were checked when read, so this is a file changed since, or one that
+    WeasyPrint cannot draw. Raised before the PDF is kept."""
+    handler = _ImageFailures()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    errors: list[PublishError] = []
+    for url, why in dict.fromkeys(handler.failures):
+        image = next((i for i in root.iter("img") if i.get("src") == url), None)
+        src = image.get("data-src", url) if image is not None else url
+        document = documents[int(image.get("data-doc") or 0) if image is not None else 0]
+        line = next((i.line for i in m.iter_images(document) if i.src == src), 0)
+        message = f"image '{src}' cannot be printed: {why or 'WeasyPrint could not load it'}"
+        errors.append(ResourceError(message, SourceLocation(document.path, line)))
+    raise_problems(errors)
 
 
 def _ignore(_warning: SourceWarning) -> None:
