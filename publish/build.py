@@ -16,6 +16,7 @@ import contextlib
 import importlib
 import time
 import traceback
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from filelock import FileLock, Timeout
 from publish import model as m
 from publish.cache import BuildCache, input_digest, project_digest
 from publish.errors import (
+    OutputError,
     PublishError,
     SourceError,
     SourceLocation,
@@ -35,6 +37,7 @@ from publish.errors import (
 from publish.reader import display_path, read_book, read_document
 from publish.resources import check_resources, find_project_root
 from publish.settings import Settings, project_settings, resolve
+from publish.writers import TEMPORARY_GLOB, is_temporary
 
 FORMATS = ("epub", "pdf")
 BOOK_FILE = "book.yaml"
@@ -183,7 +186,38 @@ def plan_jobs(
         for fmt in formats:
             out_path = out_dir / f"{target.name}.{fmt}"
             jobs.append(Job(target, fmt, out_path, root, settings, digests[fmt]))
-    return jobs
+    return without_shared_outputs(jobs, report)
+
+
+def output_key(path: Path) -> str:
+    """An output's name as a file system may see it: `Letters.epub` and `letters.epub` are
+    one file on macOS and Windows, and so are the composed and decomposed `é`."""
+    return unicodedata.normalize("NFC", path.name).casefold()
+
+
+def without_shared_outputs(jobs: Sequence[Job], report: BuildReport) -> list[Job]:
+    """Each output path is claimed by one target only.
+
+    Two targets with one output name (`letters.md` beside the book `letters/`, or `a/x.md`
+    and `b/x.md`) would overwrite each other: neither is written, and one error names both.
+    """
+    owners: dict[str, str] = {}
+    clashes: dict[tuple[str, str], list[Path]] = {}
+    unique = []
+    for job in jobs:
+        owner = owners.setdefault(output_key(job.out_path), job.target.path)
+        if owner != job.target.path:
+            clashes.setdefault((owner, job.target.path), []).append(job.out_path)
+        elif job.out_path not in (kept.out_path for kept in unique):
+            unique.append(job)  # one source named twice (`x.md`, `./src/../x.md`) is one job
+    for (first, second), outputs in clashes.items():
+        shown = " and ".join(display_path(path) for path in outputs)
+        its = "its outputs" if len(outputs) > 1 else "its output"
+        are = "are also the outputs" if len(outputs) > 1 else "is also the output"
+        message = f"{its} {shown} {are} of {second}; rename one"
+        report.fail(OutputError(message, SourceLocation(first)))
+    refused = {path for pair in clashes for path in pair}
+    return [job for job in unique if job.target.path not in refused]
 
 
 # Running
@@ -410,9 +444,11 @@ def output_lock(out_dir: Path, on_wait: Callable[[Path], None]) -> Iterator[None
 
 
 def remove_stale_temporaries(out_dir: Path) -> None:
-    """Temporary files left by a build that was killed (atomic_output names them `.*.tmp`)."""
-    for stale in out_dir.glob(".*.tmp"):
-        stale.unlink(missing_ok=True)
+    """Temporary files left by a build that was killed: only those named as this tool names
+    them (`.NAME.publish-XXXX.tmp`), never a user's own `.notes.tmp`."""
+    for stale in out_dir.glob(TEMPORARY_GLOB):
+        if is_temporary(stale) and stale.is_file() and not stale.is_symlink():
+            stale.unlink(missing_ok=True)
 
 
 def _record(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import publish
 from publish import model as m
 from publish.resources import style_dirs
+from publish.writers import TEMPORARY_SUFFIX, temporary_prefix
 
 if TYPE_CHECKING:
     from publish.settings import Settings
@@ -85,7 +86,7 @@ class BuildCache:
         if not self.changed or not self.path.parent.is_dir():
             return
         entries = {name: asdict(entry) for name, entry in self.entries.items()}
-        tmp = self.path.with_name(f"{CACHE_FILE}.{os.getpid()}.tmp")
+        tmp = self.path.with_name(f"{temporary_prefix(self.path)}{os.getpid()}{TEMPORARY_SUFFIX}")
         tmp.write_text(json.dumps({"schema": _SCHEMA, "entries": entries}, sort_keys=True))
         os.replace(tmp, self.path)
 

@@ -1,0 +1,89 @@
+"""Hostile output folders and names: two sources never share one output, the build removes
+only the temporary files it made, links in a PDF never point into the builder's disk, page
+sizes are printable, file names are shown as written, and an unusable output folder is one
+line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import epubcheck_problems
+
+LETTER = "---\ntitle: {title}\n---\n\nText of {title}.\n"
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# Class 7: two targets, one output name
+
+
+def test_a_document_beside_a_book_of_its_name_is_refused(project, run_cli) -> None:
+    write(project / "source" / "letters.md", LETTER.format(title="Standalone"))
+    write(project / "source" / "letters" / "one.md", LETTER.format(title="One"))
+    write(project / "source" / "letters" / "book.yaml", "title: Letters\ndocuments:\n  - one.md\n")
+
+    result = run_cli("build", "--format", "epub")
+
+    assert result.code == 1
+    assert (
+        "source/letters.md: its output build/letters.epub is also the output of "
+        "source/letters/book.yaml; rename one"
+    ) in result.err
+    assert "Traceback" not in result.err
+    assert not (project / "build" / "letters.epub").exists(), "neither is written"
+
+
+def test_two_documents_of_one_name_in_two_folders_are_refused(project, run_cli) -> None:
+    write(project / "source" / "a" / "x.md", LETTER.format(title="A"))
+    write(project / "source" / "b" / "x.md", LETTER.format(title="B"))
+    write(project / "source" / "other.md", LETTER.format(title="Other"))
+
+    result = run_cli("build", "source/a/x.md", "source/b/x.md", "source/other.md")
+
+    assert result.code == 1
+    assert (
+        "source/a/x.md: its outputs build/x.epub and build/x.pdf are also the outputs of "
+        "source/b/x.md; rename one"
+    ) in result.err
+    written = sorted(p.name for p in (project / "build").iterdir() if not p.name.startswith("."))
+    assert written == ["other.epub", "other.pdf"]
+
+
+def test_names_that_differ_only_in_case_are_one_output(project, run_cli) -> None:
+    write(project / "source" / "a" / "Note.md", LETTER.format(title="A"))
+    write(project / "source" / "b" / "note.md", LETTER.format(title="B"))
+
+    result = run_cli("build", "source/a/Note.md", "source/b/note.md", "--format", "epub")
+
+    assert result.code == 1
+    assert "source/a/Note.md: its output build/note.epub is also the output of" in result.err
+    assert not list((project / "build").glob("*.epub"))
+
+
+def test_one_source_named_twice_is_built_once(project, run_cli) -> None:
+    write(project / "source" / "x.md", LETTER.format(title="X"))
+
+    result = run_cli("build", "source/x.md", "source/../source/x.md", "--format", "epub")
+
+    assert result.code == 0, result.err
+    assert result.out.count("x.epub") == 1
+
+
+# Class 12: the build removes only its own temporary files
+
+
+def test_the_users_own_tmp_files_in_the_output_folder_are_kept(project, run_cli) -> None:
+    write(project / "source" / "x.md", LETTER.format(title="X"))
+    build = project / "build"
+    mine = [write(build / name, "mine") for name in (".notes.tmp", ".x.epub.tmp", ".a.b.tmp")]
+    stale = write(build / ".x.epub.publish-k2j4h1.tmp", "left by a killed build")
+
+    assert run_cli("build", "--format", "epub").code == 0
+
+    assert all(path.read_text() == "mine" for path in mine)
+    assert not stale.exists()
+    assert epubcheck_problems(build / "x.epub") == []
