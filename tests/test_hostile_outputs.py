@@ -87,3 +87,66 @@ def test_the_users_own_tmp_files_in_the_output_folder_are_kept(project, run_cli)
     assert all(path.read_text() == "mine" for path in mine)
     assert not stale.exists()
     assert epubcheck_problems(build / "x.epub") == []
+
+
+# Class 8: links in a PDF never lead into the builder's disk
+
+LINKS_BOOK = {
+    "source/bk/book.yaml": (
+        "title: Bk\nsource: '[the notes](notes.txt)'\nabstract: 'See [up](../notes.txt).'\n"
+        "dedication: 'To [x](x.md)'\ndocuments:\n  - one/ch.md\n  - two.md\n"
+    ),
+    "source/bk/one/ch.md": (
+        "---\ntitle: Ch\nsource: '[s](notes.txt)'\n---\n\n"
+        "[two](../two.md#end), [notes](notes.txt), [up](../../x.md), [absent](other.md),\n"
+        "[dot](.), [host](//example.com/a), [drive](C:/x.md), [web](https://example.com/),\n"
+        '[mail](mailto:a@example.com), <a href="../notes.txt">raw</a>.\n'
+    ),
+    "source/bk/two.md": "---\ntitle: Two\n---\n\nBack to [one](one/ch.md).\n\n# End {#end}\n",
+    "source/single.md": (
+        "---\ntitle: Single\n---\n\n[other](other.md), [notes](notes.txt), [up](../x.md),"
+        " [self](single.md#s).\n\n# S {#s}\n"
+    ),
+    "source/notes.txt": "notes\n",
+}
+
+
+def link_targets(pdf: Path) -> list[str]:
+    """Each link annotation's URI, or `#name` for a link within the PDF."""
+    from pypdf import PdfReader
+
+    found = []
+    for page in PdfReader(pdf).pages:
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            if annotation.get("/Subtype") == "/Link":
+                action = annotation.get("/A") or {}
+                found.append(str(action.get("/URI") or f"#{annotation.get('/Dest')}"))
+    return found
+
+
+def test_relative_links_in_a_pdf_are_dropped_not_turned_into_file_urls(
+    project, run_cli, monkeypatch, tmp_path_factory
+) -> None:
+    for name, text in LINKS_BOOK.items():
+        write(project / name, text)
+    elsewhere = tmp_path_factory.mktemp("a-much-longer-folder-name") / "checkout"
+    for name, text in LINKS_BOOK.items():
+        write(elsewhere / name, text)
+    write(elsewhere / "publish.toml", "")
+
+    assert run_cli("build", "--format", "pdf").code == 0
+    monkeypatch.chdir(elsewhere)
+    assert run_cli("build", "--format", "pdf").code == 0
+
+    for name in ("bk.pdf", "single.pdf"):
+        targets = link_targets(project / "build" / name)
+        assert targets, name
+        assert not [t for t in targets if not t.startswith(("#", "https:", "mailto:"))], targets
+        here, there = (root / "build" / name for root in (project, elsewhere))
+        assert here.read_bytes() == there.read_bytes(), f"{name} differs between checkouts"
+        assert str(project).encode() not in here.read_bytes()
+    assert set(link_targets(project / "build" / "bk.pdf")) >= {
+        "https://example.com/",
+        "mailto:a@example.com",
+    }
