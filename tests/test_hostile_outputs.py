@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import epubcheck_problems
 
 LETTER = "---\ntitle: {title}\n---\n\nText of {title}.\n"
@@ -150,3 +152,47 @@ def test_relative_links_in_a_pdf_are_dropped_not_turned_into_file_urls(
         "https://example.com/",
         "mailto:a@example.com",
     }
+
+
+# Class 16: a page a printer can print
+
+PAGE_SIZES = {
+    "no page": ("trim", "0x0mm", "must be from 50mm to 1000mm on each side, not '0x0mm'"),
+    "a thread": ("trim", "10mmx200mm", "must be from 50mm to 1000mm on each side"),
+    "a road": ("trim", "148mmx100000mm", "must be from 50mm to 1000mm on each side"),
+    "a huge inch": ("trim", "5inx99999999999999999999999999in", "must be from 50mm to 1000mm"),
+    "no size": ("trim", "100000mm", "or WIDTHxHEIGHT with units, not '100000mm'"),
+    "an exponent": ("trim", "1e20mm", "or WIDTHxHEIGHT with units, not '1e20mm'"),
+    "a wide bleed": ("bleed", "21mm", "must be from 0mm to 20mm, not '21mm'"),
+    "a huge bleed": ("bleed", "100000mm", "must be from 0mm to 20mm, not '100000mm'"),
+    "an exponent bleed": ("bleed", "1e20mm", "must be a length such as 3mm"),
+}
+
+
+@pytest.mark.parametrize(("key", "value", "told"), PAGE_SIZES.values(), ids=PAGE_SIZES.keys())
+def test_an_unprintable_page_size_is_refused_where_it_is_set(
+    key, value, told, project, run_cli
+) -> None:
+    write(project / "source" / "front.md", f"---\ntitle: F\n{key}: {value}\n---\n\nText.\n")
+    write(project / "source" / "ok.md", LETTER.format(title="Ok"))
+
+    in_front = run_cli("build", "source/front.md", "--format", "pdf")
+    flag = run_cli("build", "source/ok.md", "--format", "pdf", f"--{key}", value)
+    write(project / "publish.toml", f'{key} = "{value}"\n')
+    in_toml = run_cli("build", "source/ok.md", "--format", "pdf")
+
+    assert in_front.code == 1 and in_toml.code == 1
+    assert in_front.err.startswith(f"source/front.md:3: setting '{key}' ") and told in in_front.err
+    assert f"{project / 'publish.toml'}: setting '{key}' " in in_toml.err and told in in_toml.err
+    assert "Traceback" not in in_front.err + in_toml.err
+    assert flag.code == 2 and f"Invalid value for --{key}: setting '{key}' " in flag.err
+    assert told in flag.err
+    assert not (project / "build").exists()
+
+
+def test_the_largest_page_and_bleed_allowed_are_printed(project, run_cli) -> None:
+    write(project / "source" / "big.md", LETTER.format(title="Big"))
+
+    result = run_cli("build", "--format", "pdf", "--trim", "1000mmx50mm", "--bleed", "20mm")
+
+    assert result.code == 0, result.err
