@@ -196,3 +196,24 @@ def test_the_largest_page_and_bleed_allowed_are_printed(project, run_cli) -> Non
     result = run_cli("build", "--format", "pdf", "--trim", "1000mmx50mm", "--bleed", "20mm")
 
     assert result.code == 0, result.err
+
+
+# Class 19: file names are shown as written, never read as markup or terminal codes
+
+
+def test_markup_in_file_names_is_shown_as_written(project, run_cli) -> None:
+    names = ["[red]x.md", "[link=mailto:a@b]y.md", "[bold", "e\x1b[2Jz.md"]
+    for name in names[:2] + names[3:]:
+        write(project / "source" / name, LETTER.format(title="Named"))
+    write(project / "source" / "[bold" / "]b.md", LETTER.format(title="B"))
+    write(project / "source" / "[bold" / "book.yaml", "title: B\ndocuments:\n  - ']b.md'\n")
+    write(project / "source" / "[i]bad.md", "---\ntitle: Bad\n---\n\nA note[^none].\n")
+
+    result = run_cli("build", "--format", "epub", "--out", "o[b]")
+
+    assert result.code == 1
+    for shown in ("[red]x.epub", "[link=mailto:a@b]y.epub", "[bold.epub"):
+        assert f"o[b]/{shown}" in result.out, result.out
+    assert "o[b]/e\\x1b[2Jz.epub" in result.out
+    assert "\x1b" not in result.out + result.err
+    assert "source/[i]bad.md:5: footnote [^none] is never defined" in result.err
