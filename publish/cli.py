@@ -76,7 +76,7 @@ def cli() -> None:
 )
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a file there is told as `path: message`, exit 1
     default=Path("build"),
     show_default=True,
     help="Folder for the outputs.",
@@ -143,7 +143,7 @@ def _build_once(
 )
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a file there is told as `path: message`, exit 1
     default=Path("build"),
     show_default=True,
 )

@@ -5,6 +5,7 @@ line."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,68 @@ def test_markup_in_file_names_is_shown_as_written(project, run_cli) -> None:
     assert "o[b]/e\\x1b[2Jz.epub" in result.out
     assert "\x1b" not in result.out + result.err
     assert "source/[i]bad.md:5: footnote [^none] is never defined" in result.err
+
+
+# Class 13: an output folder that cannot be used is one line
+
+
+def test_an_output_folder_that_is_a_file_is_one_line(project, run_cli) -> None:
+    write(project / "source" / "x.md", LETTER.format(title="X"))
+    write(project / "build", "a file where the books go\n")
+    write(project / "notes", "a file\n")
+
+    default = run_cli("build", "--format", "epub")
+    below = run_cli("build", "--format", "epub", "--out", "notes/books")
+
+    assert (default.code, default.err) == (1, "build: the output folder is a file\n")
+    assert (below.code, below.err) == (
+        1,
+        "notes/books: cannot make the output folder: Not a directory\n",
+    )
+    assert (project / "build").read_text() == "a file where the books go\n"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder")
+def test_a_read_only_output_folder_is_one_line(project, run_cli) -> None:
+    write(project / "source" / "x.md", LETTER.format(title="X"))
+    (project / "build").mkdir()
+    (project / "build").chmod(0o555)
+    try:
+        result = run_cli("build", "--format", "epub")
+    finally:
+        (project / "build").chmod(0o755)
+
+    assert result.code == 1
+    assert result.err.startswith("build") and "permission denied" in result.err.lower()
+    assert len(result.err.splitlines()) == 1 and "Traceback" not in result.err
+
+
+@pytest.mark.parametrize(
+    ("name", "what"), [(".publish.lock", "lock file"), (".publish-cache.json", "cache")]
+)
+def test_a_folder_where_the_build_keeps_its_lock_or_cache_is_one_line(
+    name, what, project, run_cli
+) -> None:
+    write(project / "source" / "x.md", LETTER.format(title="X"))
+    write(project / "build" / name / "kept.txt", "the user's\n")
+
+    result = run_cli("build", "--format", "epub")
+
+    assert result.code == 1
+    assert result.err == f"build/{name}: the build's {what} is not a file; remove it\n"
+    assert (project / "build" / name / "kept.txt").read_text() == "the user's\n"
+    assert not (project / "build" / "x.epub").exists()
+
+
+def test_an_output_that_is_a_folder_is_one_line_and_the_others_are_written(
+    project, run_cli
+) -> None:
+    write(project / "source" / "x.md", LETTER.format(title="X"))
+    write(project / "source" / "y.md", LETTER.format(title="Y"))
+    (project / "build" / "x.epub").mkdir(parents=True)
+
+    result = run_cli("build", "--format", "epub")
+
+    assert result.code == 1
+    assert result.err == "build/x.epub: cannot write the EPUB: Is a directory\n"
+    assert epubcheck_problems(project / "build" / "y.epub") == []
