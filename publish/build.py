@@ -17,6 +17,7 @@ import importlib
 import os
 import time
 import traceback
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +25,9 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from publish import model as m
-from publish.cache import BuildCache, input_digest, project_digest
+from publish.cache import CACHE_FILE, BuildCache, input_digest, project_digest
 from publish.errors import (
+    OutputError,
     PublishError,
     SourceError,
     SourceLocation,
@@ -37,6 +39,7 @@ from publish.files import project_path
 from publish.reader import display_path, read_book, read_document
 from publish.resources import check_resources, find_project_root
 from publish.settings import Settings, project_settings, resolve
+from publish.writers import TEMPORARY_GLOB, is_temporary
 
 FORMATS = ("epub", "pdf")
 BOOK_FILE = "book.yaml"
@@ -192,7 +195,38 @@ def plan_jobs(
         for fmt in formats:
             out_path = out_dir / f"{target.name}.{fmt}"
             jobs.append(Job(target, fmt, out_path, root, settings, digests[fmt]))
-    return jobs
+    return without_shared_outputs(jobs, report)
+
+
+def output_key(path: Path) -> str:
+    """An output's name as a file system may see it: `Letters.epub` and `letters.epub` are
+    one file on macOS and Windows, and so are the composed and decomposed `é`."""
+    return unicodedata.normalize("NFC", path.name).casefold()
+
+
+def without_shared_outputs(jobs: Sequence[Job], report: BuildReport) -> list[Job]:
+    """Each output path is claimed by one target only.
+
+    Two targets with one output name (`letters.md` beside the book `letters/`, or `a/x.md`
+    and `b/x.md`) would overwrite each other: neither is written, and one error names both.
+    """
+    owners: dict[str, str] = {}
+    clashes: dict[tuple[str, str], list[Path]] = {}
+    unique = []
+    for job in jobs:
+        owner = owners.setdefault(output_key(job.out_path), job.target.path)
+        if owner != job.target.path:
+            clashes.setdefault((owner, job.target.path), []).append(job.out_path)
+        elif job.out_path not in (kept.out_path for kept in unique):
+            unique.append(job)  # one source named twice (`x.md`, `./src/../x.md`) is one job
+    for (first, second), outputs in clashes.items():
+        shown = " and ".join(display_path(path) for path in outputs)
+        its = "its outputs" if len(outputs) > 1 else "its output"
+        are = "are also the outputs" if len(outputs) > 1 else "is also the output"
+        message = f"{its} {shown} {are} of {second}; rename one"
+        report.fail(OutputError(message, SourceLocation(first)))
+    refused = {path for pair in clashes for path in pair}
+    return [job for job in unique if job.target.path not in refused]
 
 
 # Running
@@ -364,9 +398,12 @@ def build(
     targets = read_targets(paths, report)
     planned = plan_jobs(targets, out_dir, formats, overrides or {}, report)
     if planned:
-        with output_lock(out_dir, on_wait):
-            remove_stale_temporaries(out_dir)
-            run_planned(planned, out_dir, jobs, force, report, on_done, on_planned)
+        try:
+            with output_lock(out_dir, on_wait):
+                remove_stale_temporaries(out_dir)
+                run_planned(planned, out_dir, jobs, force, report, on_done, on_planned)
+        except OutputError as exc:  # the output folder itself cannot be used: nothing is written
+            report.fail(exc)
     return report
 
 
@@ -380,6 +417,7 @@ def run_planned(
     on_planned: Callable[[int], None],
 ) -> None:
     """Step 3: skip what is up to date, run the rest, remember what each output was made of."""
+    check_output_folder(out_dir)
     cache = BuildCache.load(out_dir)
     stale = [job for job in planned if force or not cache.is_fresh(job.out_path, job.digest)]
     for job in planned:
@@ -399,29 +437,76 @@ def run_planned(
     try:
         run_jobs(stale, jobs, done)
     finally:
-        cache.save()
+        try:
+            cache.save()
+        except (
+            OSError
+        ) as exc:  # a full disk, say: the books are written, the next build redoes them
+            report.fail(_output_error(cache.path, "cannot save the build cache", exc))
 
 
 @contextlib.contextmanager
 def output_lock(out_dir: Path, on_wait: Callable[[Path], None]) -> Iterator[None]:
-    """One build at a time per output folder: two at once would interleave their files."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(out_dir / LOCK_FILE)
+    """One build at a time per output folder: two at once would interleave their files.
+
+    An output folder that cannot be made or locked (a file, read-only, a lock that is a
+    folder) is an OutputError naming it: nothing is written.
+    """
+    make_output_folder(out_dir)
+    path = out_dir / LOCK_FILE
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise OutputError("the build's lock file is not a file; remove it", _where(path))
+    lock = FileLock(path)
     try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        on_wait(out_dir)
-        lock.acquire()
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            on_wait(out_dir)
+            lock.acquire()
+    except OSError as exc:
+        raise _output_error(path, "cannot lock the output folder", exc) from None
     try:
         yield
     finally:
         lock.release()
 
 
+def make_output_folder(out_dir: Path) -> None:
+    """The output folder, made if it does not exist; OutputError if it cannot be."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError("the output folder is a file", _where(out_dir))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _output_error(out_dir, "cannot make the output folder", exc) from None
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise OutputError("cannot write into the output folder: permission denied", _where(out_dir))
+
+
+def check_output_folder(out_dir: Path) -> None:
+    """The build's own files in the output folder are files (or absent), never a folder."""
+    path = out_dir / CACHE_FILE
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise OutputError("the build's cache is not a file; remove it", _where(path))
+
+
+def _where(path: Path) -> SourceLocation:
+    return SourceLocation(display_path(path))
+
+
+def _output_error(path: Path, failed: str, exc: OSError) -> OutputError:
+    """`path: failed: reason`, the reason in words (`Permission denied`), not a traceback."""
+    reason = exc.strerror or describe_failure(exc)
+    return OutputError(f"{failed}: {reason}", _where(path))
+
+
 def remove_stale_temporaries(out_dir: Path) -> None:
-    """Temporary files left by a build that was killed (atomic_output names them `.*.tmp`)."""
-    for stale in out_dir.glob(".*.tmp"):
-        stale.unlink(missing_ok=True)
+    """Temporary files left by a build that was killed: only those named as this tool names
+    them (`.NAME.publish-XXXX.tmp`), never a user's own `.notes.tmp`."""
+    for stale in out_dir.glob(TEMPORARY_GLOB):
+        if is_temporary(stale) and stale.is_file() and not stale.is_symlink():
+            with contextlib.suppress(OSError):  # left for the next build
+                stale.unlink(missing_ok=True)
 
 
 def _record(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import publish
 from publish import model as m
 from publish.resources import style_dirs
+from publish.writers import TEMPORARY_MARK, TEMPORARY_SUFFIX
 
 if TYPE_CHECKING:
     from publish.settings import Settings
@@ -85,9 +86,12 @@ class BuildCache:
         if not self.changed or not self.path.parent.is_dir():
             return
         entries = {name: asdict(entry) for name, entry in self.entries.items()}
-        tmp = self.path.with_name(f"{CACHE_FILE}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"schema": _SCHEMA, "entries": entries}, sort_keys=True))
-        os.replace(tmp, self.path)
+        tmp = self.path.with_name(f"{CACHE_FILE}{TEMPORARY_MARK}{os.getpid()}{TEMPORARY_SUFFIX}")
+        try:
+            tmp.write_text(json.dumps({"schema": _SCHEMA, "entries": entries}, sort_keys=True))
+            os.replace(tmp, self.path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
 
 def project_digest(root: Path) -> str:

@@ -14,8 +14,10 @@ from pathlib import Path
 import click
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from publish import __version__
 from publish.build import FORMATS, BuildReport, Outcome, build, check, describe_failure
@@ -74,7 +76,7 @@ def cli() -> None:
 )
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a file there is told as `path: message`, exit 1
     default=Path("build"),
     show_default=True,
     help="Folder for the outputs.",
@@ -141,7 +143,7 @@ def _build_once(
 )
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a file there is told as `path: message`, exit 1
     default=Path("build"),
     show_default=True,
 )
@@ -158,7 +160,7 @@ def watch_command(paths: tuple[Path, ...], fmt: str, out: Path, jobs: int) -> in
         *(folder for folder in (Path("styles"), Path("templates")) if folder.is_dir()),
     ]
     watch_round(sources, out, formats, jobs)
-    _err.print(f"watching {', '.join(map(str, watched))} (Ctrl-C stops)", markup=False)
+    _err.print(shown(f"watching {', '.join(map(str, watched))} (Ctrl-C stops)"), markup=False)
     for _changes in watch(*watched, watch_filter=lambda _change, name: not name.endswith("~")):
         watch_round(sources, out, formats, jobs)  # the cache keeps what did not change
     return EXIT_OK
@@ -218,14 +220,15 @@ def _preflight(pdf: Path, settings: Settings) -> int:
     try:
         report = preflight(pdf, settings)
     except PublishError as exc:
-        _err.print(str(exc), markup=False, style="red")
+        _err.print(shown(exc), markup=False, style="red")
         return EXIT_FAILED
-    table = Table(title=f"{pdf} ({report.pages} pages)", title_justify="left", box=box.SIMPLE)
+    title = plain(f"{pdf} ({report.pages} pages)")
+    table = Table(title=title, title_justify="left", box=box.SIMPLE)
     for column in ("check", "result", "details"):
         table.add_column(column)
     for finding in report.findings:
         result = "[green]pass[/]" if finding.ok else "[red]FAIL[/]"
-        table.add_row(finding.check, result, finding.detail)
+        table.add_row(plain(finding.check), result, plain(finding.detail))
     _out.print(table)
     return EXIT_OK if report.ok else EXIT_FAILED
 
@@ -244,9 +247,9 @@ def proof_command(pdf: Path, out: Path | None) -> int:
     try:
         sheet = contact_sheet(pdf, out)
     except PublishError as exc:
-        _err.print(str(exc), markup=False, style="red")
+        _err.print(shown(exc), markup=False, style="red")
         return EXIT_FAILED
-    _out.print(f"[green]✓[/] {sheet.path} ({sheet.pages} pages)", markup=True)
+    _out.print(f"[green]✓[/] {escape(shown(sheet.path))} ({sheet.pages} pages)", markup=True)
     return EXIT_OK
 
 
@@ -272,11 +275,27 @@ class BuildProgress:
 
     def advance(self, outcome: Outcome) -> None:
         if not outcome.skipped:
-            self.progress.update(self.task, advance=1, description=outcome.path.name)
+            name = escape(shown(outcome.path.name))
+            self.progress.update(self.task, advance=1, description=name)
 
 
 def _say_waiting(out_dir: Path) -> None:
-    _err.print(f"waiting for another build writing into {out_dir}/ to finish…", markup=False)
+    _err.print(shown(f"waiting for another build writing into {out_dir}/ to finish…"), markup=False)
+
+
+_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+del _CONTROLS[ord("\n")], _CONTROLS[ord("\t")]
+
+
+def shown(text: object) -> str:
+    """A file name (or any text from the user) as plain text for the terminal: control
+    characters written as `\\x1b`, so that a name cannot move the cursor or set a title."""
+    return str(text).translate(_CONTROLS)
+
+
+def plain(text: object) -> Text:
+    """User text for a rich table cell or title: `[red]x[/red].md` is shown as it is."""
+    return Text(shown(text))
 
 
 def _print_summary(report: BuildReport) -> None:
@@ -284,13 +303,16 @@ def _print_summary(report: BuildReport) -> None:
         return
     table = Table(box=box.SIMPLE, show_edge=False)
     for column in ("output", "pages", "notes", "size", "time", "warnings"):
-        table.add_column(column, justify="left" if column == "output" else "right")
+        if column == "output":  # a long path is folded, never cut: each output is named
+            table.add_column(column, justify="left", overflow="fold")
+        else:
+            table.add_column(column, justify="right")
     for outcome in sorted(report.outcomes, key=lambda o: str(o.path)):
         time_cell = "up to date" if outcome.skipped else f"{outcome.seconds:.2f} s"
         size = f"{outcome.size / 1024:,.0f} KiB"
         pages = "" if outcome.pages is None else str(outcome.pages)
         row = (
-            str(outcome.path),
+            plain(outcome.path),
             pages,
             str(outcome.notes),
             size,
@@ -313,7 +335,7 @@ def _finish(report: BuildReport) -> int:
         if _switches.debug and isinstance(problem, UnexpectedFailure) and problem.trace:
             _err.print(problem.trace, markup=False, end="")
         style = "yellow" if isinstance(problem, SourceWarning) else "red"
-        _err.print(line, markup=False, style=style)
+        _err.print(shown(line), markup=False, style=style)
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
@@ -328,13 +350,13 @@ def _unexpected(exc: Exception) -> None:
     """A failure outside any one output: a user's problem as it is, else an internal error
     in one line (its traceback with `--debug`)."""
     if isinstance(exc, PublishError):
-        _err.print(str(exc), markup=False, style="red")
+        _err.print(shown(exc), markup=False, style="red")
         return
     if _switches.debug:
         _err.print("".join(traceback.format_exception(exc)), markup=False, end="")
     what = describe_failure(exc)
     hint = "" if _switches.debug else " (--debug shows the traceback)"
-    _err.print(f"publish: internal error: {what}{hint}", markup=False, style="red")
+    _err.print(shown(f"publish: internal error: {what}{hint}"), markup=False, style="red")
 
 
 def _exit_on_terminate(signum: int, _frame: object) -> None:

@@ -83,11 +83,21 @@ def _choice(*allowed: str) -> Callable[[Any], str]:
     return check
 
 
+# A page a printer can print: from a little larger than a playing card to a poster, and a
+# bleed of at most what a poster needs (3 mm is usual; WeasyPrint draws no more than that).
+TRIM_MM = (50, 1000)
+BLEED_MM = (0, 20)
+
+
 def _trim(value: Any) -> str:
     text = str(value).strip().lower()
-    if text not in TRIM_SIZES and not _TRIM.fullmatch(text):
+    found = _TRIM.fullmatch(text)
+    if text not in TRIM_SIZES and not found:
         names = ", ".join(TRIM_SIZES)
         raise ValueError(f"must be one of {names} or WIDTHxHEIGHT with units, not {value!r}")
+    low, high = TRIM_MM
+    if found and not all(low <= _mm(side) <= high for side in found.groups()):
+        raise ValueError(f"must be from {low}mm to {high}mm on each side, not {value!r}")
     return text
 
 
@@ -98,10 +108,23 @@ def _length(value: Any) -> str:
     return text
 
 
+def _mm(length: str) -> float:
+    """A length in millimetres, rounded: `1000mm` is 1000, not 1000.0000000000001."""
+    return round(length_pt(length) / MM, 6)
+
+
+def _bleed(value: Any) -> str:
+    text = _length(value)
+    low, high = BLEED_MM
+    if not low <= _mm(text) <= high:
+        raise ValueError(f"must be from {low}mm to {high}mm, not {value!r}")
+    return text
+
+
 _CHECKS: dict[str, Callable[[Any], str]] = {
     "notes": _choice("chapter", "book"),
     "trim": _trim,
-    "bleed": _length,
+    "bleed": _bleed,
     "marks": _choice("none", "crop"),
     "pdf_variant": _choice("", *PDF_VARIANTS),
     "start": _choice("recto", "any"),

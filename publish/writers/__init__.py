@@ -12,6 +12,27 @@ from pathlib import Path
 from publish import model as m
 from publish.errors import OutputError, SourceLocation
 
+# A temporary output is `.NAME.publish-XXXXXXXX.tmp`: a name of publish's own, so that
+# cleaning up after a killed build removes only what a build made, never a user's `.x.tmp`.
+TEMPORARY_MARK = ".publish-"
+TEMPORARY_SUFFIX = ".tmp"
+TEMPORARY_GLOB = f".*{TEMPORARY_MARK}*{TEMPORARY_SUFFIX}"
+
+
+def temporary_prefix(path: Path) -> str:
+    """The start of the name of a temporary file that will become `path`."""
+    return f".{path.name}{TEMPORARY_MARK}"
+
+
+def is_temporary(path: Path) -> bool:
+    """Whether `path` is named as this tool names its temporary files (`TEMPORARY_GLOB`)."""
+    name = path.name
+    return (
+        name.startswith(".")
+        and name.endswith(TEMPORARY_SUFFIX)
+        and TEMPORARY_MARK in name[1 : -len(TEMPORARY_SUFFIX)]
+    )
+
 
 @contextlib.contextmanager
 def atomic_output(path: Path) -> Iterator[Path]:
@@ -21,7 +42,9 @@ def atomic_output(path: Path) -> Iterator[Path]:
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=temporary_prefix(path), suffix=TEMPORARY_SUFFIX, dir=path.parent
+        )
     except OSError as exc:
         raise OutputError(f"cannot write here: {exc.strerror}", SourceLocation(str(path))) from None
     os.close(fd)

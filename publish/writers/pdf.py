@@ -79,6 +79,7 @@ def write_pdf(
         markup = render_html(target, env, settings)
         html = HTML(string=markup, base_url=source_dir, url_fetcher=fetcher)
         rebase_images(html.etree_element)
+        unlink_local_references(html.etree_element)
         with (
             fixed_font_timestamps(target.meta),
             linear_costs(),
@@ -168,7 +169,7 @@ def render_html(target: Target, env: jinja2.Environment, settings: Settings) -> 
     ]  # fmt: skip
     return render_template(
         env, TEMPLATE, target, sections=sections, title_page=in_book,
-        contents=contents if in_book else [],
+        contents=contents if in_book else [], relink=relink,
         start=settings.start, version=publish.__version__, timestamp=stamp,
     )  # fmt: skip
 
@@ -218,6 +219,35 @@ def document_links(documents: tuple[m.Document, ...]) -> Callable[[str], str | N
         return f"#{prefix}{unquote(fragment)}" if fragment else f"#{prefix}document"
 
     return relink
+
+
+# What a link in a printed book may lead to; a relative link would be resolved against the
+# builder's folder into `file:///home/…`: a path leak, a dead link, and bytes that differ
+# from one checkout to another.
+PDF_LINK_SCHEMES = frozenset({"http", "https", "ftp", "mailto", "tel", "urn", "doi"})
+
+
+def unlink_local_references(root: Element) -> None:
+    """Leave only links within the PDF (`#id`) or to the web and mail: any other `href`
+    (`notes.txt`, `../x.md`, `//host/x`, `file:`, `C:/x`), whether from a source, a header
+    or a project's template, is dropped and its words stay."""
+    body = next(root.iter("body"), root)
+    for element in body.iter():
+        href = element.get("href")
+        if href is not None and not pdf_link_allowed(href):
+            del element.attrib["href"]
+
+
+def pdf_link_allowed(href: str) -> bool:
+    """Whether a printed link leads within the PDF or to an address of the web or mail."""
+    href = href.strip()
+    if href.startswith("#"):
+        return True
+    try:
+        scheme = urlsplit(href).scheme.lower()
+    except ValueError:  # an unbalanced `[` in a host, say
+        return False
+    return scheme in PDF_LINK_SCHEMES
 
 
 def _prefix(number: int, documents: tuple[m.Document, ...]) -> str:
