@@ -341,7 +341,8 @@ def _load_yaml(
         found: list[PublishError] = []
         for key_node, value_node in node.value:
             where = SourceLocation(shown, key_node.start_mark.line + first_line)
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _NULL_TAG:
+            scalar = isinstance(key_node, yaml.ScalarNode)
+            if not scalar or key_node.tag == _NULL_TAG or not key_node.value.strip():
                 what = _node_kind(key_node)
                 found.append(SourceError(f"a key of the {kind} must be a name, not {what}", where))
                 continue
@@ -361,7 +362,8 @@ def _load_yaml(
 
 def _node_kind(node: yaml.Node) -> str:
     if isinstance(node, yaml.ScalarNode):
-        return f"YAML's null '{node.value}' (quote it)" if node.value else "empty"
+        null = node.tag == _NULL_TAG and node.value
+        return f"YAML's null '{node.value}' (quote it)" if null else "empty"
     return "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
 
 
