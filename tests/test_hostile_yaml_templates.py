@@ -501,7 +501,9 @@ def test_a_template_that_includes_a_file_outside_the_templates_is_refused(
 
     assert result.code == 1
     assert_one_clean_error(
-        result.err, "source/a.md: cannot write the PDF: templates/print/document.html.j2:2: "
+        result.err,
+        "source/a.md: cannot write the PDF: templates/print/document.html.j2:2: "
+        "no template named '../../secret.txt'",
     )
     assert "the builder's secret" not in result.err
 
