@@ -43,10 +43,12 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 # Limits on a header, checked while it is read and before anything is built from it: a
 # few hundred bytes of YAML aliases can otherwise stand for gigabytes ("billion laughs"),
-# and a deep nesting exhausts Python's stack.
+# a deep nesting exhausts Python's stack, and each value costs time to read (PyYAML's safe
+# loader is pure Python: 10,000 values take under a second).
 MAX_HEADER_CHARS = 1024 * 1024  # the YAML text
 MAX_YAML_DEPTH = 64  # nested lists and mappings
 MAX_YAML_ALIASES = 1000  # `*name` references
+MAX_YAML_NODES = 10_000  # values, keys, lists and mappings: a header has hundreds
 MAX_YAML_WEIGHT = 2 * MAX_HEADER_CHARS  # the characters and nodes it stands for, aliases expanded
 _NULL_TAG = "tag:yaml.org,2002:null"
 
@@ -85,6 +87,7 @@ class _Loader(yaml.SafeLoader):
         super().__init__(stream)
         self.depth = 0
         self.aliases = 0
+        self.nodes = 0
         self.weights: dict[int, int] = {}  # id(node) → its size, aliases expanded
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
@@ -97,6 +100,9 @@ class _Loader(yaml.SafeLoader):
             if target is not None and id(target) not in self.weights:
                 self._refuse(f"the alias *{event.anchor} refers to itself", event)
             return super().compose_node(parent, index)
+        self.nodes += 1
+        if self.nodes > MAX_YAML_NODES:
+            self._refuse(f"more than {MAX_YAML_NODES:,} keys and values", event)
         self.depth += 1
         if self.depth > MAX_YAML_DEPTH:
             self._refuse(f"lists and mappings nested more than {MAX_YAML_DEPTH} deep", event)
@@ -123,7 +129,11 @@ class _Loader(yaml.SafeLoader):
 
     @staticmethod
     def _refuse(problem: str, event: yaml.Event) -> None:
-        raise yaml.composer.ComposerError(None, None, problem, event.start_mark)
+        raise _BeyondLimits(None, None, problem, event.start_mark)
+
+
+class _BeyondLimits(yaml.MarkedYAMLError):
+    """YAML that is valid but more than a header may be."""
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -164,9 +174,9 @@ def _marked(read: Callable[..., Any], shown: str, first_line: int, kind: str, *a
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark else first_line
-        raise SourceError(
-            f"invalid YAML in the {kind}: {exc.problem}", SourceLocation(shown, line)
-        ) from None
+        beyond = isinstance(exc, _BeyondLimits)
+        what = f"the {kind} cannot be read" if beyond else f"invalid YAML in the {kind}"
+        raise SourceError(f"{what}: {exc.problem}", SourceLocation(shown, line)) from None
     except yaml.YAMLError as exc:  # the reader's, which has no mark
         raise SourceError(
             f"invalid YAML in the {kind}: {exc}", SourceLocation(shown, first_line)

@@ -97,6 +97,14 @@ BOMBS = {
         "source/bomb.md:",
         "nested more than 64 deep",
     ),
+    # a megabyte of small values, each of which costs time to read
+    "a flood of values": (
+        "---\ntitle: T\n"
+        + "".join(f"k{n}: [a, b, {{c: d}}]\n" for n in range(45_000))
+        + "---\n\nx\n",
+        "source/bomb.md:",
+        "more than 10,000 keys and values",
+    ),
     # a header of more than a megabyte
     "huge header": (
         "---\ntitle: T\nabstract: " + "word " * 250_000 + "\n---\n\nx\n",
@@ -146,7 +154,7 @@ def test_a_broken_book_yaml_bomb_is_not_read_for_its_documents_either(project) -
 
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "source/deep/book.yaml:2: invalid YAML in the book header: lists and mappings" in (
+    assert "source/deep/book.yaml:2: the book header cannot be read: lists and mappings" in (
         result.stderr
     )
 
