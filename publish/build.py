@@ -300,9 +300,12 @@ def describe_failure(exc: BaseException) -> str:
             for frame in traceback.extract_tb(exc.__traceback__)
             if not frame.filename.endswith(".py") and not frame.filename.startswith("<")
         ]
+        message = exc.message or type(exc).__name__
+        if isinstance(exc, jinja2.TemplateNotFound):
+            message = f"no template named '{exc.name}' (a template includes only templates)"
         if frames:
             where = f"{display_path(Path(frames[-1].filename))}:{frames[-1].lineno}"
-            return f"{where}: {exc.message or type(exc).__name__}"
+            return f"{where}: {message}"
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 

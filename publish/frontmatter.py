@@ -41,14 +41,147 @@ _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
+# Limits on a header, checked while it is read and before anything is built from it: a
+# few hundred bytes of YAML aliases can otherwise stand for gigabytes ("billion laughs"),
+# a deep nesting exhausts Python's stack, and each value costs time to read (PyYAML's safe
+# loader is pure Python: 10,000 values take under a second).
+MAX_HEADER_CHARS = 1024 * 1024  # the YAML text
+MAX_YAML_DEPTH = 64  # nested lists and mappings
+MAX_YAML_ALIASES = 1000  # `*name` references
+MAX_YAML_NODES = 10_000  # values, keys, lists and mappings: a header has hundreds
+MAX_YAML_WEIGHT = 2 * MAX_HEADER_CHARS  # the characters and nodes it stands for, aliases expanded
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+# What XML 1.0 cannot carry or what is no text at all: C0 controls other than tab and line
+# ends, DEL and C1 controls, surrogates and noncharacters.
+_NOT_TEXT = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(
+        f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
+    )
+    + "]"
+)
+
+
+def character_problem(text: str) -> tuple[int, str] | None:
+    """The offset of the first character that is not allowed in text, and what is wrong
+    with it (`U+000C (a control character) is not allowed in text`); None when all is well."""
+    found = _NOT_TEXT.search(text)
+    if found is None:
+        return None
+    code = ord(found[0])
+    if 0xD800 <= code <= 0xDFFF:
+        kind = "a lone surrogate"
+    elif code <= 0x9F:
+        kind = "a control character"
+    else:
+        kind = "a noncharacter"
+    return found.start(), f"U+{code:04X} ({kind}) is not allowed in text"
+
+
 class _Loader(yaml.SafeLoader):
-    """Safe YAML where dates stay text: `_date` checks them and names the line if wrong."""
+    """Safe YAML where dates stay text (`_date` checks them and names the line if wrong),
+    with limits on depth, aliases and the size the aliases stand for."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+        self.aliases = 0
+        self.nodes = 0
+        self.weights: dict[int, int] = {}  # id(node) → its size, aliases expanded
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_YAML_ALIASES:
+                self._refuse(f"more than {MAX_YAML_ALIASES} aliases (*name)", event)
+            target = self.anchors.get(event.anchor)
+            if target is not None and id(target) not in self.weights:
+                self._refuse(f"the alias *{event.anchor} refers to itself", event)
+            return super().compose_node(parent, index)
+        self.nodes += 1
+        if self.nodes > MAX_YAML_NODES:
+            self._refuse(f"more than {MAX_YAML_NODES:,} keys and values", event)
+        self.depth += 1
+        if self.depth > MAX_YAML_DEPTH:
+            self._refuse(f"lists and mappings nested more than {MAX_YAML_DEPTH} deep", event)
+        node = super().compose_node(parent, index)
+        self.depth -= 1
+        self.weights[id(node)] = weight = self._weight(node)
+        if weight > MAX_YAML_WEIGHT:
+            self._refuse(
+                "its aliases stand for more than "
+                f"{MAX_YAML_WEIGHT // 2**20} MB of text (an alias bomb?)",
+                event,
+            )
+        return node
+
+    def _weight(self, node: yaml.Node) -> int:
+        if isinstance(node, yaml.ScalarNode):
+            return 1 + len(node.value)
+        children = (
+            node.value
+            if isinstance(node, yaml.SequenceNode)
+            else [child for pair in node.value for child in pair]
+        )
+        return 1 + sum(self.weights.get(id(child), 1) for child in children)
+
+    @staticmethod
+    def _refuse(problem: str, event: yaml.Event) -> None:
+        raise _BeyondLimits(None, None, problem, event.start_mark)
+
+
+class _BeyondLimits(yaml.MarkedYAMLError):
+    """YAML that is valid but more than a header may be."""
 
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+def compose_yaml(text: str, shown: str, first_line: int, kind: str) -> yaml.Node | None:
+    """The YAML's node tree (which knows its lines), read within the limits, or a
+    SourceError naming the line."""
+    loader = _composer(text, shown, first_line, kind)
+    try:
+        return _marked(loader.get_single_node, shown, first_line, kind)
+    finally:
+        loader.dispose()
+
+
+def _composer(text: str, shown: str, first_line: int, kind: str) -> _Loader:
+    """A loader for `text`, once its size and its characters are known to be right."""
+    if len(text) > MAX_HEADER_CHARS:
+        raise SourceError(
+            f"the {kind} is {len(text) / 2**20:.1f} MB; it may be at most "
+            f"{MAX_HEADER_CHARS // 2**20} MB",
+            SourceLocation(shown, first_line),
+        )
+    problem = character_problem(text)
+    if problem is not None:
+        offset, message = problem
+        raise SourceError(message, SourceLocation(shown, first_line + text.count("\n", 0, offset)))
+    return _Loader(text)
+
+
+def _marked(read: Callable[..., Any], shown: str, first_line: int, kind: str, *args: Any) -> Any:
+    """`read(*args)`, with a YAML error told as a SourceError at its line."""
+    try:
+        return read(*args)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + first_line if mark else first_line
+        beyond = isinstance(exc, _BeyondLimits)
+        what = f"the {kind} cannot be read" if beyond else f"invalid YAML in the {kind}"
+        raise SourceError(f"{what}: {exc.problem}", SourceLocation(shown, line)) from None
+    except yaml.YAMLError as exc:  # the reader's, which has no mark
+        raise SourceError(
+            f"invalid YAML in the {kind}: {exc}", SourceLocation(shown, first_line)
+        ) from None
+
 
 InlineParser = Callable[[str, int, str], tuple[m.Inline, ...]]  # text, line, lang
 
@@ -200,22 +333,68 @@ def _metadata_fields(
 def _load_yaml(
     text: str, shown: str, first_line: int, kind: str
 ) -> tuple[dict[str, Any], dict[str, tuple[yaml.Node, yaml.Node]]]:
-    """The mapping, and each key's (key, value) nodes, which know their lines."""
+    """The mapping, and each key's (key, value) nodes, which know their lines.
+
+    A key is the text written (`on:` is the key 'on', as in Pandoc, not YAML 1.1's true).
+    """
+    loader = _composer(text, shown, first_line, kind)
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        values = yaml.load(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + first_line if mark else first_line
-        raise SourceError(
-            f"invalid YAML in the {kind}: {exc.problem}", SourceLocation(shown, line)
-        ) from None
-    if not isinstance(node, yaml.MappingNode) or not isinstance(values, dict):
-        raise SourceError(
-            f"the {kind} must be a mapping of keys to values", SourceLocation(shown, first_line)
-        )
-    nodes = {str(key.value): (key, value) for key, value in node.value}
-    return {str(k): v for k, v in values.items()}, nodes
+        node = _marked(loader.get_single_node, shown, first_line, kind)
+        if not isinstance(node, yaml.MappingNode):
+            raise SourceError(
+                f"the {kind} must be a mapping of keys to values",
+                SourceLocation(shown, first_line),
+            )
+        _marked(loader.flatten_mapping, shown, first_line, kind, node)  # `<<: *defaults`
+        values: dict[str, Any] = {}
+        nodes: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        found: list[PublishError] = []
+        for key_node, value_node in node.value:
+            where = SourceLocation(shown, key_node.start_mark.line + first_line)
+            scalar = isinstance(key_node, yaml.ScalarNode)
+            if not scalar or key_node.tag == _NULL_TAG or not key_node.value.strip():
+                what = _node_kind(key_node)
+                found.append(SourceError(f"a key of the {kind} must be a name, not {what}", where))
+                continue
+            name = key_node.value
+            value = _marked(loader.construct_object, shown, first_line, kind, value_node, True)
+            problem = _character_problem_in(value)
+            if problem is not None:
+                found.append(SourceError(f"'{name}': {problem}", where))
+                continue
+            values[name] = value
+            nodes[name] = (key_node, value_node)
+        raise_problems(found)
+    finally:
+        loader.dispose()
+    return values, nodes
+
+
+def _node_kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.ScalarNode):
+        null = node.tag == _NULL_TAG and node.value
+        return f"YAML's null '{node.value}' (quote it)" if null else "empty"
+    return "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
+
+
+def _character_problem_in(value: Any) -> str | None:
+    """The first character not allowed in text in a YAML value's strings (a YAML escape
+    such as "\\f" or "\\ud800" can make one), or None."""
+    pending, seen = [value], set()
+    while pending:
+        item = pending.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, str):
+            problem = character_problem(item)
+            if problem is not None:
+                return problem[1]
+        elif isinstance(item, dict):
+            pending += [*item.keys(), *item.values()]
+        elif isinstance(item, list | tuple | set):
+            pending += list(item)
+    return None
 
 
 def _text(value: Any, key: str, where: SourceLocation) -> str:

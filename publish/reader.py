@@ -37,7 +37,7 @@ from publish.errors import (
     raise_problems,
 )
 from publish.files import check_regular, read_file, resolved
-from publish.frontmatter import parse_front_matter
+from publish.frontmatter import character_problem, compose_yaml, parse_front_matter
 from publish.pandoc_blocks import pandoc_blocks_plugin
 from publish.pandoc_inline import (
     auto_identifier,
@@ -340,8 +340,8 @@ def _listed_documents(text: str, shown: str) -> tuple[tuple[str, SourceLocation]
     """The names under a broken book header's `documents`, each with its line, as far as
     they can be told; nothing when the YAML itself cannot be read."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+        root = compose_yaml(text, shown, 1, "book header")
+    except PublishError:
         return ()
     if not isinstance(root, yaml.MappingNode):
         return ()
@@ -356,13 +356,22 @@ def _listed_documents(text: str, shown: str) -> tuple[tuple[str, SourceLocation]
 
 
 def decode_source(data: bytes, shown: str) -> str:
-    """UTF-8 text with any byte-order mark dropped and line ends made `\\n`."""
+    """UTF-8 text with any byte-order mark dropped and line ends made `\\n`.
+
+    A character that no text holds (a control character other than tab and line ends, a
+    noncharacter such as U+FFFF) is an error at its line: XML cannot carry it.
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise SourceError("the file is not UTF-8 text", SourceLocation(shown, line)) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    problem = character_problem(text)
+    if problem is not None:
+        offset, message = problem
+        raise SourceError(message, SourceLocation(shown, text.count("\n", 0, offset) + 1))
+    return text
 
 
 def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
@@ -685,7 +694,7 @@ class _Converter:
         match node.type:
             case "text":
                 self.check_unmatched_call(node.content, line)
-                yield m.Text(node.content, line)
+                yield m.Text(self.checked_text(node.content, line), line)
             case "softbreak" | "hardbreak":
                 current[0] = next(lines)
                 yield m.SoftBreak(line) if node.type == "softbreak" else m.LineBreak(line)
@@ -697,10 +706,12 @@ class _Converter:
             case "link":
                 kids = tuple(self._inline_children(node.children, current, lines))
                 href, title = str(node.attrs["href"]), str(node.attrs.get("title", ""))
+                title = self.checked_text(title, line)
                 yield m.Link(href, kids, title, line, _attributes_of(node))
             case "image":
                 alt = stringify(self._inline_children(node.children, current, lines))
                 src, title = str(node.attrs["src"]), str(node.attrs.get("title", ""))
+                title = self.checked_text(title, line)
                 yield m.Image(src, alt, title, line, _attributes_of(node))
             case "span":
                 kids = tuple(self._inline_children(node.children, current, lines))
@@ -767,6 +778,14 @@ class _Converter:
             if part
         ]
         yield from self._inline_children(SyntaxTreeNode(tokens).children, current, lines)
+
+    def checked_text(self, text: str, line: int) -> str:
+        """Text without a form feed, the one control character a character reference
+        (`&#12;`) can still make (the others become U+FFFD): XML cannot carry it."""
+        if "\x0c" not in text:
+            return text
+        self.warning("U+000C (a control character) is not allowed in text; it is left out", line)
+        return text.replace("\x0c", "")
 
     def check_unmatched_call(self, text: str, line: int) -> None:
         # The plugin leaves `[^x]` as text where it cannot be a call: a label with spaces that

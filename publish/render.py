@@ -3,7 +3,7 @@
 The body is serialized here (a dispatch on node type, fast on long books); everything a
 format decides, above all how a note call is drawn, comes from that format's templates
 through the `note_call` macro. Templates are looked up in the project's `templates/`
-folder first, then in the package's.
+folder first, then in the package's, in Jinja's sandbox.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 from babel.dates import format_date, format_skeleton
@@ -27,6 +28,7 @@ from jinja2 import (
 )
 from jinja2.loaders import split_template_path
 from jinja2.runtime import Context
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from lxml import etree
 from lxml import html as lxml_html
 from markupsafe import Markup, escape
@@ -40,12 +42,34 @@ from publish.sanitize import INLINE_TAGS
 NoteCall = Callable[[m.Footnote, int], str]
 
 
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox, which also refuses to build a huge string or list with `*` or `**`
+    (`{{ 'x' * 10**10 }}` would otherwise take all the memory there is)."""
+
+    intercepted_binops = frozenset({"*", "**"})
+    MAX_PRODUCT = 10_000_000
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > 1000:
+            raise SecurityError(f"the power {right} is too large for a template")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                sized = isinstance(seq, str | bytes | list | tuple) and isinstance(times, int)
+                if sized and len(seq) * times > self.MAX_PRODUCT:
+                    raise SecurityError("a template cannot build a text or list that large")
+        return super().call_binop(context, operator, left, right)
+
+
 def template_environment(project_root: Path | None = None) -> Environment:
-    """One environment per build: project overrides first, then the package's templates."""
+    """One environment per build: project overrides first, then the package's templates.
+
+    Sandboxed: a project's template is not trusted code, so it cannot reach Python's
+    internals (`''.__class__.__mro__`, `__globals__`…) to run a command or read a file.
+    """
     loaders = [PackageLoader("publish", "templates")]
     if project_root is not None and (project_root / "templates").is_dir():
         loaders.insert(0, ProjectTemplateLoader(project_root))
-    env = Environment(
+    env = _Sandbox(
         loader=ChoiceLoader(loaders),
         autoescape=True,
         undefined=StrictUndefined,

@@ -175,8 +175,13 @@ def _toml_layer(
         data: Any = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SourceError(f"cannot read the settings: {exc}", where) from None
-    for key in table:
+    for depth, key in enumerate(table):
         data = data.get(key, {})
+        if not isinstance(data, dict):
+            name = ".".join(table[: depth + 1])
+            line = _toml_line(path, name)
+            message = f"'{name}' must be a table ([{name}]), not {_toml_kind(data)}"
+            raise SourceError(message, SourceLocation(str(path), line))
     layer = {}
     for key, value in data.items():
         name = key.replace("-", "_")
@@ -185,6 +190,23 @@ def _toml_layer(
         else:
             warn(SourceWarning(f"unknown setting '{key}' is ignored", where))
     return layer
+
+
+def _toml_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    return "text" if isinstance(value, str) else f"a value ({value!r})"[:60]
+
+
+def _toml_line(path: Path, name: str) -> int:
+    """The line where the TOML file sets `name` (`tool = 1`, `[tool]`, `publish = "x"`
+    under `[tool]`, `tool.publish = …`), as far as a glance can tell; 0 if it cannot."""
+    last = name.rsplit(".", 1)[-1]
+    pattern = re.compile(rf"\s*(?:\[+\s*)?(?:{re.escape(name)}|{re.escape(last)})\s*[=\]]")
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if pattern.match(line):
+            return number
+    return 0
 
 
 def length_pt(length: str) -> float:

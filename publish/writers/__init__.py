@@ -64,6 +64,13 @@ def build_timestamp(meta: m.Metadata) -> datetime.datetime:
     """
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC)
+        try:
+            return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC)
+        except (OverflowError, OSError, ValueError):
+            message = (
+                f"{epoch[:30]}{'…' if len(epoch) > 30 else ''} seconds is after the year 9999: "
+                "set it to an earlier time, or unset it"
+            )
+            raise OutputError(message, SourceLocation("SOURCE_DATE_EPOCH")) from None
     day = meta.date.as_date() if meta.date else datetime.date(1970, 1, 1)
     return datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.UTC)

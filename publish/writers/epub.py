@@ -53,6 +53,7 @@ _WRITE_OPTIONS = {"epub3_pages": False, "raise_exceptions": True}
 
 # Zip entries cannot be dated before 1980 (a 1936 letter is); the earliest date stands in.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_ZIP_END = (2107, 12, 31, 23, 59, 58)  # the last moment a zip entry can be dated
 
 
 @dataclass(frozen=True, slots=True)
@@ -552,7 +553,9 @@ def write(book: epub.EpubBook, out_path: Path, modified: datetime.datetime) -> N
 def pin_zip_times(path: Path, when: datetime.datetime) -> None:
     """Rewrite the zip with every entry dated `when`, so that one input gives one set of bytes."""
     # zipfile dates each entry with the local clock; order (mimetype first, stored) is kept.
-    stamp = max(when.astimezone(datetime.UTC).timetuple()[:6], _ZIP_EPOCH)
+    # A zip dates its entries from 1980 to 2107: a text dated outside keeps its own date in
+    # the OPF, and its files the nearest one a zip can hold.
+    stamp = min(max(when.astimezone(datetime.UTC).timetuple()[:6], _ZIP_EPOCH), _ZIP_END)
     with zipfile.ZipFile(path) as source:
         entries = [(info, source.read(info)) for info in source.infolist()]
     with zipfile.ZipFile(path, "w") as target:
