@@ -861,19 +861,12 @@ class _Converter:
 
     def check_ids(self, document: m.Document) -> set[str]:
         """The ids of the document's elements, each given once (an EPUB page needs it)."""
-        nodes = list(m.walk(document))
-        shared = {id(node.image) for node in nodes if isinstance(node, m.Figure)}
         first: dict[str, int] = {}
-        for node in nodes:
-            attrs = getattr(node, "attrs", None)
-            if not isinstance(attrs, m.Attributes) or not attrs.id or id(node) in shared:
-                continue
+        for node, ident in _identified(document):
             line = getattr(node, "line", 0)
-            if attrs.id in first:
-                self.error(
-                    f"the id '{attrs.id}' is used twice (first on line {first[attrs.id]})", line
-                )
-            first.setdefault(attrs.id, line)
+            if ident in first:
+                self.error(f"the id '{ident}' is used twice (first on line {first[ident]})", line)
+            first.setdefault(ident, line)
         return set(first)
 
     def inline_note(self, tokens: list[Token], line: int) -> tuple[m.Inline, ...]:
@@ -906,12 +899,18 @@ def _code_attributes(info: str) -> tuple[str, m.Attributes]:
 
 def element_ids(document: m.Document) -> set[str]:
     """The ids a link can lead to: every element's given or automatic id."""
-    ids = set()
-    for node in m.walk(document):
+    return {ident for _, ident in _identified(document)}
+
+
+def _identified(document: m.Document) -> Iterator[tuple[object, str]]:
+    """Each element with an id, and the id, in reading order (a figure's image, which
+    carries the figure's attributes, is left out: the id is the figure's)."""
+    nodes = list(m.walk(document))
+    shared = {id(node.image) for node in nodes if isinstance(node, m.Figure)}
+    for node in nodes:
         attrs = getattr(node, "attrs", None)
-        if isinstance(attrs, m.Attributes) and attrs.id:
-            ids.add(attrs.id)
-    return ids
+        if isinstance(attrs, m.Attributes) and attrs.id and id(node) not in shared:
+            yield node, attrs.id
 
 
 _LITERAL_SYNTAX = (

@@ -128,10 +128,6 @@ def _stays_inside(path: Path, folder: Path) -> bool:
         return False
 
 
-def is_remote(src: str) -> bool:
-    return "://" in src or src.startswith("data:")
-
-
 def project_file(
     kind: str, src: str, source_path: str, project_root: Path | None, where: SourceLocation
 ) -> Path:
