@@ -8,6 +8,7 @@ flags. Each value is checked where it is read, so an error names its place.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -153,8 +154,9 @@ def project_settings(root: Path, warn: Callable[[SourceWarning], None]) -> dict[
     """The `[tool.publish]` table of `pyproject.toml`, or the whole of `publish.toml`."""
     for name, table in (("publish.toml", ()), ("pyproject.toml", ("tool", "publish"))):
         path = root / name
-        if path.is_file():
-            # A link to a file elsewhere is refused unread (its keys would show in warnings).
+        if os.path.lexists(path):
+            # A link to a file elsewhere is refused unread (its keys would show in warnings),
+            # a named pipe unopened (it would hang the build).
             where = SourceLocation(shown(path))
             check_regular(
                 project_path(path, root, where, "settings file", SourceError),

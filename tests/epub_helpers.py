@@ -140,3 +140,19 @@ def tiny_png() -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
     )
+
+
+def active_parts(epub: Path) -> list[str]:
+    """Scripts, frames, plugins, event handlers and script URLs in the EPUB's pages."""
+    found = []
+    with zipfile.ZipFile(epub) as book:
+        pages = [etree.fromstring(book.read(n)) for n in book.namelist() if n.endswith(".xhtml")]
+    for element in (e for page in pages for e in page.iter() if isinstance(e.tag, str)):
+        if etree.QName(element).localname in ("script", "iframe", "object", "embed"):
+            found.append(etree.QName(element).localname)
+        found += [name for name in element.attrib if name.lower().startswith("on")]
+        href = (element.get("href") or element.get("src") or "").strip().lower()
+        found += [
+            href for scheme in ("javascript:", "vbscript:", "data:text") if href.startswith(scheme)
+        ]
+    return found

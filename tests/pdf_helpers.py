@@ -6,11 +6,13 @@ from __future__ import annotations
 import random
 import re
 import shutil
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pdfplumber
+import pypdfium2 as pdfium
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
@@ -246,3 +248,30 @@ def joined(words: list[str]) -> list[str]:
         else:
             out.append(word)
     return out
+
+
+# Reading the words back: ligatures undone, hyphens taken out (the source's and those of a
+# word broken at a line end), so that `well-known` reads the same over two lines or one.
+_HYPHEN = "-\u00ad\u2010\u2011\x02"
+_BROKEN = re.compile(f"(\\w+)[{_HYPHEN}]\r?\n(\\w+)")
+
+
+def words_of(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return re.findall(r"\w+", re.sub(f"[{_HYPHEN}]", "", text))
+
+
+def printed_words(pdf: Path) -> list[str]:
+    """The PDF's words in order. A word broken at a line end is read both joined and as its
+    two parts: the line after may be another text's (the text's last line, then its notes)."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        text = "\n".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+    return words_of(_BROKEN.sub(r"\1\2 \1 \2", text))
+
+
+def is_subsequence(wanted: list[str], words: list[str]) -> bool:
+    remaining = iter(words)
+    return all(word in remaining for word in wanted)

@@ -9,12 +9,9 @@ would), and the EPUBs are checked in one JVM: a JVM start costs seconds.
 from __future__ import annotations
 
 import dataclasses
-import re
 import shutil
-import unicodedata
 from pathlib import Path
 
-import pypdfium2 as pdfium
 import pytest
 
 from publish import model as m
@@ -24,6 +21,7 @@ from publish.reader import read_book, read_document
 from tests.conftest import FIXTURES, REPO
 from tests.epub_helpers import tiny_png
 from tests.epubcheck_batch import epubcheck_many
+from tests.pdf_helpers import is_subsequence, printed_words, words_of
 
 # Where each kind of source lives, relative to the copied project.
 PATTERNS = (
@@ -130,28 +128,6 @@ def test_each_source_prints_every_note_on_the_page_of_its_call(name, built) -> N
     assert notes_check.ok, notes_check.detail
 
 
-# Reading the words back: ligatures undone, hyphens taken out (the source's and those of a
-# word broken at a line end), so that `well-known` reads the same over two lines or one.
-_HYPHEN = "-\u00ad\u2010\u2011\x02"
-_BROKEN = re.compile(f"(\\w+)[{_HYPHEN}]\r?\n(\\w+)")
-
-
-def words_of(text: str) -> list[str]:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return re.findall(r"\w+", re.sub(f"[{_HYPHEN}]", "", text))
-
-
-def printed_words(pdf: Path) -> list[str]:
-    """The PDF's words in order. A word broken at a line end is read both joined and as its
-    two parts: the line after may be another text's (the text's last line, then its notes)."""
-    document = pdfium.PdfDocument(pdf)
-    try:
-        text = "\n".join(page.get_textpage().get_text_range() for page in document)
-    finally:
-        document.close()
-    return words_of(_BROKEN.sub(r"\1\2 \1 \2", text))
-
-
 def note_words(document: m.Document, note: m.Footnote) -> list[str]:
     """The words a note prints: its text, inline code and code blocks."""
     alone = dataclasses.replace(document, blocks=(), notes=(note,))
@@ -167,8 +143,3 @@ def starts_together(words: list[str], run: list[str]) -> bool:
         for i, word in enumerate(words)
         if word == run[0]
     )
-
-
-def is_subsequence(wanted: list[str], words: list[str]) -> bool:
-    remaining = iter(words)
-    return all(word in remaining for word in wanted)

@@ -12,9 +12,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from lxml import etree
 
 from tests.conftest import epubcheck_problems
+from tests.epub_helpers import active_parts
 
 VECTORS = {
     "script element": "<script>alert(1)</script>",
@@ -30,22 +30,6 @@ VECTORS = {
 def epub_pages(epub: Path) -> str:
     with zipfile.ZipFile(epub) as book:
         return "".join(book.read(n).decode() for n in book.namelist() if n.endswith(".xhtml"))
-
-
-def active_parts(epub: Path) -> list[str]:
-    """Scripts, frames, plugins, event handlers and script URLs in the EPUB's pages."""
-    found = []
-    with zipfile.ZipFile(epub) as book:
-        pages = [etree.fromstring(book.read(n)) for n in book.namelist() if n.endswith(".xhtml")]
-    for element in (e for page in pages for e in page.iter() if isinstance(e.tag, str)):
-        if etree.QName(element).localname in ("script", "iframe", "object", "embed"):
-            found.append(etree.QName(element).localname)
-        found += [name for name in element.attrib if name.lower().startswith("on")]
-        href = (element.get("href") or element.get("src") or "").strip().lower()
-        found += [
-            href for scheme in ("javascript:", "vbscript:", "data:text") if href.startswith(scheme)
-        ]
-    return found
 
 
 @pytest.mark.parametrize("vector", VECTORS.values(), ids=VECTORS.keys())
