@@ -120,7 +120,8 @@ def arguments(case: Case) -> list[str]:
     return args
 
 
-def run(case: Case, root: Path) -> Run:
+def prepared(case: Case, root: Path) -> Path:
+    """The case's project, copied under `root` beside its outside folder, made whole."""
     project = root / "project"
     shutil.copytree(case.folder, project, ignore=shutil.ignore_patterns("case.toml"))
     outside = outside_folder(root)
@@ -128,6 +129,11 @@ def run(case: Case, root: Path) -> Run:
         make(project, outside, item)
     if not any(os.path.lexists(project / name) for name in ("publish.toml", "pyproject.toml")):
         (project / "publish.toml").write_text("")
+    return project
+
+
+def run(case: Case, root: Path) -> Run:
+    project = prepared(case, root)
     out, err = io.StringIO(), io.StringIO()
     with (
         pytest.MonkeyPatch.context() as patch,
