@@ -172,7 +172,7 @@ def project_settings(root: Path, warn: Callable[[SourceWarning], None]) -> dict[
 def _toml_layer(
     path: Path, table: tuple[str, ...], warn: Callable[[SourceWarning], None]
 ) -> dict[str, str]:
-    where = SourceLocation(str(path))
+    where = SourceLocation(shown(path))
     try:
         data: Any = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -183,7 +183,7 @@ def _toml_layer(
             name = ".".join(table[: depth + 1])
             line = _toml_line(path, name)
             message = f"'{name}' must be a table ([{name}]), not {_toml_kind(data)}"
-            raise SourceError(message, SourceLocation(str(path), line))
+            raise SourceError(message, SourceLocation(shown(path), line))
     layer = {}
     for key, value in data.items():
         name = key.replace("-", "_")
