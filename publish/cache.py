@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import publish
 from publish import model as m
-from publish.resources import style_dirs
+from publish.resources import image_source, named_path, style_dirs
 from publish.writers import TEMPORARY_MARK, TEMPORARY_SUFFIX
 
 if TYPE_CHECKING:
@@ -124,11 +124,11 @@ def _source_files(target: m.Document | m.Book) -> list[Path]:
     images."""
     files = [Path(target.path)]
     if target.meta.cover_image:
-        files.append(Path(target.path).parent / target.meta.cover_image)
+        files.append(named_path(target.meta.cover_image, target.path))
     for doc in target.documents:
-        folder = Path(doc.path).parent
         files.append(Path(doc.path))
-        files += [folder / image.src for image in m.iter_images(doc) if "://" not in image.src]
+        images = (image_source(image.src, doc.path) for image in m.iter_images(doc))
+        files += [path for path in images if path is not None]  # found as the writers do
     return list(dict.fromkeys(files))
 
 

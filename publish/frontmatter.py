@@ -257,7 +257,8 @@ def parse_front_matter(
         where_documents = where.get("documents", start)
         documents = problems.read(_documents, values.get("documents"), nodes, where_documents)
     problems.raise_any()
-    fields.setdefault("identifier", _derived_identifier(fields))
+    if not (fields.get("identifier") or "").strip():  # a blank one is no identifier (EPUBCheck)
+        fields["identifier"] = _derived_identifier(fields)
     return Header(m.Metadata(**fields), settings, documents)
 
 

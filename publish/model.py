@@ -17,6 +17,19 @@ from publish.errors import SourceLocation
 # Attributes
 
 
+# The schemes a link in a book may use: those e-readers open and EPUBCheck knows
+# (IANA-registered). A link with another (`javascript:`, `file:`, `data:`, `foo:`) is dropped,
+# its words kept, with a warning.
+LINK_SCHEMES = frozenset({"http", "https", "ftp", "mailto", "tel", "urn", "doi"})
+
+
+def link_scheme(href: str) -> str | None:
+    """The scheme of a link (`https`, `mailto`), lowercased; None for a relative link."""
+    first = href.split("/", 1)[0].split("#", 1)[0].split("?", 1)[0]
+    scheme, colon, _ = first.partition(":")
+    return scheme.strip().lower() if colon else None
+
+
 @dataclass(frozen=True, slots=True)
 class Attributes:
     """Pandoc's `{#id .class key=value}`, on headings, spans, divs, tables, links, images

@@ -285,9 +285,15 @@ def link_problems(target: m.Document | m.Book) -> Iterator[SourceError | SourceW
     for document in target.documents:
         for link in (node for node in m.walk(document) if isinstance(node, m.Link)):
             path, _, fragment = link.href.partition("#")
-            if not path or ":" in path.split("/", 1)[0]:
-                continue  # within the page, or a URL with a scheme (https:, mailto:)
             where = SourceLocation(document.path, link.line)
+            scheme = m.link_scheme(link.href)
+            if scheme is not None and scheme not in m.LINK_SCHEMES:
+                shown = link.href if len(link.href) <= 60 else link.href[:60] + "…"
+                message = f"the link to '{shown}' is dropped: a book links only to {', '.join(sorted(m.LINK_SCHEMES))} addresses; its words are kept"
+                yield SourceWarning(message, where)
+                continue
+            if not path or scheme is not None:
+                continue  # within the page, or a URL with a scheme (https:, mailto:)
             name = PurePath(unquote(path)).name
             if name not in documents:
                 message = (
@@ -458,6 +464,7 @@ class _Converter:
         self.errors: list[SourceError] = []
         self.refused_calls: set[str] = set()
         self.heading_ids: set[str] = set()
+        self.ruby_depth = 0  # inside how many raw <ruby>: <rt> and <rp> belong nowhere else
 
     def where(self, line: int) -> SourceLocation:
         return SourceLocation(self.shown, line)
@@ -757,7 +764,16 @@ class _Converter:
                 current[0] = next(lines)
             return end + 1
         line = current[0]
-        yield m.HtmlInline(name, attrs, tuple(self._inline_children(inside, current, lines)), line)
+        out_of_place = name in ("rt", "rp") and not self.ruby_depth
+        if out_of_place or (name == "bdo" and not dict(attrs).get("dir")):  # its text kept
+            yield from self._inline_children(inside, current, lines)
+            return end + 1
+        self.ruby_depth += name == "ruby"
+        try:
+            children = tuple(self._inline_children(inside, current, lines))
+        finally:
+            self.ruby_depth -= name == "ruby"
+        yield m.HtmlInline(name, attrs, children, line)
         return end + 1
 
     def raw_inline(

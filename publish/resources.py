@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -13,6 +14,7 @@ from publish.files import (
     MAX_TEXT_BYTES,
     check_regular,
     project_path,
+    read_file,
     resolved,
     shown,
 )
@@ -134,8 +136,24 @@ def project_file(
     """A file the source names, resolved from the source's folder; it must stay inside the
     project (the source's folder when no project is known)."""
     source_dir = Path(source_path).resolve().parent
-    path = resolved(source_dir / unquote(src), where)  # Markdown percent-encodes URLs
+    path = resolved(named_path(src, source_path), where)
     return inside_project(kind, src, path, project_root or source_dir, where)
+
+
+def named_path(src: str, source_path: str) -> Path:
+    """The path a file named in a source stands for (symlinks not followed yet): from the
+    source's folder, percent-escapes decoded (Markdown writes `<my pic.png>` and `café.png`
+    as `my%20pic.png` and `caf%C3%A9.png`); a `#` or `?` is part of the name, not a URL's."""
+    return Path(source_path).resolve().parent / unquote(src)
+
+
+def image_source(src: str, source_path: str) -> Path | None:
+    """The file an image of a source stands for, as every writer and the build cache find
+    it; None for what is no file of the project (a URL, a `data:` image: refused when
+    checked)."""
+    if "://" in src or src.strip().lower().startswith("data:"):
+        return None
+    return named_path(src, source_path)
 
 
 def inside_project(
@@ -161,16 +179,16 @@ def image_file(image: m.Image, document: m.Document, project_root: Path | None) 
     """The file an image of the document names: a file inside the project, never on the
     network nor written into the text as a `data:` URL."""
     where = SourceLocation(document.path, image.line)
+    if image_source(image.src, document.path) is not None:
+        return project_file("image", image.src, document.path, project_root, where)
     if "://" in image.src:
         message = f"image '{image.src}' is on the network; a book uses files inside its project"
-        raise ResourceError(message, where)
-    if image.src.strip().lower().startswith("data:"):
+    else:
         shown = image.src if len(image.src) <= 40 else image.src[:40] + "…"
         message = (
             f"image '{shown}' is written into the text; a book uses image files inside its project"
         )
-        raise ResourceError(message, where)
-    return project_file("image", image.src, document.path, project_root, where)
+    raise ResourceError(message, where)
 
 
 def image_content(
@@ -220,9 +238,66 @@ def check_resources(target: m.Document | m.Book, project_root: Path | None) -> N
         project_styles_dir(project_root, strict=True)
         for sheet in ("print.css", "epub.css"):
             try:
-                project_style(sheet, project_root)
+                path = project_style(sheet, project_root)
+                if path is not None:
+                    named = shown(project_root / "styles" / sheet)  # type: ignore[operator]
+                    errors += style_references(path, named, sheet == "epub.css")
             except PublishError as exc:
                 errors.append(exc)
     except PublishError as exc:  # a `styles/` that leads outside: its sheets are not looked at
         errors.append(exc)
     raise_problems(errors)
+
+
+def style_references(path: Path, name: str, packed_alone: bool) -> list[ResourceError]:
+    """An error at its line for each file a project's sheet refers to (`url()`, `@import`)
+    on the network (a book fetches nothing, and EPUBCheck refuses a remote resource), or,
+    in the EPUB's sheet (`packed_alone`: the EPUB carries the sheet, not what it names),
+    any file at all; a `#fragment` or a `data:` URL is the sheet's own."""
+    import tinycss2  # WeasyPrint's CSS parser
+
+    where = SourceLocation(name)
+    text = read_file(path, where, MAX_TEXT_BYTES, "style sheet").decode("utf-8", "replace")
+    errors = []
+    for url, line in _style_urls(tinycss2.parse_stylesheet(text)):
+        if url.startswith("#") or url.lower().startswith("data:"):
+            continue
+        at = SourceLocation(name, line)
+        shown_url = url if len(url) <= 60 else url[:60] + "…"
+        if url.startswith("//") or m.link_scheme(url) is not None:
+            message = f"the style sheet refers to '{shown_url}' on the network; a book fetches nothing and carries its own files"
+        elif packed_alone:
+            message = f"the style sheet refers to '{shown_url}', which the EPUB does not carry: only the sheet itself is packed (its fonts and images can go in styles/print.css)"
+        else:
+            continue
+        errors.append(ResourceError(message, at))
+    return errors
+
+
+def _style_urls(nodes: list) -> Iterator[tuple[str, int]]:
+    """Each URL a parsed sheet names, with its line: `url(…)`, `src("…")`, `@import "…"`."""
+    import tinycss2.ast as css
+
+    for node in nodes or ():
+        if isinstance(node, css.URLToken):
+            yield node.value.strip(), node.source_line
+        elif isinstance(node, css.FunctionBlock):
+            if node.lower_name in ("url", "src", "image-set", "image"):
+                for argument in node.arguments:
+                    if isinstance(argument, css.StringToken):
+                        yield argument.value.strip(), argument.source_line
+            yield from _style_urls(node.arguments)
+        elif isinstance(node, css.AtRule):
+            if node.lower_at_keyword == "import":
+                for part in node.prelude:
+                    if isinstance(part, css.StringToken):
+                        yield part.value.strip(), part.source_line
+            yield from _style_urls(node.prelude)
+            yield from _style_urls(node.content)
+        elif isinstance(node, css.QualifiedRule):
+            yield from _style_urls(node.prelude)
+            yield from _style_urls(node.content)
+        elif isinstance(
+            node, (css.ParenthesesBlock, css.SquareBracketsBlock, css.CurlyBracketsBlock)
+        ):
+            yield from _style_urls(node.content)

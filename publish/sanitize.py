@@ -89,6 +89,56 @@ ATTRIBUTES = {
     "th": {"colspan", "rowspan", "scope"},
     "ol": {"start", "reversed"},
 }
+# What an allowed attribute may hold: a value EPUBCheck's schema refuses is left out (the
+# element stays). `reversed` is boolean: any value is written as the attribute's own name.
+_YEAR = r"[0-9]{4,}"
+_TIME = r"[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,3})?)?"
+_ZONE = r"(Z|[+-][0-9]{2}:?[0-9]{2})"
+VALID_VALUES: dict[str, re.Pattern[str]] = {
+    "lang": re.compile(r"([A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)?\Z"),
+    "dir": re.compile(r"(ltr|rtl|auto)\Z"),
+    "colspan": re.compile(r"0*([1-9][0-9]{0,2}|1000)\Z"),
+    "rowspan": re.compile(r"[0-9]{1,5}\Z"),
+    "start": re.compile(r"-?[0-9]{1,9}\Z"),
+    "scope": re.compile(r"(row|col|rowgroup|colgroup)\Z"),
+    "datetime": re.compile(
+        rf"({_YEAR}(-[0-9]{{2}}(-[0-9]{{2}}([T ]{_TIME}{_ZONE}?)?)?)?"
+        rf"|{_YEAR}-W[0-9]{{2}}|(--)?(0[0-9]|1[0-2])-(0[0-9]|[12][0-9]|3[01])|{_TIME})\Z"
+    ),
+}
+
+
+def attribute_value(name: str, value: str) -> str | None:
+    """An allowed attribute's value as written, or None if it is not one EPUB allows."""
+    if name == "reversed":
+        return "reversed"
+    pattern = VALID_VALUES.get(name)
+    if pattern is None:
+        return value
+    value = value.strip()
+    if name in ("dir", "scope"):
+        value = value.lower()
+    return value if pattern.match(value) else None
+
+
+# Each element that is valid only inside one of these: elsewhere its tags are left out
+# (its content stays), as a browser would show it.
+PARENTS = {
+    "li": {"ul", "ol"},
+    "dt": {"dl"},
+    "dd": {"dl"},
+    "figcaption": {"figure"},
+    "caption": {"table"},
+    "thead": {"table"},
+    "tbody": {"table"},
+    "tfoot": {"table"},
+    "tr": {"table", "thead", "tbody", "tfoot"},
+    "td": {"tr"},
+    "th": {"tr"},
+    "rt": {"ruby"},
+    "rp": {"ruby"},
+}
+
 # What is dropped with everything inside it, not only its tags.
 DROPPED_WITH_CONTENT = frozenset(
     {"script", "style", "iframe", "object", "noscript", "template", "textarea"}
@@ -106,11 +156,34 @@ def clean_block(raw: str) -> str:
         clean_content_tags=set(DROPPED_WITH_CONTENT),
         strip_comments=True,
         link_rel=None,
+        attribute_filter=lambda _tag, name, value: attribute_value(name, value),
     )
     if not cleaned.strip():
         return ""
     parts = lxml_html.fragments_fromstring(cleaned)
-    return "".join(_xhtml(part) for part in parts).strip()
+    wrapper = lxml_html.Element("div")
+    for part in parts:
+        if isinstance(part, str):
+            wrapper.text = (wrapper.text or "") + part
+        else:
+            wrapper.append(part)
+    _unwrap_out_of_context(wrapper)
+    text = html.escape(wrapper.text or "", quote=False)
+    return (text + "".join(_xhtml(part) for part in wrapper)).strip()
+
+
+def _unwrap_out_of_context(root: etree._Element) -> None:
+    """Leave out the tags (not the content) of each element outside the parent it needs:
+    an `<li>` outside a list, a `<td>` outside a row, a `<figcaption>` outside a figure; and
+    of a `<bdo>` with no (valid) direction."""
+    for element in list(root.iter()):
+        if element is root or not isinstance(element.tag, str):
+            continue
+        parent = element.getparent()
+        needed = PARENTS.get(element.tag)
+        out_of_place = needed is not None and (parent is None or parent.tag not in needed)
+        if out_of_place or (element.tag == "bdo" and not element.get("dir")):
+            element.drop_tag()
 
 
 def _xhtml(part: etree._Element | str) -> str:
@@ -135,7 +208,8 @@ def _allowed_attributes(name: str, raw: str) -> tuple[tuple[str, str], ...]:
     reader = _StartTag()
     reader.feed(raw)
     allowed = ATTRIBUTES["*"] | ATTRIBUTES.get(name, set())
-    return tuple((key, value or "") for key, value in reader.attrs if key in allowed)
+    kept = ((key, attribute_value(key, value or "")) for key, value in reader.attrs)
+    return tuple((key, value) for key, value in kept if key in allowed and value is not None)
 
 
 class _StartTag(html.parser.HTMLParser):

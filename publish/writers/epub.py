@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -228,8 +229,9 @@ def document_links(
                 return href
             chapter = next((c for c in chapters if href[1:].startswith(c.prefix)), chapters[0])
             return f"{chapter.file_name}{href}"
-        if ":" in href.split("/", 1)[0]:
-            return href  # a URL with a scheme (https:, mailto:)
+        scheme = m.link_scheme(href)
+        if scheme is not None:  # a URL (https:, mailto:); the reader warned of any other
+            return href if scheme in m.LINK_SCHEMES else None
         path, _, fragment = href.partition("#")
         chapter = pages.get(Path(unquote(path)).name)
         if chapter is None:
@@ -524,11 +526,16 @@ def heading_entry(heading: m.Heading, chapter: Chapter) -> TocEntry:
     return TocEntry(title or "…", f"{chapter.file_name}#{anchor}")
 
 
+_NCX_ID_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+
+
 def ncx_entry(entry: TocEntry) -> Any:
     """The entry as ebooklib's NCX wants it: a Link, or a Section with its children."""
     # An entry with an empty child list would write an empty navPoint list, which is invalid.
     if not entry.children:
-        uid = "toc-" + entry.href.replace(".xhtml", "").replace("#", "-")
+        uid = "toc-" + _NCX_ID_UNSAFE.sub(
+            lambda c: f"_{ord(c[0]):x}_", entry.href.replace(".xhtml", "").replace("#", "-")
+        )  # an id of the text may hold what an NCX id (an XML name) cannot: `h:1`, `é`
         return epub.Link(entry.href, entry.title, uid)
     return (epub.Section(entry.title, entry.href), [ncx_entry(c) for c in entry.children])
 
@@ -539,7 +546,7 @@ def ncx_entry(entry: TocEntry) -> Any:
 def write(book: epub.EpubBook, out_path: Path, modified: datetime.datetime) -> None:
     """Write the book through a temporary file; any failure leaves `out_path` as it was."""
     # ebooklib stamps dcterms:modified with the local clock marked Z unless given `mtime`.
-    options = {**_WRITE_OPTIONS, "mtime": modified.astimezone(datetime.UTC)}
+    options = {**_WRITE_OPTIONS, "mtime": _W3CStamp(modified.astimezone(datetime.UTC))}
     where = SourceLocation(str(out_path))
     try:  # around the `with` too: the final rename can fail as well (a folder in the way)
         with atomic_output(out_path) as tmp:
@@ -548,6 +555,17 @@ def write(book: epub.EpubBook, out_path: Path, modified: datetime.datetime) -> N
             pin_zip_times(tmp, modified)
     except OSError as exc:
         raise OutputError(f"cannot write the EPUB: {exc.strerror or exc}", where) from None
+
+
+class _W3CStamp:
+    """A time as ebooklib writes `dcterms:modified` (it calls `strftime`), its year always of
+    four digits: the C library writes the year 950 as `950`, which EPUBCheck refuses."""
+
+    def __init__(self, when: datetime.datetime) -> None:
+        self.when = when
+
+    def strftime(self, _format: str) -> str:
+        return f"{self.when.year:04d}-{self.when:%m-%dT%H:%M:%S}Z"
 
 
 def pin_zip_times(path: Path, when: datetime.datetime) -> None:

@@ -43,7 +43,7 @@ from publish.errors import (
 )
 from publish.files import MAX_BINARY_BYTES, read_file, shown
 from publish.render import heading_id, plain_text, render_template
-from publish.resources import style_cascade, style_dirs
+from publish.resources import image_source, style_cascade, style_dirs
 from publish.settings import MIN_DPI, MM, Settings, length_pt
 from publish.writers import atomic_output, build_timestamp
 from publish.writers.pdf_costs import linear_costs
@@ -78,7 +78,7 @@ def write_pdf(
         options = pdf_options(settings, style_sheets(project_root, settings, fetcher, fonts))
         markup = render_html(target, env, settings)
         html = HTML(string=markup, base_url=source_dir, url_fetcher=fetcher)
-        rebase_images(html.etree_element)
+        rebase_images(html.etree_element, target.documents)
         unlink_local_references(html.etree_element)
         with (
             fixed_font_timestamps(target.meta),
@@ -255,8 +255,10 @@ def _prefix(number: int, documents: tuple[m.Document, ...]) -> str:
     return f"d{number}-" if len(documents) > 1 else ""
 
 
-def rebase_images(root: Element) -> None:
+def rebase_images(root: Element, documents: tuple[m.Document, ...]) -> None:
     """Make each section's image paths absolute: a book's documents live in different folders.
+    Each is the file the EPUB packs and the cache watches (`image_source`: `a#b.png` is a
+    file of that name, not `a` and a fragment).
 
     The source's own path stays in `data-src` (warnings name it), the document in `data-doc`.
     """
@@ -266,7 +268,8 @@ def rebase_images(root: Element) -> None:
             src = image.get("src", "")
             image.set("data-src", src)
             image.set("data-doc", str(number))
-            image.set("src", urljoin(section.get("data-base", ""), src))
+            path = image_source(src, documents[number].path) if number < len(documents) else None
+            image.set("src", path.as_uri() if path else urljoin(section.get("data-base", ""), src))
 
 
 class _ImageFailures(logging.Handler):
