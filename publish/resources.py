@@ -241,7 +241,7 @@ def check_resources(target: m.Document | m.Book, project_root: Path | None) -> N
                 path = project_style(sheet, project_root)
                 if path is not None:
                     named = shown(project_root / "styles" / sheet)  # type: ignore[operator]
-                    errors += style_references(path, named, sheet == "epub.css")
+                    errors += style_references(path, named, sheet == "epub.css", project_root)
             except PublishError as exc:
                 errors.append(exc)
     except PublishError as exc:  # a `styles/` that leads outside: its sheets are not looked at
@@ -249,11 +249,14 @@ def check_resources(target: m.Document | m.Book, project_root: Path | None) -> N
     raise_problems(errors)
 
 
-def style_references(path: Path, name: str, packed_alone: bool) -> list[ResourceError]:
+def style_references(
+    path: Path, name: str, packed_alone: bool, root: Path | None = None
+) -> list[ResourceError]:
     """An error at its line for each file a project's sheet refers to (`url()`, `@import`)
-    on the network (a book fetches nothing, and EPUBCheck refuses a remote resource), or,
-    in the EPUB's sheet (`packed_alone`: the EPUB carries the sheet, not what it names),
-    any file at all; a `#fragment` or a `data:` URL is the sheet's own."""
+    that a book cannot carry: one on the network (a book fetches nothing, and EPUBCheck
+    refuses a remote resource) or by another scheme (`file:`), one outside the project, and,
+    in the EPUB's sheet (`packed_alone`: the EPUB carries the sheet, not what it names), any
+    file at all. A `#fragment` or a `data:` URL is the sheet's own."""
     import tinycss2  # WeasyPrint's CSS parser
 
     where = SourceLocation(name)
@@ -262,16 +265,34 @@ def style_references(path: Path, name: str, packed_alone: bool) -> list[Resource
     for url, line in _style_urls(tinycss2.parse_stylesheet(text)):
         if url.startswith("#") or url.lower().startswith("data:"):
             continue
-        at = SourceLocation(name, line)
         shown_url = url if len(url) <= 60 else url[:60] + "…"
-        if url.startswith("//") or m.link_scheme(url) is not None:
-            message = f"the style sheet refers to '{shown_url}' on the network; a book fetches nothing and carries its own files"
-        elif packed_alone:
-            message = f"the style sheet refers to '{shown_url}', which the EPUB does not carry: only the sheet itself is packed (its fonts and images can go in styles/print.css)"
-        else:
-            continue
-        errors.append(ResourceError(message, at))
+        if message := _unreachable(url, path, packed_alone, root):
+            errors.append(
+                ResourceError(
+                    f"the style sheet refers to '{shown_url}'{message}", SourceLocation(name, line)
+                )
+            )
     return errors
+
+
+def _unreachable(url: str, sheet: Path, packed_alone: bool, root: Path | None) -> str | None:
+    """Why a book cannot carry the file a sheet names, or None if it can."""
+    scheme = m.link_scheme(url)
+    if url.startswith("//") or scheme in ("http", "https", "ftp"):
+        return " on the network; a book fetches nothing and carries its own files"
+    if scheme is not None:
+        return ": a style sheet may name only files beside it"
+    if packed_alone:
+        return ", which the EPUB does not carry: only the sheet itself is packed (its fonts and images can go in styles/print.css)"
+    target = sheet.parent / unquote(url.split("#", 1)[0].split("?", 1)[0])
+    inside = [root] if root is not None else []
+    try:
+        real = target.resolve()
+    except (OSError, RuntimeError):
+        return ", which cannot be found"
+    if not any(real.is_relative_to(folder.resolve()) for folder in [*inside, package_styles_dir()]):
+        return ", which is outside the project folder"
+    return None if real.is_file() else ", which is not a file here"
 
 
 def _style_urls(nodes: list) -> Iterator[tuple[str, int]]:

@@ -182,8 +182,24 @@ def _unwrap_out_of_context(root: etree._Element) -> None:
         parent = element.getparent()
         needed = PARENTS.get(element.tag)
         out_of_place = needed is not None and (parent is None or parent.tag not in needed)
-        if out_of_place or (element.tag == "bdo" and not element.get("dir")):
+        if out_of_place and parent is not None and parent.tag in _FLOW_PARENTS:
+            _as_div(element)  # a block of its own still: `<dt>a term</dt><dd>…` not run together
+        elif out_of_place or (element.tag == "bdo" and not element.get("dir")):
+            element.tail = " " + (element.tail or "") if out_of_place else element.tail
             element.drop_tag()
+
+
+# Where a `<div>` may stand: an out-of-place block element there becomes one.
+_FLOW_PARENTS = frozenset(
+    ["div", "section", "article", "aside", "blockquote", "figure", "li", "dd", "td", "th"]
+)
+
+
+def _as_div(element: etree._Element) -> None:
+    kept = {name: value for name, value in element.attrib.items() if name in ATTRIBUTES["*"]}
+    element.attrib.clear()
+    element.attrib.update(kept)
+    element.tag = "div"
 
 
 def _xhtml(part: etree._Element | str) -> str:

@@ -149,8 +149,17 @@ def run(case: Case, root: Path) -> Run:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
-    return {case.name: run(case, tmp_path_factory.mktemp("hostile")) for case in CASES}
+def runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Run]:
+    """The cases this session tests (all of them, or those `-k` selects), each run once."""
+    selected = {
+        params["case"].name
+        for item in request.session.items
+        if item.module is request.module
+        and "case" in (params := getattr(getattr(item, "callspec", None), "params", {}))
+    }
+    return {c.name: run(c, tmp_path_factory.mktemp("hostile")) for c in CASES if c.name in selected}
 
 
 @pytest.fixture(scope="module")

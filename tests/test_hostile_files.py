@@ -313,26 +313,26 @@ BUILD_STAGE: dict[str, tuple[Plant, str, str, str]] = {
     "a font that links to a file outside": (
         lambda p: link(p / "styles" / "fonts" / "x.ttf", p.parent / "outside" / "secret.ttf"),
         "pdf",
-        "source/harmless.md",
-        "is not a file inside the project",
+        "styles/print.css:1",
+        "which is outside the project folder",
     ),
     "a font that is a FIFO": (
         lambda p: fifo(p / "styles" / "fonts" / "x.ttf"),
         "pdf",
-        "source/harmless.md",
-        "is not a regular file (a named pipe)",
+        "styles/print.css:1",
+        "which is not a file here",
     ),
     "a font that links to /dev/zero": (
         lambda p: link(p / "styles" / "fonts" / "x.ttf", "/dev/zero"),
         "pdf",
-        "source/harmless.md",
-        "is not a file inside the project",
+        "styles/print.css:1",
+        "which is outside the project folder",
     ),
     "a font that links to itself": (
         lambda p: link(p / "styles" / "fonts" / "x.ttf", "x.ttf"),
         "pdf",
-        "source/harmless.md",
-        "is not a file inside the project",
+        "styles/print.css:1",
+        "which cannot be found",
     ),
     "a template that links to a file outside": (
         lambda p: link(
