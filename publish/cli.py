@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -155,10 +156,9 @@ def watch_command(paths: tuple[Path, ...], fmt: str, out: Path, jobs: int) -> in
     sources = list(paths or _DEFAULT_PATHS)
     formats = FORMATS if fmt == "all" else (fmt,)
     watched = [*sources, *(Path(folder) for folder in _PROJECT_FOLDERS)]
-    watch_round(sources, out, formats, jobs)
     shown_paths = ", ".join(str(path) for path in watched if path.exists())
     _err.print(shown(f"watching {shown_paths or 'for sources'} (Ctrl-C stops)"), markup=False)
-    for _change in watch_changes(watched):
+    for _change in watch_changes(watched):  # the first build once the watch listens
         watch_round(sources, out, formats, jobs)  # the cache keeps what did not change
     return EXIT_OK
 
@@ -172,21 +172,26 @@ WATCH_CHECK_MS = 500
 
 
 def watch_changes(paths: Sequence[Path]) -> Iterator[None]:
-    """Yield once for each change to a file under `paths`, forever.
+    """Yield once when the watch listens, then once for each change to a file under
+    `paths`, forever.
 
     The notices come from the file system (watchfiles), for the paths that exist. A
     folder that is deleted and made again is a new folder that nobody asked notices for,
     so each path's identity is also looked at every WATCH_CHECK_MS: when one changes (it
     is deleted, made again, or made for the first time), the watch starts over on the
     paths as they are, and one more change is told once the new watch is listening, so
-    that nothing written in between is missed."""
-    from watchfiles import watch  # only this command needs it
+    that nothing written in between is missed. A folder deleted and made again at once can
+    get its old inode back, so the notice of a watched path's own deletion starts over too."""
+    from watchfiles import Change, watch  # only this command needs it
 
-    missed = False
+    missed = True  # the first change told is the start: the first build
     while True:
         armed = _identities(paths)
         present = [path for path, identity in zip(paths, armed, strict=True) if identity]
         if not present:  # nothing to ask notices for: look again after a while
+            if missed:
+                missed = False
+                yield None
             time.sleep(WATCH_CHECK_MS / 1000)
             missed = missed or _identities(paths) != armed
             continue
@@ -197,13 +202,31 @@ def watch_changes(paths: Sequence[Path]) -> Iterator[None]:
             yield_on_timeout=True,
             debounce=WATCH_CHECK_MS,
         )
-        for changes in notices:  # the first round comes once the watch is listening
-            if changes or missed:
-                missed = False
-                yield None
-            if _identities(paths) != armed:
-                missed = True  # told after the new watch listens
-                break
+        roots = _spellings(present)
+        try:
+            with contextlib.closing(notices):  # a watch given up stops listening
+                for changes in notices:  # the first round comes once the watch listens
+                    if changes or missed:
+                        missed = False
+                        yield None
+                    # A folder made again may get the old one's inode: its deletion tells it.
+                    gone = any(c != Change.modified and path in roots for c, path in changes)
+                    if gone or _identities(paths) != armed:
+                        missed = True  # told after the new watch listens
+                        break
+        except FileNotFoundError:  # a folder deleted just before its watch began
+            missed = True
+            time.sleep(WATCH_CHECK_MS / 1000)
+
+
+def _spellings(paths: Sequence[Path]) -> set[str]:
+    """The absolute names a change to one of `paths` itself may carry."""
+    names = set()
+    for path in paths:
+        names.add(str(path.absolute()))
+        with contextlib.suppress(OSError, RuntimeError, ValueError):
+            names.add(str(path.resolve()))
+    return names
 
 
 def _identities(paths: Sequence[Path]) -> list[tuple[int, int] | None]:

@@ -37,25 +37,29 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def watching(project: Path) -> Iterator[subprocess.Popen[str]]:
-    """A `publish watch` of the project, EPUB only, stopped (its whole group) at the end."""
+def watching(project: Path, tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+    """A `publish watch` of the project, EPUB only, stopped (its whole group) at the end.
+    What it prints goes to `watch.log` beside the project (shown when a test fails)."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "publish", "watch", "--format", "epub", "--jobs", "1"],
-        cwd=project,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    log = tmp_path / "watch.log"
+    with log.open("w") as printed:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "publish", "watch", "--format", "epub", "--jobs", "1"],
+            cwd=project,
+            env=env,
+            stdout=printed,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+    process.log = log  # type: ignore[attr-defined]
     try:
         yield process
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
-        output = process.communicate(timeout=10)[0]
-        assert "Traceback" not in output, output
+        process.wait(timeout=10)
+        assert "Traceback" not in log.read_text(), log.read_text()
 
 
 def text_of(book: Path) -> str:
@@ -71,8 +75,9 @@ def wait_for(condition: Callable[[], bool], process: subprocess.Popen[str], what
     """Poll until `condition` holds; fail at the deadline, or if the watcher has ended."""
     deadline = time.monotonic() + DEADLINE
     while not condition():
-        assert process.poll() is None, f"publish watch ended (exit {process.returncode})"
-        assert time.monotonic() < deadline, f"publish watch did not {what} in {DEADLINE} s"
+        printed = process.log.read_text()  # type: ignore[attr-defined]
+        assert process.poll() is None, f"publish watch ended:\n{printed}"
+        assert time.monotonic() < deadline, f"publish watch did not {what}:\n{printed}"
         time.sleep(0.1)
 
 
@@ -124,3 +129,14 @@ def test_a_styles_folder_made_after_the_start_is_watched(project, watching) -> N
     (project / "styles").mkdir()
     (project / "styles" / "epub.css").write_text("p { letter-spacing: 0.0123em; }\n")
     wait_for(lambda: "0.0123em" in sheet(), watching, "see the new styles folder")
+
+
+def test_a_source_folder_missing_at_the_start_is_watched_once_made(project, request) -> None:
+    shutil.rmtree(project / "source")
+    watching = request.getfixturevalue("watching")
+    wait_for(lambda: "source: no such file" in watching.log.read_text(), watching, "say so")
+
+    (project / "source").mkdir()
+    (project / "source" / "letter.md").write_text(letter("late words"))
+    book = project / "build" / "letter.epub"
+    wait_for(lambda: "late words" in text_of(book), watching, "see the folder made")
