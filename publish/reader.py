@@ -12,7 +12,7 @@ import html as html_lib
 import re
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -278,24 +278,25 @@ def read_book(
 
 
 def link_problems(target: m.Document | m.Book) -> Iterator[SourceError | SourceWarning]:
-    """Links from one document to another (`other.md`, `other.md#id`): the other must be in
-    the book (else the link is dropped, with a warning) and have the id (else an error)."""
-    documents = {PurePath(document.path).name: document for document in target.documents}
-    ids = {name: element_ids(document) for name, document in documents.items()}
+    """Links from one document to another (`other.md`, `../one/ch.md#id`), each named by
+    its path from the linking document: the other must be in the book (else the link is
+    dropped, with a warning) and have the id (else an error)."""
+    documents = {m.document_key(document.path): document for document in target.documents}
+    ids = {key: element_ids(document) for key, document in documents.items()}
     for document in target.documents:
         for link in (node for node in m.walk(document) if isinstance(node, m.Link)):
-            path, _, fragment = link.href.partition("#")
-            if not path or ":" in path.split("/", 1)[0]:
+            linked = m.linked_path(document.path, link.href)
+            if linked is None:
                 continue  # within the page, or a URL with a scheme (https:, mailto:)
+            key, fragment = linked
             where = SourceLocation(document.path, link.line)
-            name = PurePath(unquote(path)).name
-            if name not in documents:
+            if key not in documents:
                 message = (
                     f"the link to '{link.href}' leads to nothing in the book; its words are kept"
                 )
                 yield SourceWarning(message, where)
-            elif fragment and unquote(fragment) not in ids[name]:
-                message = f"the link to '{link.href}' leads nowhere: {documents[name].path} has no heading or element with the id '{unquote(fragment)}'"
+            elif fragment and fragment not in ids[key]:
+                message = f"the link to '{link.href}' leads nowhere: {documents[key].path} has no heading or element with the id '{fragment}'"
                 yield SourceError(message, where)
 
 

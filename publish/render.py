@@ -131,7 +131,8 @@ def render_template(
     """Render `name` for a document (or a book's own pages) with its notes and labels.
 
     A `relink` callable in `context` maps each link's href to where it points in the output
-    (None: the target is not in the book, so the words are kept without the link).
+    (None: the target is not in the book, so the words are kept without the link); on a
+    page holding several documents' blocks, `relinks` maps each one's `id_prefix` to its own.
     """
     notes = {note.number: note for note in getattr(document, "notes", ())}
     return env.get_template(name).render(
@@ -209,6 +210,9 @@ def _serializer(
     notes = context.resolve("notes")
     relink = context.get("relink") or _same_href
     prefix = (context.get("id_prefix") or "") if id_prefix is None else id_prefix
+    relinks = context.get("relinks")  # a page of several documents' notes: each its own
+    if id_prefix is not None and relinks:
+        relink = relinks.get(id_prefix, relink)
 
     def note_call(note_ref: m.NoteRef) -> str:
         return str(macro(notes[note_ref.number], note_ref.call))
