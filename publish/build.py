@@ -306,6 +306,18 @@ def describe_failure(exc: BaseException) -> str:
         if frames:
             where = f"{display_path(Path(frames[-1].filename))}:{frames[-1].lineno}"
             return f"{where}: {message}"
+    if isinstance(exc, RecursionError):
+        # A template that includes, extends or calls itself: Jinja's frames name it.
+        frames = [
+            frame
+            for frame in traceback.extract_tb(exc.__traceback__)
+            if frame.filename.endswith(".j2")
+        ]
+        package = str(Path(__file__).resolve().parent)  # the project's own named first
+        frames = [f for f in frames if not f.filename.startswith(package)] or frames
+        if frames:
+            where = f"{display_path(Path(frames[-1].filename))}:{frames[-1].lineno}"
+            return f"{where}: the template includes, extends or calls itself without end"
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
@@ -376,8 +388,28 @@ def _run_in_pool(
 def check(paths: Iterable[Path]) -> BuildReport:
     """Read and validate sources; write nothing."""
     report = BuildReport()
-    read_targets(paths, report)
+    targets = read_targets(paths, report)
+    for root in dict.fromkeys(find_project_root(Path(target.path)) for target in targets):
+        check_project(root, report)
     return report
+
+
+def check_project(root: Path, report: BuildReport) -> None:
+    """What a build would read besides the sources: the project's settings file, its own
+    templates and the fonts of the drawn cover, each problem at its file and line."""
+    from publish.cover import project_fonts  # Pillow and Jinja: only when checking
+    from publish.render import template_problems
+
+    try:
+        project_settings(root, report.warnings.append)
+    except PublishError as exc:
+        report.fail(exc)
+    for problem in template_problems(root):
+        report.fail(problem)
+    try:
+        project_fonts(root)
+    except PublishError as exc:
+        report.fail(exc)
 
 
 def build(

@@ -107,7 +107,7 @@ def find_project_root(source: Path) -> Path:
     # elsewhere must not make that elsewhere the project.
     folder = Path(os.path.abspath(source)).parent
     for candidate in (folder, *folder.parents):
-        if any((candidate / marker).is_file() for marker in _PROJECT_MARKERS):
+        if any(os.path.lexists(candidate / marker) for marker in _PROJECT_MARKERS):
             return _real(candidate)
     return _real(folder)
 

@@ -8,6 +8,7 @@ flags. Each value is checked where it is read, so an error names its place.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -153,7 +154,7 @@ def project_settings(root: Path, warn: Callable[[SourceWarning], None]) -> dict[
     """The `[tool.publish]` table of `pyproject.toml`, or the whole of `publish.toml`."""
     for name, table in (("publish.toml", ()), ("pyproject.toml", ("tool", "publish"))):
         path = root / name
-        if path.is_file():
+        if os.path.lexists(path):  # a folder, a FIFO or a link loop is refused, not skipped
             # A link to a file elsewhere is refused unread (its keys would show in warnings).
             where = SourceLocation(shown(path))
             check_regular(
@@ -170,7 +171,7 @@ def project_settings(root: Path, warn: Callable[[SourceWarning], None]) -> dict[
 def _toml_layer(
     path: Path, table: tuple[str, ...], warn: Callable[[SourceWarning], None]
 ) -> dict[str, str]:
-    where = SourceLocation(str(path))
+    where = SourceLocation(shown(path))
     try:
         data: Any = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -181,14 +182,15 @@ def _toml_layer(
             name = ".".join(table[: depth + 1])
             line = _toml_line(path, name)
             message = f"'{name}' must be a table ([{name}]), not {_toml_kind(data)}"
-            raise SourceError(message, SourceLocation(str(path), line))
+            raise SourceError(message, SourceLocation(where.path, line))
     layer = {}
     for key, value in data.items():
         name = key.replace("-", "_")
+        at = SourceLocation(where.path, _toml_line(path, key))
         if name in SETTING_KEYS:
-            layer[name] = check_setting(name, value, where)
+            layer[name] = check_setting(name, value, at)
         else:
-            warn(SourceWarning(f"unknown setting '{key}' is ignored", where))
+            warn(SourceWarning(f"unknown setting '{key}' is ignored", at))
     return layer
 
 

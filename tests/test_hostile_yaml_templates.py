@@ -281,7 +281,7 @@ def test_a_tool_table_that_is_not_a_table_is_an_error_at_its_line(
     result = run_cli("build", "--format", "epub")
 
     assert result.code == 1
-    assert_one_clean_error(result.err, f"{tmp_path / 'pyproject.toml'}:{line}: {message}")
+    assert_one_clean_error(result.err, f"pyproject.toml:{line}: {message}")
 
 
 @pytest.mark.parametrize("date", ["2108-01-01", "2500", "9999-12-31"])
