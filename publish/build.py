@@ -107,13 +107,7 @@ def find_targets(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            inside = _targets_in(path)
-            if not inside:  # a build that writes nothing must not look like one that worked
-                message = (
-                    "no sources here: a source is a *.md file, a book a folder with a book.yaml"
-                )
-                raise SourceError(message, SourceLocation(display_path(path)))
-            found.extend(inside)
+            found.extend(_targets_in(path))
         elif os.path.lexists(path):  # a FIFO, a device or a broken link is refused when read
             found.append(path)
         else:
@@ -312,6 +306,18 @@ def describe_failure(exc: BaseException) -> str:
         if frames:
             where = f"{display_path(Path(frames[-1].filename))}:{frames[-1].lineno}"
             return f"{where}: {message}"
+    if isinstance(exc, RecursionError):
+        # A template that includes, extends or calls itself: Jinja's frames name it.
+        frames = [
+            frame
+            for frame in traceback.extract_tb(exc.__traceback__)
+            if frame.filename.endswith(".j2")
+        ]
+        package = str(Path(__file__).resolve().parent)  # the project's own named first
+        frames = [f for f in frames if not f.filename.startswith(package)] or frames
+        if frames:
+            where = f"{display_path(Path(frames[-1].filename))}:{frames[-1].lineno}"
+            return f"{where}: the template includes, extends or calls itself without end"
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
@@ -382,12 +388,28 @@ def _run_in_pool(
 def check(paths: Iterable[Path]) -> BuildReport:
     """Read and validate sources; write nothing."""
     report = BuildReport()
-    for target in read_targets(paths, report):
-        try:  # the settings a build would use: a trim in the front matter, the project file
-            target_settings(target, find_project_root(Path(target.path)), {}, report)
-        except PublishError as exc:
-            report.fail(exc)
+    targets = read_targets(paths, report)
+    for root in dict.fromkeys(find_project_root(Path(target.path)) for target in targets):
+        check_project(root, report)
     return report
+
+
+def check_project(root: Path, report: BuildReport) -> None:
+    """What a build would read besides the sources: the project's settings file, its own
+    templates and the fonts of the drawn cover, each problem at its file and line."""
+    from publish.cover import project_fonts  # Pillow and Jinja: only when checking
+    from publish.render import template_problems
+
+    try:
+        project_settings(root, report.warnings.append)
+    except PublishError as exc:
+        report.fail(exc)
+    for problem in template_problems(root):
+        report.fail(problem)
+    try:
+        project_fonts(root)
+    except PublishError as exc:
+        report.fail(exc)
 
 
 def build(

@@ -18,6 +18,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from publish import model as m
+from publish.errors import ResourceError, SourceLocation
+from publish.files import MAX_BINARY_BYTES, check_regular, shown
 from publish.resources import find_style
 
 SIZE = (1600, 2560)  # 5:8, the shape of most e-reader screens and what stores ask for
@@ -70,8 +72,22 @@ _FACES = ("Regular", "Italic", "Bold")  # in CoverFonts' order
 
 def project_fonts(project_root: Path | None) -> CoverFonts:
     """Charis SIL from the project's `styles/fonts/`, else the package's."""
-    faces = (find_style(f"fonts/CharisSIL-{face}.ttf", project_root) for face in _FACES)
+    faces = [find_style(f"fonts/CharisSIL-{face}.ttf", project_root) for face in _FACES]
+    for path in faces:
+        check_font(path)
     return CoverFonts(*faces)
+
+
+def check_font(path: Path) -> None:
+    """A font the cover can be drawn with: a regular file of a sane size that FreeType reads;
+    else a ResourceError naming it (not `OSError: unknown file format` from the writer)."""
+    where = SourceLocation(shown(path))
+    check_regular(path, where, MAX_BINARY_BYTES, "font")
+    try:
+        ImageFont.truetype(str(path), 12)
+    except (OSError, ValueError) as exc:
+        reason = str(exc).strip() or type(exc).__name__
+        raise ResourceError(f"the font cannot be read ({reason})", where) from None
 
 
 def typographic_cover(meta: m.Metadata, fonts: CoverFonts) -> bytes:

@@ -8,9 +8,11 @@ model; renderers only read it.
 from __future__ import annotations
 
 import datetime
+import posixpath
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from urllib.parse import unquote
 
 from publish.errors import SourceLocation
 
@@ -468,6 +470,24 @@ def heading_tree(document: Document, depth: int) -> HeadingTree:
 
 def _frozen_tree(items: list) -> HeadingTree:
     return tuple((heading, _frozen_tree(children)) for heading, children in items)
+
+
+def linked_path(linking: str, href: str) -> tuple[str, str] | None:
+    """Where a link to another file, written in the file at `linking`, leads: the path of
+    the file it names, relative to the folder of `linking` and normalized (`../one/ch.md`
+    from `two/ch.md` is `one/ch.md`; never only its name, which two chapters can share),
+    and its fragment, both unquoted. None for a link within the page (`#id`) or a URL with
+    a scheme (`https:`, `mailto:`)."""
+    path, _, fragment = href.partition("#")
+    if not path or ":" in path.split("/", 1)[0]:
+        return None
+    named = posixpath.join(posixpath.dirname(linking), unquote(path))
+    return posixpath.normpath(named), unquote(fragment)
+
+
+def document_key(path: str) -> str:
+    """A document's path as `linked_path` gives it, to find the document a link names."""
+    return posixpath.normpath(path)
 
 
 def walk(document: Document) -> Iterator[object]:

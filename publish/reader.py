@@ -12,7 +12,7 @@ import html as html_lib
 import re
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -278,13 +278,13 @@ def read_book(
 
 
 def link_problems(target: m.Document | m.Book) -> Iterator[SourceError | SourceWarning]:
-    """Links from one document to another (`other.md`, `other.md#id`): the other must be in
-    the book (else the link is dropped, with a warning) and have the id (else an error)."""
-    documents = {PurePath(document.path).name: document for document in target.documents}
-    ids = {name: element_ids(document) for name, document in documents.items()}
+    """Links from one document to another (`other.md`, `../one/ch.md#id`), each named by
+    its path from the linking document: the other must be in the book (else the link is
+    dropped, with a warning) and have the id (else an error)."""
+    documents = {m.document_key(document.path): document for document in target.documents}
+    ids = {key: element_ids(document) for key, document in documents.items()}
     for document in target.documents:
         for link in (node for node in m.walk(document) if isinstance(node, m.Link)):
-            path, _, fragment = link.href.partition("#")
             where = SourceLocation(document.path, link.line)
             scheme = m.link_scheme(link.href)
             if scheme is not None and scheme not in m.LINK_SCHEMES:
@@ -292,16 +292,17 @@ def link_problems(target: m.Document | m.Book) -> Iterator[SourceError | SourceW
                 message = f"the link to '{shown}' is dropped: a book links only to {', '.join(sorted(m.LINK_SCHEMES))} addresses; its words are kept"
                 yield SourceWarning(message, where)
                 continue
-            if not path or scheme is not None:
+            linked = m.linked_path(document.path, link.href)
+            if linked is None:
                 continue  # within the page, or a URL with a scheme (https:, mailto:)
-            name = PurePath(unquote(path)).name
-            if name not in documents:
+            key, fragment = linked
+            if key not in documents:
                 message = (
                     f"the link to '{link.href}' leads to nothing in the book; its words are kept"
                 )
                 yield SourceWarning(message, where)
-            elif fragment and unquote(fragment) not in ids[name]:
-                message = f"the link to '{link.href}' leads nowhere: {documents[name].path} has no heading or element with the id '{unquote(fragment)}'"
+            elif fragment and fragment not in ids[key]:
+                message = f"the link to '{link.href}' leads nowhere: {documents[key].path} has no heading or element with the id '{fragment}'"
                 yield SourceError(message, where)
 
 

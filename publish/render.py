@@ -24,6 +24,8 @@ from jinja2 import (
     PackageLoader,
     StrictUndefined,
     TemplateNotFound,
+    TemplateSyntaxError,
+    nodes,
     pass_context,
 )
 from jinja2.loaders import split_template_path
@@ -34,7 +36,7 @@ from lxml import html as lxml_html
 from markupsafe import Markup, escape
 
 from publish import model as m
-from publish.errors import ResourceError, SourceLocation
+from publish.errors import PublishError, ResourceError, SourceLocation
 from publish.files import MAX_TEXT_BYTES, project_path, read_file
 from publish.labels import labels_for
 from publish.sanitize import INLINE_TAGS
@@ -110,6 +112,113 @@ class ProjectTemplateLoader(FileSystemLoader):
         return text, os.path.normpath(path), lambda: _mtime(real) == mtime
 
 
+def template_problems(project_root: Path) -> list[PublishError]:
+    """What would stop a build in the project's own templates, found without rendering
+    (for `publish check`): a file that cannot be read, a syntax error, an include, import
+    or extends of a template that does not exist, and templates that include each other
+    in a ring. Each is a ResourceError at the template's line."""
+    folder = project_root / "templates"
+    if not folder.is_dir():
+        return []
+    env = template_environment(project_root)
+    problems: list[PublishError] = []
+    names = []
+    for top, _dirs, files in os.walk(folder):  # a folder that is a link is not walked
+        for file in sorted(files):
+            if file.endswith(".j2"):
+                names.append(Path(top, file).relative_to(folder).as_posix())
+    graph: dict[str, list[tuple[str, int]]] = {}
+    for name in sorted(names):
+        problems.extend(_template_references(env, name, graph))
+    problems.extend(_template_rings(env, sorted(names), graph))
+    return problems
+
+
+def _template_references(
+    env: Environment, name: str, graph: dict[str, list[tuple[str, int]]]
+) -> list[PublishError]:
+    """Read and parse template `name`; note what it includes in `graph`; its problems."""
+    graph[name] = []
+    try:
+        source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        tree = env.parse(source, name, filename)
+    except TemplateSyntaxError as exc:
+        path = exc.filename or name
+        return [
+            ResourceError(
+                exc.message or "syntax error", SourceLocation(_shown(Path(path)), exc.lineno)
+            )
+        ]
+    except PublishError as exc:
+        return [exc]
+    problems: list[PublishError] = []
+    for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+        targets = node.template.value if isinstance(node.template, nodes.Const) else None
+        if isinstance(targets, str):
+            targets = [targets]
+        if not isinstance(targets, list | tuple):
+            continue  # a name computed when rendering: the build tells
+        for target in targets:
+            try:
+                env.loader.get_source(env, target)  # type: ignore[union-attr]
+            except TemplateNotFound:
+                if not getattr(node, "ignore_missing", False) and len(targets) == 1:
+                    message = f"no template named '{target}' (a template includes only templates)"
+                    problems.append(
+                        ResourceError(message, SourceLocation(_shown(Path(filename)), node.lineno))
+                    )
+                continue
+            except PublishError:
+                continue  # told when that template is read
+            graph[name].append((target, node.lineno))
+    return problems
+
+
+def _template_rings(
+    env: Environment, names: list[str], graph: dict[str, list[tuple[str, int]]]
+) -> list[PublishError]:
+    """Each project template that leads back to itself through includes, imports or
+    extends (the package's templates included): an error at its first step."""
+    problems: list[PublishError] = []
+
+    def references(name: str) -> list[tuple[str, int]]:
+        if name not in graph:
+            _template_references(env, name, graph)
+        return graph[name]
+
+    for start in names:
+        for first, line in references(start):
+            seen: set[str] = set()
+            queue = [(first, (start, first))]
+            ring = None
+            while queue and ring is None:
+                current, path = queue.pop()
+                if current == start:
+                    ring = path
+                    break
+                if current in seen:
+                    continue
+                seen.add(current)
+                queue.extend((nxt, (*path, nxt)) for nxt, _ in references(current))
+            if ring is not None:
+                where = SourceLocation(_shown(Path(project_template_path(env, start))), line)
+                steps = " → ".join(ring)
+                problems.append(
+                    ResourceError(
+                        f"the template includes, imports or extends itself ({steps})", where
+                    )
+                )
+                break
+    return problems
+
+
+def project_template_path(env: Environment, name: str) -> str:
+    try:
+        return env.loader.get_source(env, name)[1]  # type: ignore[union-attr]
+    except Exception:
+        return name
+
+
 def _mtime(path: Path) -> float | None:
     try:
         return path.stat().st_mtime
@@ -131,7 +240,8 @@ def render_template(
     """Render `name` for a document (or a book's own pages) with its notes and labels.
 
     A `relink` callable in `context` maps each link's href to where it points in the output
-    (None: the target is not in the book, so the words are kept without the link).
+    (None: the target is not in the book, so the words are kept without the link); on a
+    page holding several documents' blocks, `relinks` maps each one's `id_prefix` to its own.
     """
     notes = {note.number: note for note in getattr(document, "notes", ())}
     return env.get_template(name).render(
@@ -209,6 +319,9 @@ def _serializer(
     notes = context.resolve("notes")
     relink = context.get("relink") or _same_href
     prefix = (context.get("id_prefix") or "") if id_prefix is None else id_prefix
+    relinks = context.get("relinks")  # a page of several documents' notes: each its own
+    if id_prefix is not None and relinks:
+        relink = relinks.get(id_prefix, relink)
 
     def note_call(note_ref: m.NoteRef) -> str:
         return str(macro(notes[note_ref.number], note_ref.call))

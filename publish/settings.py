@@ -154,9 +154,8 @@ def project_settings(root: Path, warn: Callable[[SourceWarning], None]) -> dict[
     """The `[tool.publish]` table of `pyproject.toml`, or the whole of `publish.toml`."""
     for name, table in (("publish.toml", ()), ("pyproject.toml", ("tool", "publish"))):
         path = root / name
-        if os.path.lexists(path):
-            # A link to a file elsewhere is refused unread (its keys would show in warnings),
-            # a named pipe unopened (it would hang the build).
+        if os.path.lexists(path):  # a folder, a FIFO or a link loop is refused, not skipped
+            # A link to a file elsewhere is refused unread (its keys would show in warnings).
             where = SourceLocation(shown(path))
             check_regular(
                 project_path(path, root, where, "settings file", SourceError),
@@ -183,14 +182,15 @@ def _toml_layer(
             name = ".".join(table[: depth + 1])
             line = _toml_line(path, name)
             message = f"'{name}' must be a table ([{name}]), not {_toml_kind(data)}"
-            raise SourceError(message, SourceLocation(shown(path), line))
+            raise SourceError(message, SourceLocation(where.path, line))
     layer = {}
     for key, value in data.items():
         name = key.replace("-", "_")
+        at = SourceLocation(where.path, _toml_line(path, key))
         if name in SETTING_KEYS:
-            layer[name] = check_setting(name, value, where)
+            layer[name] = check_setting(name, value, at)
         else:
-            warn(SourceWarning(f"unknown setting '{key}' is ignored", where))
+            warn(SourceWarning(f"unknown setting '{key}' is ignored", at))
     return layer
 
 

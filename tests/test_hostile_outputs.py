@@ -184,7 +184,7 @@ def test_an_unprintable_page_size_is_refused_where_it_is_set(
 
     assert in_front.code == 1 and in_toml.code == 1
     assert in_front.err.startswith(f"source/front.md:3: setting '{key}' ") and told in in_front.err
-    assert f"publish.toml: setting '{key}' " in in_toml.err and told in in_toml.err
+    assert f"publish.toml:1: setting '{key}' " in in_toml.err and told in in_toml.err
     assert "Traceback" not in in_front.err + in_toml.err
     assert flag.code == 2 and f"Invalid value for --{key}: setting '{key}' " in flag.err
     assert told in flag.err

@@ -46,7 +46,7 @@ def test_pyproject_tool_table_is_read_when_there_is_no_publish_toml(project, wri
 
     assert settings.page_size == ("120mm", "190mm")
     assert [str(w) for w in report.warnings] == [
-        "pyproject.toml: warning: unknown setting 'colour' is ignored"
+        "pyproject.toml:3: warning: unknown setting 'colour' is ignored"
     ]
 
 

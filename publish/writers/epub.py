@@ -22,7 +22,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 import jinja2
 from ebooklib import epub
@@ -172,18 +171,23 @@ def add_pages(
     """Render each page and add it to the spine, in order (a book's contents page comes
     with the navigation)."""
     labels = labels_for(target.meta.lang)
+    header_links = document_links(chapters, target.path)  # from the header's fields
     for plan in front_pages(target.meta):
-        markup = render_template(env, plan.template, target, cover_src=packed.cover_name)
+        markup = render_template(
+            env, plan.template, target, cover_src=packed.cover_name, relink=header_links
+        )
         add_page(book, plan.file_name, markup, target.meta.lang, packed.styles, labels[plan.label])
     for chapter in chapters:
         doc = chapter.document
-        relink = document_links(chapters)
+        relink = document_links(chapters, doc.path)
         markup = render_chapter(env, target, chapter, notes_apart, relink)
         markup = relink_images(markup, doc, packed.image_names)
         add_page(book, chapter.file_name, markup, doc.meta.lang, packed.styles, doc.meta.title)
-    if notes_apart:
-        relink = document_links(chapters, notes_page=True)
-        markup = render_template(env, ENDNOTES.template, target, chapters=chapters, relink=relink)
+    if notes_apart:  # each chapter's notes link from where that chapter's file is
+        relinks = {
+            c.prefix: document_links(chapters, c.document.path, notes_of=c) for c in chapters
+        }
+        markup = render_template(env, ENDNOTES.template, target, chapters=chapters, relinks=relinks)
         add_page(book, ENDNOTES_FILE, markup, target.meta.lang, packed.styles, labels["notes"])
 
 
@@ -213,34 +217,31 @@ def render_chapter(
 
 
 def document_links(
-    chapters: Sequence[Chapter], notes_page: bool = False
+    chapters: Sequence[Chapter], linking: str, notes_of: Chapter | None = None
 ) -> Callable[[str], str | None]:
-    """Links between the book's documents (`other.md`, `other.md#id`) lead to their pages
-    and elements (ids carry their chapter's prefix); a relative link to anything else has
-    nothing to lead to in the book, so it is dropped (its words stay; the reader warned).
+    """Links between the book's documents (`other.md`, `../one/ch.md#id`), written in the
+    file at `linking`, lead to the pages and elements of the documents at those paths (ids
+    carry their chapter's prefix); a relative link to anything else has nothing to lead
+    to in the book, so it is dropped (its words stay; the reader warned).
 
-    On the notes page, a link within a document (`#c2-id`, already prefixed) leads back to
-    the page of the chapter whose prefix it carries."""
-    pages = {Path(c.document.path).name: c for c in chapters}
+    On the notes page, the notes of `notes_of`: a link within their document (`#c2-id`,
+    already prefixed) leads back to that chapter's page."""
+    pages = {m.document_key(c.document.path): c for c in chapters}
 
     def relink(href: str) -> str | None:
         if href.startswith("#"):
-            if not notes_page:
-                return href
-            chapter = next((c for c in chapters if href[1:].startswith(c.prefix)), chapters[0])
-            return f"{chapter.file_name}{href}"
+            return href if notes_of is None else f"{notes_of.file_name}{href}"
         scheme = m.link_scheme(href)
         if scheme is not None:  # a URL (https:, mailto:); the reader warned of any other
             return href if scheme in m.LINK_SCHEMES else None
-        path, _, fragment = href.partition("#")
-        chapter = pages.get(Path(unquote(path)).name)
+        linked = m.linked_path(linking, href)
+        if linked is None:
+            return href
+        path, fragment = linked
+        chapter = pages.get(path)
         if chapter is None:
             return None
-        return (
-            f"{chapter.file_name}#{chapter.prefix}{unquote(fragment)}"
-            if fragment
-            else chapter.file_name
-        )
+        return f"{chapter.file_name}#{chapter.prefix}{fragment}" if fragment else chapter.file_name
 
     return relink
 

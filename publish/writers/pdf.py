@@ -16,9 +16,9 @@ import mimetypes
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 from xml.etree.ElementTree import Element
 
@@ -160,16 +160,16 @@ def render_html(target: Target, env: jinja2.Environment, settings: Settings) -> 
     in_book = isinstance(target, m.Book)
     # A book's contents follow its title page; a document's (`toc: true`), its header.
     contents = contents_entries(target) if m.has_contents_page(target) else []
-    relink = document_links(documents)
     sections = [
         Markup(render_template(env, SECTION, document, id_prefix=_prefix(number, documents),
                                base=Path(document.path).resolve().parent.as_uri() + "/",
-                               document_contents=[] if in_book else contents, relink=relink))
+                               document_contents=[] if in_book else contents,
+                               relink=document_links(documents, document.path)))
         for number, document in enumerate(documents, start=1)
     ]  # fmt: skip
     return render_template(
         env, TEMPLATE, target, sections=sections, title_page=in_book,
-        contents=contents if in_book else [], relink=relink,
+        contents=contents if in_book else [], relink=document_links(documents, target.path),
         start=settings.start, version=publish.__version__, timestamp=stamp,
     )  # fmt: skip
 
@@ -203,20 +203,22 @@ def contents_entries(target: Target) -> list[ContentsEntry]:
     ]  # fmt: skip
 
 
-def document_links(documents: tuple[m.Document, ...]) -> Callable[[str], str | None]:
-    """Links between a book's documents (`other.md`, `other.md#id`) lead inside the one
-    PDF: to the other's section, or its element (ids carry the section's prefix). A
-    relative link to anything else has nothing to lead to: its words stay, unlinked."""
-    sections = {PurePath(d.path).name: _prefix(n, documents) for n, d in enumerate(documents, 1)}
+def document_links(documents: tuple[m.Document, ...], linking: str) -> Callable[[str], str | None]:
+    """Links between a book's documents (`other.md`, `../one/ch.md#id`), written in the
+    file at `linking`, lead inside the one PDF: to the section of the document at that
+    path, or its element (ids carry the section's prefix). A relative link to anything
+    else has nothing to lead to: its words stay, unlinked."""
+    sections = {m.document_key(d.path): _prefix(n, documents) for n, d in enumerate(documents, 1)}
 
     def relink(href: str) -> str | None:
-        if href.startswith("#") or ":" in href.split("/", 1)[0]:
+        linked = m.linked_path(linking, href)
+        if linked is None:
             return href  # within the section, or a URL with a scheme (https:, mailto:)
-        path, _, fragment = href.partition("#")
-        prefix = sections.get(PurePath(unquote(path)).name)
+        path, fragment = linked
+        prefix = sections.get(path)
         if prefix is None:
             return None
-        return f"#{prefix}{unquote(fragment)}" if fragment else f"#{prefix}document"
+        return f"#{prefix}{fragment}" if fragment else f"#{prefix}document"
 
     return relink
 
