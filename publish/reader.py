@@ -250,6 +250,7 @@ def _check_limits(state: StateCore) -> None:
     over the tokens, before anything recursive reads them."""
     found = state.env.setdefault("limits", [])
     line = 1
+    first_too_deep: int | None = None
     for token in state.tokens:
         if token.map:
             line = token.map[0] + 1
@@ -263,10 +264,13 @@ def _check_limits(state: StateCore) -> None:
         for child in token.children or ():
             depth += child.nesting
             deepest = max(deepest, depth)
-        # Token levels also count a paragraph, a table's rows…, which the converter (that
-        # checks MAX_NESTING exactly) does not: a margin, well under markdown-it's own limit.
-        if deepest > MAX_NESTING + 6:
-            found.append((line, TOO_DEEP, token))
+        # Where markdown-it may have stopped reading (or inline markup nests past what the
+        # syntax tree, built by recursion, can hold); under it, the converter checks
+        # MAX_NESTING exactly, at the line of the first block too deep.
+        if deepest > MAX_NESTING and first_too_deep is None:
+            first_too_deep = line
+        if deepest >= state.md.options["maxNesting"] - 1:
+            found.append((first_too_deep or line, TOO_DEEP, token))
     if "label_over" in state.env:
         over = state.env.pop("label_over")
         lines = (t.map[0] + 1 for t in state.tokens if t.map and over in t.content)
