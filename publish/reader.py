@@ -171,9 +171,12 @@ _TAG_NAME = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9-]*)")
 _VERBATIM = frozenset({"pre", "code", "script", "style", "textarea"})
 
 
-def markdown_in_html(raw: str, md: MarkdownIt) -> str:
+def markdown_in_html(raw: str, md: MarkdownIt, env: dict[str, Any] | None = None) -> str:
     """The text between the tags of an HTML block read as inline Markdown, as Pandoc does
-    (its markdown_in_html_blocks): `<td>This is *emphasized*</td>`. Code stays as it is."""
+    (its markdown_in_html_blocks): `<td>This is *emphasized*</td>`. Code stays as it is.
+    What the reader's limits find is left in `env["limits"]`."""
+    env = {} if env is None else env
+    env.setdefault("label_budget", LABEL_BUDGET + LABEL_BUDGET_PER_CHAR * len(raw))
     parts, verbatim = [], 0
     for part in _HTML_TAG.split(raw):
         if tag := _TAG_NAME.match(part):
@@ -184,7 +187,7 @@ def markdown_in_html(raw: str, md: MarkdownIt) -> str:
             parts.append(part)
         else:
             lead, trail = part[: len(part) - len(part.lstrip())], part[len(part.rstrip()) :]
-            parts.append(lead + md.renderInline(part.strip()) + trail)
+            parts.append(lead + md.renderInline(part.strip(), env) + trail)
     return "".join(parts)
 
 
@@ -502,9 +505,12 @@ def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
 
 def parse_inline(text: str, line: int, lang: str, shown: str = "") -> tuple[m.Inline, ...]:
     """Inline Markdown (used for the `source` citation) of the file `shown`, without footnotes."""
-    tokens = markdown_parser(lang).parseInline(text, {})
+    env: dict[str, Any] = {"label_budget": LABEL_BUDGET + LABEL_BUDGET_PER_CHAR * len(text)}
+    tokens = markdown_parser(lang).parseInline(text, env)
     converter = _Converter(shown, {})
     converter.in_note = True  # a citation cannot call a note either
+    if converter.limits_found(env, line):
+        raise_problems(converter.errors)
     inlines = converter.inlines(SyntaxTreeNode(tokens).children[0], line - 1)
     raise_problems(converter.errors)
     return inlines
@@ -579,6 +585,16 @@ class _Converter:
                     break
         return self.told_too_deep
 
+    def limits_found(self, env: dict[str, Any], line: int) -> bool:
+        """Whether reading text apart from the body (an HTML block's, a header field's) went
+        past the limits; each problem is told at `line`."""
+        for _line, message, _token in env.get("limits", ()):
+            if message == TOO_DEEP:
+                self.too_deep(line)
+            else:
+                self.error(message, line)
+        return bool(env.get("limits"))
+
     def too_deep(self, line: int) -> None:
         if not self.told_too_deep:  # one mistake, one message
             self.told_too_deep = True
@@ -635,9 +651,11 @@ class _Converter:
             case "hr":
                 return m.ThematicBreak(line)
             case "html_block":
-                return self.html_block(
-                    markdown_in_html(node.content, markdown_parser(self.lang)), line
-                )
+                env: dict[str, Any] = {}
+                html = markdown_in_html(node.content, markdown_parser(self.lang), env)
+                if self.limits_found(env, line):
+                    return None
+                return self.html_block(html, line)
             case "footnote_reference":
                 self.define_note(node, line)
                 return None

@@ -208,3 +208,32 @@ def test_the_cover_sets_only_the_lines_it_can_draw() -> None:
         block = fit([title], style, 1000)
         assert 1 <= len(block.lines) <= 6
         assert all(block.font.getlength(line) <= MEASURE for line in block.lines[:-1])
+
+
+HEADER_AND_HTML = {
+    "emphasis 2,000 deep in 'source'": (
+        '---\ntitle: T\nsource: "' + "*" * 2000 + "x" + "*" * 2000 + '"\n---\n\nx\n',
+        3,
+        TOO_DEEP,
+    ),
+    "20,000 '[' open in 'abstract'": (
+        '---\ntitle: T\nabstract: "' + "[a " * 20_000 + '"\n---\n\nx\n',
+        3,
+        "too many '['",
+    ),
+    "20,000 '[' open in an HTML block": (
+        HEAD + "<div>\n" + "[a " * 20_000 + "\n</div>\n",
+        5,
+        "too many '['",
+    ),
+}
+
+
+@pytest.mark.parametrize("text, line, message", HEADER_AND_HTML.values(), ids=HEADER_AND_HTML)
+def test_header_fields_and_html_blocks_are_held_to_the_same_limits(
+    text, line, message, project, run_cli
+) -> None:
+    # Their Markdown is read apart from the body's: once a RecursionError, or minutes.
+    (project / "source" / "odd.md").write_text(text)
+
+    assert_one_error(run_cli("check", "source/odd.md"), f"source/odd.md:{line}", message)
