@@ -330,8 +330,8 @@ def _math_svg(tex: str, display: bool) -> str:
 
 
 _VIEW_BOX = re.compile(r'viewBox="([^"]+)"')
-_LONG_RUN_CHARS = 80  # longer than any word of any language
-_RUN_STEP = 40
+_LONG_RUN_CHARS = 60  # longer than the words of a language, and about a line of A5
+_RUN_STEP = 30
 _LONG_RUN = re.compile(rf"\S{{{_LONG_RUN_CHARS + 1},}}")
 _SPACES = re.compile(r"(\s+)")
 

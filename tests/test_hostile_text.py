@@ -106,7 +106,7 @@ def test_a_word_wider_than_the_page_is_broken_in_print_not_lost(
     write_source, project, run_cli
 ) -> None:
     # Once one line running off the page; broken as WeasyPrint does it, a time that grows
-    # with the square of the word's length: now it may break every 40 characters.
+    # with the square of the word's length: now it may break every 30 characters.
     write_source(
         "word.md", HEAD + "Before " + "q" * 20_000 + " after.\n\n```\n" + "z" * 5000 + "\n```\n"
     )
