@@ -150,30 +150,51 @@ def set_text(phrases: Sequence[str], style: Style, size: int) -> TextBlock:
     font = ImageFont.truetype(str(style.font), size)
     # NFC: a letter typed as base + combining accent is drawn as the one precomposed glyph.
     clean = [unicodedata.normalize("NFC", " ".join(p.split())) for p in phrases]
-    return TextBlock(font, wrap([p for p in clean if p], font), round(size * style.leading))
+    # One line more than can be drawn tells that the text is cut short: no need to set the
+    # rest (a title of thousands of words would cost minutes at each size tried).
+    lines = wrap([p for p in clean if p], font, style.max_lines + 1)
+    return TextBlock(font, lines, round(size * style.leading))
 
 
-def wrap(phrases: Sequence[str], font: ImageFont.FreeTypeFont) -> tuple[str, ...]:
+def wrap(
+    phrases: Sequence[str], font: ImageFont.FreeTypeFont, most: int = 1 << 30
+) -> tuple[str, ...]:
     """Greedy line breaking: whole phrases where they fit, else at spaces, and a word wider
-    than the measure is cut where it must be."""
+    than the measure is cut where it must be; the first `most` lines."""
     lines: list[str] = []
     for phrase in phrases:
-        for word in [phrase] if font.getlength(phrase) <= MEASURE else phrase.split(" "):
+        fits = len(phrase) <= _MOST_CHARS and font.getlength(phrase) <= MEASURE
+        for word in [phrase] if fits else phrase.split(" "):
             candidate = f"{lines[-1]} {word}" if lines else word
-            if lines and font.getlength(candidate) <= MEASURE:
+            if lines and len(candidate) <= _MOST_CHARS and font.getlength(candidate) <= MEASURE:
                 lines[-1] = candidate
             else:
-                lines.extend(cut_word(word, font))
+                lines.extend(cut_word(word, font, most - len(lines)))
+            if len(lines) >= most:
+                return tuple(lines[:most])
     return tuple(lines)
 
 
-def cut_word(word: str, font: ImageFont.FreeTypeFont) -> list[str]:
-    pieces = [""]
-    for char in word:
-        if pieces[-1] and font.getlength(pieces[-1] + char) > MEASURE:
-            pieces.append("")
-        pieces[-1] += char
-    return pieces
+# More characters than any line of the measure holds, at the smallest size of any style.
+_MOST_CHARS = 400
+
+
+def cut_word(word: str, font: ImageFont.FreeTypeFont, most: int = 1 << 30) -> list[str]:
+    """A word wider than the measure in pieces that fit it (the first `most` of them), each
+    the longest that fits, found by halving: a few measures a piece, whatever its length."""
+    pieces: list[str] = []
+    rest = word
+    while rest and len(pieces) < most:
+        low, high = 1, min(len(rest), _MOST_CHARS)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if font.getlength(rest[:middle]) <= MEASURE:
+                low = middle
+            else:
+                high = middle - 1
+        pieces.append(rest[:low])
+        rest = rest[low:]
+    return pieces or [""]
 
 
 def shorten(lines: Sequence[str], max_lines: int) -> tuple[str, ...]:

@@ -398,10 +398,29 @@ def _character_problem_in(value: Any) -> str | None:
     return None
 
 
+# What is set in large type or on every page (a title, a name) is a line or two: a longer
+# one is a mistake, and would cost a PDF of one page per few hundred characters of it.
+SHORT_TEXT_KEYS = frozenset(
+    {"title", "subtitle", "publisher", "contact", "identifier", "abstract-title", "toc-title"}
+    | {"series", "volume", "isbn"}
+)
+MAX_SHORT_TEXT = 2_000
+
+
 def _text(value: Any, key: str, where: SourceLocation) -> str:
     if not isinstance(value, str):
         raise SourceError(f"'{key}' must be text, not {_kind(value)} (quote it)", where)
+    if key in SHORT_TEXT_KEYS:
+        _check_short(value.strip(), key, where)
     return value.strip()
+
+
+def _check_short(text: str, key: str, where: SourceLocation) -> None:
+    if len(text) > MAX_SHORT_TEXT:
+        raise SourceError(
+            f"'{key}' holds {len(text):,} characters; it may hold at most {MAX_SHORT_TEXT:,}",
+            where,
+        )
 
 
 def _text_list(value: Any, key: str, where: SourceLocation) -> tuple[str, ...]:
@@ -422,6 +441,8 @@ def _people(value: Any, key: str, where: SourceLocation) -> tuple[tuple[str, str
             "'name' and, if you like, 'affiliation')",
             where,
         )
+    for person in people:
+        _check_short(" ".join(person), key, where)  # type: ignore[arg-type]
     return people  # type: ignore[return-value]
 
 

@@ -491,16 +491,31 @@ def document_key(path: str) -> str:
 
 
 def walk(document: Document) -> Iterator[object]:
-    """Every node of a document, body then notes, depth first in reading order."""
+    """Every node of a document, body then notes, depth first in reading order (with a
+    stack of its own: however deep a tree, no recursion)."""
     return _walk([*document.blocks, *document.notes])
 
 
 def _walk(nodes: Iterable[object]) -> Iterator[object]:
-    for node in nodes:
+    stack: list[Iterator[object]] = [iter(nodes)]
+    while stack:
+        node = next(stack[-1], _END)
+        if node is _END:
+            stack.pop()
+            continue
         yield node
-        for name in _CHILD_FIELDS.get(type(node), ()):
-            value = getattr(node, name)
-            yield from _walk(_flatten(value) if name in _NESTED_FIELDS else (value,))
+        children = [
+            child
+            for name in _CHILD_FIELDS.get(type(node), ())
+            for child in (
+                _flatten(getattr(node, name)) if name in _NESTED_FIELDS else (getattr(node, name),)
+            )
+        ]
+        if children:
+            stack.append(iter(children))
+
+
+_END = object()
 
 
 def _flatten(value: Iterable[object]) -> Iterator[object]:

@@ -10,6 +10,7 @@ import dataclasses
 import functools
 import html as html_lib
 import re
+import types
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,14 +18,17 @@ from typing import Any
 from urllib.parse import unquote
 
 import yaml
-from markdown_it import MarkdownIt, rules_block
+from markdown_it import MarkdownIt, helpers, rules_block
+from markdown_it.helpers import parseLinkLabel
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_core.smartquotes import process_inlines as set_quotes
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.footnote.index import footnote_inline
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from publish import model as m
@@ -50,9 +54,24 @@ from publish.pandoc_inline import (
     trailing_attributes,
     unique_identifier,
 )
-from publish.sanitize import DROPPED_WITH_CONTENT, VOID_TAGS, clean_block, inline_tag
+from publish.sanitize import DROPPED_WITH_CONTENT, VOID_TAGS, TooDeep, clean_block, inline_tag
 
 Warn = Callable[[SourceWarning], None]
+
+# How deep blocks and inline markup may nest, raw HTML included (a list counts two levels,
+# the list and its item, as its elements do), and how many characters one block may hold.
+# Beyond them the parsers down the line cut text silently (markdown-it stops reading,
+# libxml2 drops what is nested past 256 levels or a text of more than 10,000,000
+# characters) or run out of stack, so the reader refuses the source at the block's line.
+MAX_NESTING = 50
+MAX_BLOCK_CHARS = 1_000_000
+# Each `[` left open is read to the end of its paragraph (markdown-it's link label, then
+# notes and spans): thousands of them cost the square of the paragraph's length. The
+# characters read for labels are counted against this many plus LABEL_BUDGET_PER_CHAR per
+# character of the source; past it a `[` is text, and the source an error.
+LABEL_BUDGET = 2_000_000
+LABEL_BUDGET_PER_CHAR = 4
+TOO_DEEP = f"the text is nested deeper than {MAX_NESTING} levels (quotations, lists, divs, emphasis or HTML tags inside one another)"
 
 
 # Quotes by primary language: outer pair, then inner pair (markdown-it's typographer).
@@ -73,6 +92,36 @@ QUOTES: dict[str, str | list[str]] = {
 _FRENCH_HIGH_PUNCTUATION = re.compile(r"(?<=[^\s;:!?])[ \u00a0]?([;:!?])(?=[\s;:!?»\u00a0]|$)")
 
 
+def _counted_link_label(state: StateInline, start: int, disableNested: bool = False) -> int:
+    """markdown-it's parseLinkLabel, counting what it reads against the source's budget
+    (`env["label_budget"]`, set by `parse_document`): past it, a `[` opens nothing."""
+    budget = state.env.get("label_budget") if isinstance(state.env, dict) else None
+    if budget is None:
+        return parseLinkLabel(state, start, disableNested)
+    if budget <= 0:
+        state.env.setdefault("label_over", state.src)
+        return -1
+    end = parseLinkLabel(state, start, disableNested)
+    state.env["label_budget"] -= (end if end >= 0 else state.posMax) - start
+    return end
+
+
+def _counted_inline_note(state: StateInline, silent: bool) -> bool:
+    """The footnote plugin's `^[…]` rule, its label read against the same budget: the
+    plugin calls the parseLinkLabel it imported, not `md.helpers`'s, so what it reads is
+    counted here (to its `]`, or to the end of the paragraph when there is none)."""
+    budget = state.env.get("label_budget") if isinstance(state.env, dict) else None
+    if budget is None or not state.src.startswith("^[", state.pos):
+        return footnote_inline(state, silent)
+    if budget <= 0:
+        state.env.setdefault("label_over", state.src)
+        return False
+    start = state.pos
+    found = footnote_inline(state, silent)
+    state.env["label_budget"] -= (state.pos if found else state.posMax) - start
+    return found
+
+
 @functools.cache
 def markdown_parser(lang: str = "en") -> MarkdownIt:
     """CommonMark with front matter, Pandoc-style footnotes and the typography of `lang`.
@@ -83,17 +132,24 @@ def markdown_parser(lang: str = "en") -> MarkdownIt:
     primary = lang.split("-")[0].lower()
     quotes = QUOTES.get(primary, QUOTES["en"])
     md = MarkdownIt("commonmark", {"html": True, "typographer": True, "quotes": quotes})
+    # markdown-it silently stops reading past maxNesting: leave room above MAX_NESTING so
+    # that the reader, which checks every token, sees where the text goes too deep.
+    md.options["maxNesting"] = MAX_NESTING + 20
+    md.helpers = types.SimpleNamespace(**vars(helpers))
+    md.helpers.parseLinkLabel = _counted_link_label
     md.enable(["replacements", "smartquotes", "strikethrough"])
     md.use(front_matter_plugin)
     # Notes stay where they are defined (so we know their lines) and every [^x] is
     # matched, so that a call to an undefined note is reported instead of kept as text.
     md.use(footnote_plugin, move_to_end=False, always_match_refs=True)
+    md.inline.ruler.at("footnote_inline", _counted_inline_note)
     md.use(spaced_note_labels)
     md.use(scripts_plugin).use(pandoc_attributes_plugin)
     md.core.ruler.before(
         "smartquotes", "span_typography", functools.partial(_span_typography, primary)
     )
     _use_pandoc_blocks(md)
+    md.core.ruler.after("inline", "publish_limits", _check_limits)
     if primary == "fr":
         md.core.ruler.after("smartquotes", "french_spacing", _french_spacing)
     return md
@@ -128,9 +184,12 @@ _TAG_NAME = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9-]*)")
 _VERBATIM = frozenset({"pre", "code", "script", "style", "textarea"})
 
 
-def markdown_in_html(raw: str, md: MarkdownIt) -> str:
+def markdown_in_html(raw: str, md: MarkdownIt, env: dict[str, Any] | None = None) -> str:
     """The text between the tags of an HTML block read as inline Markdown, as Pandoc does
-    (its markdown_in_html_blocks): `<td>This is *emphasized*</td>`. Code stays as it is."""
+    (its markdown_in_html_blocks): `<td>This is *emphasized*</td>`. Code stays as it is.
+    What the reader's limits find is left in `env["limits"]`."""
+    env = {} if env is None else env
+    env.setdefault("label_budget", LABEL_BUDGET + LABEL_BUDGET_PER_CHAR * len(raw))
     parts, verbatim = [], 0
     for part in _HTML_TAG.split(raw):
         if tag := _TAG_NAME.match(part):
@@ -141,7 +200,7 @@ def markdown_in_html(raw: str, md: MarkdownIt) -> str:
             parts.append(part)
         else:
             lead, trail = part[: len(part) - len(part.lstrip())], part[len(part.rstrip()) :]
-            parts.append(lead + md.renderInline(part.strip()) + trail)
+            parts.append(lead + md.renderInline(part.strip(), env) + trail)
     return "".join(parts)
 
 
@@ -194,6 +253,48 @@ def _retype(state: StateCore, tokens: list[Token], lang: str) -> None:
             token.meta["lang"] = lang
             if lang == "fr":
                 _set_french_spacing(token)
+
+
+_CONTENT_BLOCKS = frozenset(
+    {"inline", "fence", "code_block", "html_block", "math_block", "raw_tex_block"}
+)
+
+
+def _check_limits(state: StateCore) -> None:
+    """Blocks nested deeper than MAX_NESTING (inline markup included) and blocks of more than
+    MAX_BLOCK_CHARS characters, each as (line, message, token) in `env["limits"]`. One pass
+    over the tokens, before anything recursive reads them."""
+    found = state.env.setdefault("limits", [])
+    line = 1
+    first_too_deep: int | None = None
+    for token in state.tokens:
+        if token.map:
+            line = token.map[0] + 1
+        if token.type in _CONTENT_BLOCKS and len(token.content) > MAX_BLOCK_CHARS:
+            message = (
+                f"this block holds {len(token.content):,} characters; a paragraph or any other "
+                f"block may hold at most {MAX_BLOCK_CHARS:,} (break it into several)"
+            )
+            found.append((line, message, token))
+        depth = deepest = token.level
+        for child in token.children or ():
+            depth += child.nesting
+            deepest = max(deepest, depth)
+        # Where markdown-it may have stopped reading (or inline markup nests past what the
+        # syntax tree, built by recursion, can hold); under it, the converter checks
+        # MAX_NESTING exactly, at the line of the first block too deep.
+        if deepest > MAX_NESTING and first_too_deep is None:
+            first_too_deep = line
+        if deepest >= state.md.options["maxNesting"] - 1:
+            found.append((first_too_deep or line, TOO_DEEP, token))
+    if "label_over" in state.env:
+        over = state.env.pop("label_over")
+        lines = (t.map[0] + 1 for t in state.tokens if t.map and over in t.content)
+        message = (
+            "this paragraph has too many '[' left open to be read: close each with ']' "
+            "or write it as '\\['"
+        )
+        found.append((next(lines, 1), message, None))
 
 
 # Only the front matter, read first: its `lang` chooses the parser for the rest.
@@ -403,12 +504,16 @@ def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
             header = parse_front_matter(front[0].content, shown, warn, inline)
         except PublishError as exc:
             errors.extend(problems(exc))
-    env: dict[str, Any] = {}
+    env: dict[str, Any] = {"label_budget": LABEL_BUDGET + LABEL_BUDGET_PER_CHAR * len(text)}
     lang = header.meta.lang if header else "en"
-    nodes = SyntaxTreeNode(markdown_parser(lang).parse(text, env)).children
+    tokens = markdown_parser(lang).parse(text, env)
+    converter = _Converter(shown, env.get("footnotes", {}).get("list", {}), warn, lang)
+    if converter.check_limits(env):
+        # Not converted: the tree of a text nested that deep is built by recursion.
+        tokens = [t for t in tokens if t.type == "front_matter"]
+    nodes = SyntaxTreeNode(tokens).children
     if nodes and nodes[0].type == "front_matter":
         nodes = nodes[1:]
-    converter = _Converter(shown, env.get("footnotes", {}).get("list", {}), warn, lang)
     blocks = converter.blocks(nodes)
     notes = converter.finish()
     if header is not None:
@@ -420,9 +525,12 @@ def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
 
 def parse_inline(text: str, line: int, lang: str, shown: str = "") -> tuple[m.Inline, ...]:
     """Inline Markdown (used for the `source` citation) of the file `shown`, without footnotes."""
-    tokens = markdown_parser(lang).parseInline(text, {})
+    env: dict[str, Any] = {"label_budget": LABEL_BUDGET + LABEL_BUDGET_PER_CHAR * len(text)}
+    tokens = markdown_parser(lang).parseInline(text, env)
     converter = _Converter(shown, {})
     converter.in_note = True  # a citation cannot call a note either
+    if converter.limits_found(env, line):
+        raise_problems(converter.errors)
     inlines = converter.inlines(SyntaxTreeNode(tokens).children[0], line - 1)
     raise_problems(converter.errors)
     return inlines
@@ -434,7 +542,7 @@ def parse_attributes(text: str) -> m.Attributes | None:
     return scanned[1] if scanned is not None and scanned[0] == len(text) else None
 
 
-_UNMATCHED_CALL = re.compile(r"\[\^([^\]\n]+)\]")
+_UNMATCHED_CALL = re.compile(r"\[\^([^\]\n[]+)\]")  # no `[` inside: linear
 
 
 @dataclass
@@ -466,6 +574,8 @@ class _Converter:
         self.refused_calls: set[str] = set()
         self.heading_ids: set[str] = set()
         self.ruby_depth = 0  # inside how many raw <ruby>: <rt> and <rp> belong nowhere else
+        self.depth = 0  # how deep the node being read is nested (see MAX_NESTING)
+        self.told_too_deep = False
 
     def where(self, line: int) -> SourceLocation:
         return SourceLocation(self.shown, line)
@@ -478,6 +588,50 @@ class _Converter:
     def warning(self, message: str, line: int) -> None:
         """Something suspicious at `line` that does not stop the build."""
         self.warn(SourceWarning(message, self.where(line)))
+
+    def check_limits(self, env: dict[str, Any]) -> bool:
+        """Report what `_check_limits` found while parsing (and what the inline notes nest);
+        True if the text is nested too deep to be read further."""
+        for line, message, _token in env.get("limits", ()):
+            if message == TOO_DEEP:
+                self.too_deep(line)
+            else:
+                self.error(message, line)
+        for note in env.get("footnotes", {}).get("list", {}).values():
+            depth = 0
+            for token in note.get("tokens") or ():
+                depth += token.nesting
+                if depth > MAX_NESTING:
+                    self.too_deep(token.map[0] + 1 if token.map else 1)
+                    break
+        return self.told_too_deep
+
+    def limits_found(self, env: dict[str, Any], line: int) -> bool:
+        """Whether reading text apart from the body (an HTML block's, a header field's) went
+        past the limits; each problem is told at `line`."""
+        for _line, message, _token in env.get("limits", ()):
+            if message == TOO_DEEP:
+                self.too_deep(line)
+            else:
+                self.error(message, line)
+        return bool(env.get("limits"))
+
+    def too_deep(self, line: int) -> None:
+        if not self.told_too_deep:  # one mistake, one message
+            self.told_too_deep = True
+            self.error(TOO_DEEP, line)
+
+    def nested(self, levels: int, line: int, read: Callable[[], Any], empty: Any = ()) -> Any:
+        """What `read` makes of the content of a node `levels` deeper, or `empty` (and an
+        error) past MAX_NESTING: every recursion of the reader goes through here."""
+        if self.depth + levels > MAX_NESTING:
+            self.too_deep(line)
+            return empty
+        self.depth += levels
+        try:
+            return read()
+        finally:
+            self.depth -= levels
 
     # Blocks
 
@@ -507,7 +661,7 @@ class _Converter:
             case "heading":
                 return self.heading(node, line)
             case "blockquote":
-                return m.BlockQuote(self.blocks(node.children), line)
+                return m.BlockQuote(self.nested(1, line, lambda: self.blocks(node.children)), line)
             case "bullet_list" | "ordered_list":
                 return self.list_block(node, line)
             case "fence" if raw := _RAW_FORMAT.fullmatch(node.info.strip()):
@@ -518,8 +672,11 @@ class _Converter:
             case "hr":
                 return m.ThematicBreak(line)
             case "html_block":
-                html = clean_block(markdown_in_html(node.content, markdown_parser(self.lang)))
-                return m.HtmlBlock(html, line) if html else None
+                env: dict[str, Any] = {}
+                html = markdown_in_html(node.content, markdown_parser(self.lang), env)
+                if self.limits_found(env, line):
+                    return None
+                return self.html_block(html, line)
             case "footnote_reference":
                 self.define_note(node, line)
                 return None
@@ -558,7 +715,7 @@ class _Converter:
                 return m.Paragraph((self.math(node.content.strip(), True, line),), line)
             case "fenced_div":
                 attrs = self.div_attributes(node.info, line)
-                return m.Div(self.blocks(node.children), attrs, line)
+                return m.Div(self.nested(1, line, lambda: self.blocks(node.children)), attrs, line)
             case "line_block":
                 lines = tuple(self.inlines(part.children[0], part.map[0]) for part in node.children)
                 return m.LineBlock(lines, line)
@@ -598,7 +755,10 @@ class _Converter:
                 )
             elif items:
                 last = items[-1]
-                definitions = (*last.definitions, self.blocks(part.children))
+                definitions = (
+                    *last.definitions,
+                    self.nested(2, part_line, lambda kids=part.children: self.blocks(kids)),
+                )
                 items[-1] = m.Definition(last.term, definitions, last.line)
         # Like a list, a definition list is tight when markdown-it hides its paragraphs.
         tight = all(
@@ -646,10 +806,17 @@ class _Converter:
 
     def raw_block(self, content: str, output: str, line: int) -> m.Block | None:
         if output in ("html", "html5", "xhtml"):
-            html = clean_block(content)
-            return m.HtmlBlock(html, line) if html else None
+            return self.html_block(content, line)
         self.warning(f"raw '{output}' content is left out: only HTML goes into these books", line)
         return None
+
+    def html_block(self, raw: str, line: int) -> m.HtmlBlock | None:
+        try:
+            html = clean_block(raw, MAX_NESTING - self.depth)
+        except TooDeep:
+            self.too_deep(line)
+            return None
+        return m.HtmlBlock(html, line) if html else None
 
     def math(self, tex: str, display: bool, line: int) -> m.Math:
         # Imported here: only a text with math pays for loading it.
@@ -666,7 +833,10 @@ class _Converter:
 
     def list_block(self, node: SyntaxTreeNode, line: int) -> m.ListBlock:
         items = tuple(
-            m.ListItem(self.blocks(item.children), item.map[0] + 1 if item.map else line)
+            m.ListItem(
+                self.nested(2, line, lambda kids=item.children: self.blocks(kids)),
+                item.map[0] + 1 if item.map else line,
+            )
             for item in node.children
         )
         start = int(node.attrs.get("start", 1)) if node.type == "ordered_list" else 1
@@ -685,12 +855,21 @@ class _Converter:
         return tuple(self._inline_children(inline.children, current, lines))
 
     def _inline_children(
-        self, nodes: list[SyntaxTreeNode], current: list[int], lines: Iterator[int]
+        self,
+        nodes: list[SyntaxTreeNode],
+        current: list[int],
+        lines: Iterator[int],
+        span: tuple[int, int] | None = None,
+        closing: dict[int, int] | None = None,
     ) -> Iterator[m.Inline]:
-        index = 0
-        while index < len(nodes):
+        """The nodes `nodes[start:stop]` (all by default); `closing` maps the index of each
+        inline HTML tag to that of the tag closing it, found once for all the siblings."""
+        index, stop = span or (0, len(nodes))
+        if closing is None:
+            closing = _closing_tags(nodes)
+        while index < stop:
             if nodes[index].type == "html_inline":
-                index = yield from self._html_inline(nodes, index, current, lines)
+                index = yield from self._html_inline(nodes, index, stop, closing, current, lines)
             else:
                 yield from self._inline(nodes[index], current, lines)
                 index += 1
@@ -709,23 +888,23 @@ class _Converter:
             case "code_inline":
                 yield m.Code(node.content, line, node.meta.get("attributes") or m.NO_ATTRIBUTES)
             case "em" | "strong":
-                kids = tuple(self._inline_children(node.children, current, lines))
+                kids = self.nested_inlines(node.children, current, lines)
                 yield m.Emphasis(kids, line) if node.type == "em" else m.Strong(kids, line)
             case "link":
-                kids = tuple(self._inline_children(node.children, current, lines))
+                kids = self.nested_inlines(node.children, current, lines)
                 href, title = str(node.attrs["href"]), str(node.attrs.get("title", ""))
                 title = self.checked_text(title, line)
                 yield m.Link(href, kids, title, line, _attributes_of(node))
             case "image":
-                alt = stringify(self._inline_children(node.children, current, lines))
+                alt = stringify(self.nested_inlines(node.children, current, lines))
                 src, title = str(node.attrs["src"]), str(node.attrs.get("title", ""))
                 title = self.checked_text(title, line)
                 yield m.Image(src, alt, title, line, _attributes_of(node))
             case "span":
-                kids = tuple(self._inline_children(node.children, current, lines))
+                kids = self.nested_inlines(node.children, current, lines)
                 yield m.Span(kids, _attributes_of(node), line)
             case "sup" | "sub" | "s":
-                kids = tuple(self._inline_children(node.children, current, lines))
+                kids = self.nested_inlines(node.children, current, lines)
                 yield _SCRIPTS[node.type](kids, line)
             case "footnote_ref":
                 if (call := self.call_note(node.meta, line)) is not None:
@@ -741,8 +920,21 @@ class _Converter:
             case _:
                 self.error(f"unsupported Markdown construct '{node.type}'", line)
 
+    def nested_inlines(
+        self, nodes: list[SyntaxTreeNode], current: list[int], lines: Iterator[int]
+    ) -> tuple[m.Inline, ...]:
+        return self.nested(
+            1, current[0], lambda: tuple(self._inline_children(nodes, current, lines))
+        )
+
     def _html_inline(
-        self, nodes: list[SyntaxTreeNode], index: int, current: list[int], lines: Iterator[int]
+        self,
+        nodes: list[SyntaxTreeNode],
+        index: int,
+        stop: int,
+        closing: dict[int, int],
+        current: list[int],
+        lines: Iterator[int],
     ) -> Generator[m.Inline, None, int]:
         """An allowed inline element with what is inside it; returns the index after it.
 
@@ -756,25 +948,27 @@ class _Converter:
         if name in VOID_TAGS:
             yield m.HtmlInline(name, attrs, (), current[0])
             return index + 1
-        end = _closing_tag(nodes, index, name)
-        if end is None:
+        end = closing.get(index)
+        if end is None or end >= stop:  # closed outside the element holding it: unclosed
             return index + 1
-        inside = nodes[index + 1 : end]
         if name in DROPPED_WITH_CONTENT:
-            for _ in (n for n in inside if n.type in ("softbreak", "hardbreak")):
+            for _ in (n for n in nodes[index + 1 : end] if n.type in ("softbreak", "hardbreak")):
                 current[0] = next(lines)
             return end + 1
         line = current[0]
+        span = (index + 1, end)
         out_of_place = name in ("rt", "rp") and not self.ruby_depth
         if out_of_place or (name == "bdo" and not dict(attrs).get("dir")):  # its text kept
-            yield from self._inline_children(inside, current, lines)
+            yield from self._inline_children(nodes, current, lines, span, closing)
             return end + 1
         self.ruby_depth += name == "ruby"
         try:
-            children = tuple(self._inline_children(inside, current, lines))
+            kids = self.nested(
+                1, line, lambda: tuple(self._inline_children(nodes, current, lines, span, closing))
+            )
         finally:
             self.ruby_depth -= name == "ruby"
-        yield m.HtmlInline(name, attrs, children, line)
+        yield m.HtmlInline(name, attrs, kids, line)
         return end + 1
 
     def raw_inline(
@@ -981,15 +1175,23 @@ def _cell_alignment(cell: SyntaxTreeNode) -> str:
     return style.removeprefix("text-align:") if style.startswith("text-align:") else ""
 
 
-def _closing_tag(nodes: list[SyntaxTreeNode], start: int, name: str) -> int | None:
-    """The index of the tag closing `nodes[start]` among its siblings, nesting counted."""
-    depth = 0
-    for index in range(start, len(nodes)):
-        if nodes[index].type != "html_inline":
+def _closing_tags(nodes: list[SyntaxTreeNode]) -> dict[int, int]:
+    """For each inline HTML tag among these siblings that is closed, the index of the tag
+    closing it (nesting of the same name counted), in one pass: {opening: closing}.
+
+    The tag closing one is the first after it where as many of its name are closed as
+    opened, so the same pairs hold within any stretch of the siblings that holds both."""
+    pairs: dict[int, int] = {}
+    open_: dict[str, list[int]] = {}
+    for index, node in enumerate(nodes):
+        if node.type != "html_inline":
             continue
-        tag = inline_tag(nodes[index].content)
-        if tag is not None and tag[0] == name:
-            depth += -1 if tag[1] else 1
-            if depth == 0:
-                return index
-    return None
+        tag = inline_tag(node.content)
+        if tag is None or tag[0] in VOID_TAGS:
+            continue
+        name, is_closing, _ = tag
+        if not is_closing:
+            open_.setdefault(name, []).append(index)
+        elif open_.get(name):
+            pairs[open_[name].pop()] = index
+    return pairs

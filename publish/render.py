@@ -443,6 +443,10 @@ def _math_svg(tex: str, display: bool) -> str:
 
 
 _VIEW_BOX = re.compile(r'viewBox="([^"]+)"')
+_LONG_RUN_CHARS = 60  # longer than the words of a language, and about a line of A5
+_RUN_STEP = 30
+_LONG_RUN = re.compile(rf"\S{{{_LONG_RUN_CHARS + 1},}}")
+_SPACES = re.compile(r"(\s+)")
 
 
 class HtmlSerializer:
@@ -461,6 +465,23 @@ class HtmlSerializer:
         self.relink = relink
         self.id_prefix = id_prefix
         self.math = math  # "mathml" (EPUB) or "svg" (WeasyPrint draws no MathML)
+
+    def text(self, text: str) -> str:
+        """Text, escaped; for print, a run of more than _LONG_RUN characters without a space
+        (a URL, a checksum) may break every _RUN_STEP of them (`<wbr/>`): WeasyPrint would
+        otherwise lay out the rest of such a run again for each of its lines, a time that
+        grows with the square of its length."""
+        if self.math != "svg" or not _LONG_RUN.search(text):
+            return str(escape(text))
+        return "".join(
+            "<wbr/>".join(
+                str(escape(part[start : start + _RUN_STEP]))
+                for start in range(0, len(part), _RUN_STEP)
+            )
+            if len(part) > _LONG_RUN_CHARS
+            else str(escape(part))
+            for part in _SPACES.split(text)
+        )
 
     def tag(self, name: str, body: str, attrs: str = "", classes: Iterable[str] = ()) -> str:
         if self.phrasing and name in _PHRASING_TAGS:
@@ -522,7 +543,7 @@ class HtmlSerializer:
             case m.ListBlock(items, ordered, start, list_tight):
                 return self.list_block(items, ordered, start, list_tight)
             case m.CodeBlock(text, _, _, attrs):
-                code = self.tag("code", str(escape(text.rstrip("\n"))))
+                code = self.tag("code", self.text(text.rstrip("\n")))
                 return self.tag("pre", code, self.attributes(attrs))
             case m.Figure():
                 return self.figure(block)
@@ -604,13 +625,13 @@ class HtmlSerializer:
     def inline(self, node: m.Inline) -> str:
         match node:
             case m.Text(text):
-                return str(escape(text))
+                return self.text(text)
             case m.SoftBreak():
                 return " " if self.phrasing else "\n"
             case m.LineBreak():
                 return "<br/>"
             case m.Code(text, _, attrs):
-                return f"<code{self.attributes(attrs)}>{escape(text)}</code>"
+                return f"<code{self.attributes(attrs)}>{self.text(text)}</code>"
             case m.Emphasis(children):
                 return f"<em>{self.inlines(children)}</em>"
             case m.Strong(children):

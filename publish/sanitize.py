@@ -145,10 +145,47 @@ DROPPED_WITH_CONTENT = frozenset(
 )
 
 _TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][A-Za-z0-9-]*)")
+# Tags whose element an HTML parser ends by itself (at the next one, or at its parent's end):
+# a list of `<li>` written without `</li>` is not nested.
+_IMPLIED_END = frozenset(
+    {"p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "caption", "rp", "rt"}
+    | {"option", "optgroup", "colgroup", "col", "hr", "img", "input", "meta", "link", "area"}
+    | {"base", "embed", "param", "source", "track", "keygen", "command"}
+)
 
 
-def clean_block(raw: str) -> str:
-    """Block HTML made harmless and well-formed XHTML (valid inside an EPUB page)."""
+class TooDeep(ValueError):
+    """Raw HTML nested deeper than the reader allows."""
+
+
+def html_depth(html: str, limit: int = 1 << 30) -> int:
+    """How deep the elements of `html` nest, counted in one pass over its tags (a tag left
+    open counts until its parent closes; void and self-ending tags do not count); the count
+    stops once it passes `limit`."""
+    stack: list[str] = []
+    deepest = 0
+    for found in _TAG.finditer(html):
+        if deepest > limit:
+            break
+        closing, name = found[1] == "/", found[2].lower()
+        if name in VOID_TAGS or name in _IMPLIED_END:
+            continue
+        if not closing:
+            stack.append(name)
+            deepest = max(deepest, len(stack))
+        elif name in stack:
+            while stack.pop() != name:
+                pass
+    return deepest
+
+
+def clean_block(raw: str, max_depth: int = 1 << 30) -> str:
+    """Block HTML made harmless and well-formed XHTML (valid inside an EPUB page).
+
+    HTML nested deeper than `max_depth` is `TooDeep`: HTML parsers cut such a tree short
+    (libxml2 at 256 levels) or take time that grows with the square of its depth."""
+    if html_depth(raw, max_depth) > max_depth:
+        raise TooDeep(raw)
     cleaned = nh3.clean(
         raw,
         tags=set(BLOCK_TAGS),
@@ -160,6 +197,8 @@ def clean_block(raw: str) -> str:
     )
     if not cleaned.strip():
         return ""
+    if html_depth(cleaned, max_depth) > max_depth:  # what the sanitizer's parser made of it
+        raise TooDeep(cleaned)
     parts = lxml_html.fragments_fromstring(cleaned)
     wrapper = lxml_html.Element("div")
     for part in parts:

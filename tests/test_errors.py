@@ -82,12 +82,17 @@ def test_a_source_too_large_to_be_a_document_is_refused(project, run_cli, last_g
     assert_untouched(last_good_book)
 
 
-def test_deeply_nested_quotes_and_lists_are_read_without_harm(write_source, run_cli) -> None:
+def test_deeply_nested_quotes_and_lists_are_an_error_not_lost_text(write_source, run_cli) -> None:
+    # markdown-it stops reading past its nesting limit: the text would be lost silently.
     write_source("deep.md", "---\ntitle: Deep\n---\n\n" + "> " * 10_000 + "deep\n")
     lists = "".join("  " * level + "- item\n" for level in range(2_000))
     write_source("lists.md", "---\ntitle: Lists\n---\n\n" + lists)
 
-    assert run_cli("check", "source/deep.md", "source/lists.md").code == 0
+    result = run_cli("check", "source/deep.md", "source/lists.md")
+
+    assert result.code == 1
+    assert "source/deep.md:5: the text is nested deeper than 50 levels" in result.err
+    assert "source/lists.md:" in result.err and "Traceback" not in result.err
 
 
 def test_byte_order_mark_and_windows_line_ends_are_read_as_text(project, run_cli) -> None:

@@ -105,7 +105,8 @@ def test_a_note_printed_a_page_after_its_call_fails(good_pdf: Path, tmp_path: Pa
 
 
 def test_text_standing_out_of_the_column_fails(tmp_path: Path) -> None:
-    source = write_source(tmp_path, "Una palabra que no cabe: " + "x" * 120 + ".")
+    # 60 wide letters: a longer run without a space may break (render.py's _LONG_RUN_CHARS).
+    source = write_source(tmp_path, "Una palabra que no cabe: " + "W" * 59 + ".")
     pdf = build_pdf(source, tmp_path / "doc.pdf")
 
     assert failing(pdf)["Text inside the margins"] == "text outside on page 1"
