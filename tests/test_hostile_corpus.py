@@ -192,7 +192,7 @@ def says(words: list[str], text: str) -> bool:
 
 def test_the_corpus_is_larger_than_the_list_of_the_issue() -> None:
     assert len(CASES) > 115
-    assert len({case.name.split("/")[0] for case in CASES}) >= 14
+    assert len({case.name.split("/")[0] for case in CASES}) >= 18  # class 17 (watch) is not a build
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
