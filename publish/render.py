@@ -465,13 +465,14 @@ class HtmlSerializer:
         self.relink = relink
         self.id_prefix = id_prefix
         self.math = math  # "mathml" (EPUB) or "svg" (WeasyPrint draws no MathML)
+        self.for_print = math == "svg"
 
     def text(self, text: str) -> str:
         """Text, escaped; for print, a run of more than _LONG_RUN characters without a space
         (a URL, a checksum) may break every _RUN_STEP of them (`<wbr/>`): WeasyPrint would
         otherwise lay out the rest of such a run again for each of its lines, a time that
         grows with the square of its length."""
-        if self.math != "svg" or not _LONG_RUN.search(text):
+        if not self.for_print or not _LONG_RUN.search(text):
             return str(escape(text))
         return "".join(
             "<wbr/>".join(
