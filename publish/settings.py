@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from publish.errors import SourceError, SourceLocation, SourceWarning
+from publish.errors import PublishError, SourceError, SourceLocation, SourceWarning, raise_problems
 from publish.files import MAX_TEXT_BYTES, check_regular, project_path, shown
 
 TRIM_SIZES = {
@@ -183,14 +183,18 @@ def _toml_layer(
             line = _toml_line(path, name)
             message = f"'{name}' must be a table ([{name}]), not {_toml_kind(data)}"
             raise SourceError(message, SourceLocation(where.path, line))
-    layer = {}
+    layer, errors = {}, []
     for key, value in data.items():
         name = key.replace("-", "_")
         at = SourceLocation(where.path, _toml_line(path, key))
-        if name in SETTING_KEYS:
-            layer[name] = check_setting(name, value, at)
-        else:
+        if name not in SETTING_KEYS:
             warn(SourceWarning(f"unknown setting '{key}' is ignored", at))
+            continue
+        try:
+            layer[name] = check_setting(name, value, at)
+        except PublishError as exc:  # every bad setting at once, not one per run
+            errors.append(exc)
+    raise_problems(errors)
     return layer
 
 
