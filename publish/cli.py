@@ -360,8 +360,9 @@ def _say_waiting(out_dir: Path) -> None:
     _err.print(shown(f"waiting for another build writing into {out_dir}/ to finish…"), markup=False)
 
 
+# Every problem is one line: a line break in a file name is shown as `\x0a` too.
 _CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
-del _CONTROLS[ord("\n")], _CONTROLS[ord("\t")]
+del _CONTROLS[ord("\t")]
 
 
 def shown(text: object) -> str:

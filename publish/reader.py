@@ -542,6 +542,16 @@ def parse_attributes(text: str) -> m.Attributes | None:
     return scanned[1] if scanned is not None and scanned[0] == len(text) else None
 
 
+def _brace_depth(tex: str) -> int:
+    """How deep the groups of TeX math (`{…}`, not `\\{`) nest."""
+    depth = deepest = 0
+    for token in _TEX_BRACE.findall(tex):  # a backslash and what follows is a command
+        depth += 1 if token == "{" else -1 if token == "}" and depth else 0
+        deepest = max(deepest, depth)
+    return deepest
+
+
+_TEX_BRACE = re.compile(r"\\.|[{}]", re.DOTALL)
 _UNMATCHED_CALL = re.compile(r"\[\^([^\]\n[]+)\]")  # no `[` inside: linear
 
 
@@ -822,12 +832,16 @@ class _Converter:
         # Imported here: only a text with math pays for loading it.
         from latex2mathml.converter import convert as latex_to_mathml
 
+        shown = tex if len(tex) <= 60 else tex[:60] + "…"
+        if _brace_depth(tex) > MAX_NESTING:  # the converters recurse, and so would a reader
+            self.error(f"the math '{shown}' is nested deeper than {MAX_NESTING} levels", line)
+            return m.Math(tex, display, line)
         try:
             latex_to_mathml(tex)
         except Exception as exc:  # latex2mathml raises many kinds of error on bad TeX
             reason = str(exc) or type(exc).__name__
             self.warning(
-                f"the math '{tex}' cannot be read ({reason}); it is printed as written", line
+                f"the math '{shown}' cannot be read ({reason}); it is printed as written", line
             )
         return m.Math(tex, display, line)
 

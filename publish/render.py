@@ -414,7 +414,22 @@ def math_markup(tex: str, display: bool, output: str) -> str:
         mathml = latex_to_mathml(tex, display="block" if display else "inline")
     except Exception:  # both libraries raise many kinds of error on TeX they cannot read
         return f'<code class="math {kind}">{escape(tex)}</code>'
-    return mathml.replace("<math ", f'<math alttext="{escape(tex)}" ', 1)
+    return _inert(mathml).replace("<math ", f'<math alttext="{escape(tex)}" ', 1)
+
+
+def _inert(mathml: str) -> str:
+    """MathML without what TeX can set on it and a book must not carry: `\\href{javascript:…}`
+    becomes a link, `\\style{background:url(…)}` a fetch."""
+    root = etree.fromstring(mathml)
+    for element in root.iter():
+        for name in [n for n in element.attrib if etree.QName(n).localname in _MATHML_UNSAFE]:
+            del element.attrib[name]
+        for name in [n for n in element.attrib if etree.QName(n).localname.startswith("on")]:
+            del element.attrib[name]
+    return etree.tostring(root, encoding="unicode")
+
+
+_MATHML_UNSAFE = frozenset({"href", "style", "src", "actiontype"})
 
 
 # ziamath draws at this size; the image is then sized in em, so it follows the text around.

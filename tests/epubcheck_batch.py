@@ -32,7 +32,9 @@ def epubcheck_many(epubs: Iterable[Path]) -> dict[Path, list[str]]:
         return {epub: epubcheck_problems(epub) for epub in epubs}
     with tempfile.TemporaryDirectory() as folder:
         reports = [Path(folder) / f"{number}.json" for number in range(len(epubs))]
-        pairs = [str(path) for pair in zip(epubs, reports, strict=True) for path in pair]
+        # Each EPUB under a plain name: EPUBCheck writes no report for a name with a line break.
+        copies = [shutil.copy(epub, Path(folder) / f"{n}.epub") for n, epub in enumerate(epubs)]
+        pairs = [str(path) for pair in zip(copies, reports, strict=True) for path in pair]
         subprocess.run(
             [const.JAVA, "-cp", const.EPUBCHECK, str(BATCH_SOURCE), *pairs],
             check=True,

@@ -20,8 +20,10 @@ TEMPORARY_GLOB = f".*{TEMPORARY_MARK}*{TEMPORARY_SUFFIX}"
 
 
 def temporary_prefix(path: Path) -> str:
-    """The start of the name of a temporary file that will become `path`."""
-    return f".{path.name}{TEMPORARY_MARK}"
+    """The start of the name of a temporary file that will become `path`: its name cut to
+    200 bytes, since a name near the file system's limit (255) leaves no room for the marks."""
+    name = path.name.encode()[:200].decode(errors="ignore")
+    return f".{name}{TEMPORARY_MARK}"
 
 
 def is_temporary(path: Path) -> bool:
