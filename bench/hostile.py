@@ -58,6 +58,7 @@ def input_size(project: Path) -> float:
 def measure(case: Case, limit_mib: int, timeout: float) -> Measure:
     with tempfile.TemporaryDirectory() as folder:
         project = prepared(case, Path(folder))
+        size = input_size(project)  # before the run: its outputs are not input
         env = {**os.environ, **case.env, "PYTHONPATH": str(REPO)}
 
         def limit() -> None:
@@ -80,7 +81,7 @@ def measure(case: Case, limit_mib: int, timeout: float) -> Measure:
             _pid, _status, usage = os.wait4(process.pid, 0)
             code = None
         seconds = time.perf_counter() - start
-        return Measure(case, code, seconds, usage.ru_maxrss / 1024, input_size(project))
+        return Measure(case, code, seconds, usage.ru_maxrss / 1024, size)
 
 
 def _wait(

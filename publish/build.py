@@ -39,7 +39,7 @@ from publish.files import project_path
 from publish.reader import display_path, read_book, read_document
 from publish.resources import check_resources, find_project_root
 from publish.settings import Settings, project_settings, resolve
-from publish.writers import TEMPORARY_GLOB, is_temporary
+from publish.writers import MAX_PRINTED_BYTES, TEMPORARY_GLOB, is_temporary
 
 FORMATS = ("epub", "pdf")
 BOOK_FILE = "book.yaml"
@@ -193,9 +193,25 @@ def plan_jobs(
             report.fail(unexpected(target.path, "cannot plan its outputs", exc))
             continue
         for fmt in formats:
+            if fmt == "pdf" and (too_long := too_long_to_print(target)):
+                report.fail(too_long)  # the EPUB is still built
+                continue
             out_path = out_dir / f"{target.name}.{fmt}"
             jobs.append(Job(target, fmt, out_path, root, settings, digests[fmt]))
     return without_shared_outputs(jobs, report)
+
+
+def too_long_to_print(target: Target) -> SourceError | None:
+    """A target with more text than a PDF may be laid out from (MAX_PRINTED_BYTES)."""
+    size = sum(os.path.getsize(document.path) for document in target.documents)
+    if size <= MAX_PRINTED_BYTES:
+        return None
+    message = (
+        f"the text is {size / 2**20:.1f} MB; a PDF is laid out from at most "
+        f"{MAX_PRINTED_BYTES // 2**20} MB (about 1,400 A5 pages, within 1 GiB of memory): "
+        "print it as several books"
+    )
+    return SourceError(message, SourceLocation(display_path(Path(target.path))))
 
 
 def output_key(path: Path) -> str:

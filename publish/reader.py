@@ -65,6 +65,11 @@ Warn = Callable[[SourceWarning], None]
 # characters) or run out of stack, so the reader refuses the source at the block's line.
 MAX_NESTING = 50
 MAX_BLOCK_CHARS = 1_000_000
+# The PDF draws each formula (ziamath) in a time that grows faster than its length (about
+# 1 s for 2,000 characters), then lays it out as an image (about 6 ms each, however small).
+MAX_FORMULA_CHARS = 2_000
+MAX_MATH_CHARS = 100_000  # in one document: about 40 s of drawing
+MAX_FORMULAS = 5_000  # in one document: about 30 s of layout
 # Each `[` left open is read to the end of its paragraph (markdown-it's link label, then
 # notes and spans): thousands of them cost the square of the paragraph's length. The
 # characters read for labels are counted against this many plus LABEL_BUDGET_PER_CHAR per
@@ -584,6 +589,7 @@ class _Converter:
         self.refused_calls: set[str] = set()
         self.heading_ids: set[str] = set()
         self.ruby_depth = 0  # inside how many raw <ruby>: <rt> and <rp> belong nowhere else
+        self.math_chars = self.formulas = 0  # the math read so far (see MAX_MATH_CHARS)
         self.depth = 0  # how deep the node being read is nested (see MAX_NESTING)
         self.told_too_deep = False
 
@@ -828,13 +834,27 @@ class _Converter:
             return None
         return m.HtmlBlock(html, line) if html else None
 
+    def math_limit(self, tex: str, shown: str) -> str | None:
+        """Why the PDF could not draw this formula in reasonable time, or None."""
+        self.formulas += 1
+        self.math_chars += len(tex)
+        if len(tex) > MAX_FORMULA_CHARS:
+            return f"the math '{shown}' is {len(tex):,} characters long; a formula may hold at most {MAX_FORMULA_CHARS:,} (split it)"
+        if self.formulas == MAX_FORMULAS + 1 or (
+            self.math_chars - len(tex) <= MAX_MATH_CHARS < self.math_chars
+        ):
+            return f"a document may hold at most {MAX_FORMULAS:,} formulas and {MAX_MATH_CHARS:,} characters of math, and this one passes them here (the PDF draws every formula): make it several documents"
+        if _brace_depth(tex) > MAX_NESTING:  # the converters recurse, and so would a reader
+            return f"the math '{shown}' is nested deeper than {MAX_NESTING} levels"
+        return None
+
     def math(self, tex: str, display: bool, line: int) -> m.Math:
         # Imported here: only a text with math pays for loading it.
         from latex2mathml.converter import convert as latex_to_mathml
 
         shown = tex if len(tex) <= 60 else tex[:60] + "…"
-        if _brace_depth(tex) > MAX_NESTING:  # the converters recurse, and so would a reader
-            self.error(f"the math '{shown}' is nested deeper than {MAX_NESTING} levels", line)
+        if problem := self.math_limit(tex, shown):
+            self.error(problem, line)
             return m.Math(tex, display, line)
         try:
             latex_to_mathml(tex)

@@ -52,15 +52,30 @@ def project_styles_dir(project_root: Path | None, strict: bool = False) -> Path 
     if project_root is None:
         return None
     folder = project_root / "styles"
-    if not folder.is_dir():
-        return None
     where = SourceLocation(shown(folder))
+    if not folder.is_dir():
+        if strict and (problem := dangling_folder(folder, "style")):
+            raise problem
+        return None
     try:
         return project_path(folder, project_root, where, "style folder")
     except ResourceError:
         if strict:
             raise
         return None
+
+
+def dangling_folder(folder: Path, kind: str) -> ResourceError | None:
+    """A project folder that is a link leading to no folder (a loop, a broken link): an
+    error, rather than a folder silently left out."""
+    if folder.is_dir() or not folder.is_symlink():
+        return None
+    where = SourceLocation(shown(folder))
+    try:
+        resolved(folder, where)
+    except ResourceError as exc:
+        return exc
+    return ResourceError(f"the {kind} folder is a link that leads to no folder", where)
 
 
 def style_cascade(name: str, project_root: Path | None, styles: str = "add") -> list[Path]:
@@ -246,6 +261,10 @@ def check_resources(target: m.Document | m.Book, project_root: Path | None) -> N
                 errors.append(exc)
     except PublishError as exc:  # a `styles/` that leads outside: its sheets are not looked at
         errors.append(exc)
+    if project_root is not None and (
+        problem := dangling_folder(project_root / "templates", "template")
+    ):
+        errors.append(problem)
     raise_problems(errors)
 
 
@@ -292,7 +311,23 @@ def _unreachable(url: str, sheet: Path, packed_alone: bool, root: Path | None) -
         return ", which cannot be found"
     if not any(real.is_relative_to(folder.resolve()) for folder in [*inside, package_styles_dir()]):
         return ", which is outside the project folder"
-    return None if real.is_file() else ", which is not a file here"
+    if not real.is_file():
+        return ", which is not a file here"
+    return _not_a_font(real) if real.suffix.lower() in _FONT_SUFFIXES else None
+
+
+_FONT_SUFFIXES = frozenset({".ttf", ".otf", ".woff", ".woff2", ".ttc"})
+
+
+def _not_a_font(path: Path) -> str | None:
+    """Why a file named as a font is not one (WeasyPrint would leave it out in silence)."""
+    from fontTools.ttLib import TTFont, TTLibError  # WeasyPrint's own font library
+
+    try:
+        TTFont(path, lazy=True, fontNumber=0).close()
+    except (TTLibError, OSError, ValueError, ImportError) as exc:
+        return f", which is not a font that can be read ({exc})"
+    return None
 
 
 def _style_urls(nodes: list) -> Iterator[tuple[str, int]]:
