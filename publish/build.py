@@ -39,7 +39,7 @@ from publish.files import project_path
 from publish.reader import display_path, read_book, read_document
 from publish.resources import check_resources, find_project_root
 from publish.settings import Settings, project_settings, resolve
-from publish.writers import MAX_PRINTED_BYTES, TEMPORARY_GLOB, is_temporary
+from publish.writers import MAX_PRINTED_BYTES, MAX_PRINTED_CELLS, TEMPORARY_GLOB, is_temporary
 
 FORMATS = ("epub", "pdf")
 BOOK_FILE = "book.yaml"
@@ -202,15 +202,21 @@ def plan_jobs(
 
 
 def too_long_to_print(target: Target) -> SourceError | None:
-    """A target with more text than a PDF may be laid out from (MAX_PRINTED_BYTES)."""
+    """A target with more text, or more table cells, than a PDF may be laid out from within
+    1 GiB of memory (MAX_PRINTED_BYTES, MAX_PRINTED_CELLS)."""
     size = sum(os.path.getsize(document.path) for document in target.documents)
-    if size <= MAX_PRINTED_BYTES:
-        return None
-    message = (
-        f"the text is {size / 2**20:.1f} MB; a PDF is laid out from at most "
-        f"{MAX_PRINTED_BYTES // 2**20} MB (about 1,400 A5 pages, within 1 GiB of memory): "
-        "print it as several books"
+    cells = sum(
+        isinstance(node, m.TableCell) for document in target.documents for node in m.walk(document)
     )
+    if size > MAX_PRINTED_BYTES:
+        what = f"the text is {size / 2**20:.1f} MB; a PDF is laid out from at most {MAX_PRINTED_BYTES // 2**20} MB (about 1,400 A5 pages)"
+    elif cells > MAX_PRINTED_CELLS:
+        what = (
+            f"the tables hold {cells:,} cells; a PDF is laid out with at most {MAX_PRINTED_CELLS:,}"
+        )
+    else:
+        return None
+    message = f"{what}, within 1 GiB of memory: print it as several books"
     return SourceError(message, SourceLocation(display_path(Path(target.path))))
 
 
