@@ -39,7 +39,13 @@ from publish.files import project_path
 from publish.reader import display_path, read_book, read_document
 from publish.resources import check_resources, find_project_root
 from publish.settings import Settings, project_settings, resolve
-from publish.writers import MAX_PRINTED_BYTES, MAX_PRINTED_CELLS, TEMPORARY_GLOB, is_temporary
+from publish.writers import (
+    LAYOUT_MB_PER_BOX,
+    LAYOUT_MB_PER_TEXT_MB,
+    MAX_LAYOUT_MB,
+    TEMPORARY_GLOB,
+    is_temporary,
+)
 
 FORMATS = ("epub", "pdf")
 BOOK_FILE = "book.yaml"
@@ -202,22 +208,22 @@ def plan_jobs(
 
 
 def too_long_to_print(target: Target) -> SourceError | None:
-    """A target with more text, or more table cells, than a PDF may be laid out from within
-    1 GiB of memory (MAX_PRINTED_BYTES, MAX_PRINTED_CELLS)."""
+    """A target whose PDF would take more memory to lay out than MAX_LAYOUT_MB."""
     size = sum(os.path.getsize(document.path) for document in target.documents)
-    cells = sum(
-        isinstance(node, m.TableCell) for document in target.documents for node in m.walk(document)
-    )
-    if size > MAX_PRINTED_BYTES:
-        what = f"the text is {size / 2**20:.1f} MB; a PDF is laid out from at most {MAX_PRINTED_BYTES // 2**20} MB (about 1,400 A5 pages)"
-    elif cells > MAX_PRINTED_CELLS:
-        what = (
-            f"the tables hold {cells:,} cells; a PDF is laid out with at most {MAX_PRINTED_CELLS:,}"
-        )
-    else:
+    boxes = sum(isinstance(node, _BOXES) for d in target.documents for node in m.walk(d))
+    layout = size / 2**20 * LAYOUT_MB_PER_TEXT_MB + boxes * LAYOUT_MB_PER_BOX
+    if layout <= MAX_LAYOUT_MB:
         return None
-    message = f"{what}, within 1 GiB of memory: print it as several books"
+    message = (
+        f"its PDF would take about {layout:,.0f} MB to lay out ({size / 2**20:.1f} MB of text, "
+        f"{boxes:,} paragraphs, headings, list items and table cells); at most "
+        f"{MAX_LAYOUT_MB} MB is laid out at once: print it as several books"
+    )
     return SourceError(message, SourceLocation(display_path(Path(target.path))))
+
+
+# What WeasyPrint lays out as a box of its own, each costing memory however little it holds.
+_BOXES = (m.Paragraph, m.Heading, m.ListItem, m.TableCell, m.CodeBlock, m.Definition, m.Figure)
 
 
 def output_key(path: Path) -> str:

@@ -309,12 +309,26 @@ def auto_identifier(inlines: Iterable[m.Inline], note_text: NoteText | None = No
     return words[start:] or "section"
 
 
-def unique_identifier(base: str, used: set[str]) -> str:
-    """`base`, or `base-1`, `base-2`… if it is taken; the one chosen is added to `used`."""
-    chosen = base
-    number = 0
-    while chosen in used:
-        number += 1
-        chosen = f"{base}-{number}"
-    used.add(chosen)
-    return chosen
+class Identifiers:
+    """The identifiers a document's headings took, and which one comes next for a base."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+        # The last number tried for each base: `used` only grows, so the smallest free
+        # `base-N` never goes down, and 20,000 headings "Notes" cost one try each.
+        self.numbers: dict[str, int] = {}
+
+    def add(self, identifier: str) -> None:
+        self.used.add(identifier)
+
+    def unique(self, base: str) -> str:
+        """`base`, or `base-1`, `base-2`… if it is taken (Pandoc's rule); then taken."""
+        chosen, number = base, self.numbers.get(base, 0)
+        if number:
+            chosen = f"{base}-{number}"
+        while chosen in self.used:
+            number += 1
+            chosen = f"{base}-{number}"
+        self.numbers[base] = number
+        self.used.add(chosen)
+        return chosen

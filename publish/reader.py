@@ -44,6 +44,7 @@ from publish.files import check_regular, read_file, resolved
 from publish.frontmatter import character_problem, compose_yaml, parse_front_matter
 from publish.pandoc_blocks import pandoc_blocks_plugin
 from publish.pandoc_inline import (
+    Identifiers,
     auto_identifier,
     note_label,
     pandoc_attributes_plugin,
@@ -52,7 +53,6 @@ from publish.pandoc_inline import (
     spaced_note_labels,
     stringify,
     trailing_attributes,
-    unique_identifier,
 )
 from publish.sanitize import DROPPED_WITH_CONTENT, VOID_TAGS, TooDeep, clean_block, inline_tag
 
@@ -587,7 +587,7 @@ class _Converter:
         self.in_note = False
         self.errors: list[SourceError] = []
         self.refused_calls: set[str] = set()
-        self.heading_ids: set[str] = set()
+        self.heading_ids = Identifiers()
         self.ruby_depth = 0  # inside how many raw <ruby>: <rt> and <rp> belong nowhere else
         self.math_chars = self.formulas = 0  # the math read so far (see MAX_MATH_CHARS)
         self.depth = 0  # how deep the node being read is nested (see MAX_NESTING)
@@ -709,7 +709,7 @@ class _Converter:
             attrs = given
         else:
             base = auto_identifier(children, self.note_label_of)
-            identifier = unique_identifier(base, self.heading_ids)
+            identifier = self.heading_ids.unique(base)
             attrs = dataclasses.replace(given, id=identifier)
         return m.Heading(int(node.tag[1]), children, line, attrs)
 

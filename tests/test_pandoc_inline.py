@@ -205,6 +205,9 @@ def test_headings_get_pandocs_identifiers(project: Path, run_cli) -> None:
         "Ελληνικά κείμενα",
         "Link [to text](http://x.org) here",
         "intro-again",
+        "Intro -- again",
+        "Intro-again-2",
+        "Intro -- again",
         "With [a span]{.smallcaps} and H~2~O",
     ]
     body = "\n\n".join(f"## {h}" for h in headings)

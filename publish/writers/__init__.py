@@ -19,12 +19,13 @@ TEMPORARY_SUFFIX = ".tmp"
 TEMPORARY_GLOB = f".*{TEMPORARY_MARK}*{TEMPORARY_SUFFIX}"
 
 
-# WeasyPrint holds a PDF's whole layout in memory, about 220 MB for each MB of prose
-# (measured: 2.9 MB, 1,420 A5 pages, 654 MB at its peak): a PDF of more text than this would
-# need more than 1 GiB, and takes more than a minute.
-MAX_PRINTED_BYTES = 3 * 2**20
-# A table cell costs far more: 4,000 rows of 3 cells took 22 s and 430 MB.
-MAX_PRINTED_CELLS = 20_000
+# WeasyPrint holds a PDF's whole layout in memory: about 170 MB for each MB of text, and
+# 50 KB for each box (a paragraph, heading, list item or table cell), as measured: 2.9 MB
+# of prose in 3,000 paragraphs took 654 MB at its peak, 10,000 headings 536 MB, 4,000 table
+# rows of 3 cells 430 MB. A PDF whose layout would take more than this is not begun.
+LAYOUT_MB_PER_TEXT_MB = 170
+LAYOUT_MB_PER_BOX = 0.05
+MAX_LAYOUT_MB = 850  # with Python and the libraries: about 1 GiB
 
 
 def temporary_prefix(path: Path) -> str:
