@@ -113,7 +113,13 @@ def find_targets(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(_targets_in(path))
+            inside = _targets_in(path)
+            if not inside:  # a build that writes nothing must not look like one that worked
+                message = (
+                    "no sources here: a source is a *.md file, a book a folder with a book.yaml"
+                )
+                raise SourceError(message, SourceLocation(display_path(path)))
+            found.extend(inside)
         elif os.path.lexists(path):  # a FIFO, a device or a broken link is refused when read
             found.append(path)
         else:
