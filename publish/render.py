@@ -419,17 +419,22 @@ def math_markup(tex: str, display: bool, output: str) -> str:
 
 def _inert(mathml: str) -> str:
     """MathML without what TeX can set on it and a book must not carry: `\\href{javascript:…}`
-    becomes a link, `\\style{background:url(…)}` a fetch."""
+    becomes a link, `\\style{background:url(…)}` a fetch. Parsed only when such an
+    attribute is there (most formulas have none)."""
+    if not _MATHML_UNSAFE.search(mathml):
+        return mathml
     root = etree.fromstring(mathml)
     for element in root.iter():
-        for name in [n for n in element.attrib if etree.QName(n).localname in _MATHML_UNSAFE]:
-            del element.attrib[name]
-        for name in [n for n in element.attrib if etree.QName(n).localname.startswith("on")]:
+        for name in [n for n in element.attrib if _is_unsafe(etree.QName(n).localname)]:
             del element.attrib[name]
     return etree.tostring(root, encoding="unicode")
 
 
-_MATHML_UNSAFE = frozenset({"href", "style", "src", "actiontype"})
+def _is_unsafe(attribute: str) -> bool:
+    return attribute in ("href", "style", "src", "actiontype") or attribute.startswith("on")
+
+
+_MATHML_UNSAFE = re.compile(r"\s(?:[\w.-]+:)?(?:href|style|src|actiontype|on\w+)=")
 
 
 # ziamath draws at this size; the image is then sized in em, so it follows the text around.
