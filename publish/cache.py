@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import publish
 from publish import model as m
-from publish.resources import image_source, named_path, style_dirs
+from publish.resources import source_files, style_dirs
 from publish.writers import TEMPORARY_MARK, TEMPORARY_SUFFIX
 
 if TYPE_CHECKING:
@@ -114,22 +114,9 @@ def input_digest(target: m.Document | m.Book, fmt: str, settings: Settings, proj
     digest = hashlib.sha256()
     for part in (project, fmt, repr(settings)):
         digest.update(part.encode() + b"\0")
-    for path in _source_files(target):
+    for path in source_files(target):
         digest.update(_file_digest(path).encode())
     return digest.hexdigest()
-
-
-def _source_files(target: m.Document | m.Book) -> list[Path]:
-    """The target's own file (a book.yaml or the document), its cover, each document and its
-    images."""
-    files = [Path(target.path)]
-    if target.meta.cover_image:
-        files.append(named_path(target.meta.cover_image, target.path))
-    for doc in target.documents:
-        files.append(Path(doc.path))
-        images = (image_source(image.src, doc.path) for image in m.iter_images(doc))
-        files += [path for path in images if path is not None]  # found as the writers do
-    return list(dict.fromkeys(files))
 
 
 def _file_digest(path: Path) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import posixpath
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from urllib.parse import unquote
 
@@ -401,6 +401,7 @@ class Document:
     blocks: tuple[Block, ...]
     notes: tuple[Footnote, ...] = field(default=())
     settings: tuple[tuple[str, str], ...] = field(default=())
+    title_id: str = ""  # the id of a first heading that only said the title again
 
     @property
     def location(self) -> SourceLocation:
@@ -447,6 +448,30 @@ def iter_images(document: Document) -> Iterator[Image]:
 def has_contents_page(target: Document | Book) -> bool:
     """Whether a contents page is in the reading order: `toc`, by default a book's alone."""
     return target.meta.toc if target.meta.toc is not None else isinstance(target, Book)
+
+
+def without_repeated_title(document: Document) -> Document:
+    """The document without its first heading when that heading only says the title again
+    (a chapter whose front matter and first line both name it); the printed title takes
+    over its id, so the title prints once and links to the heading still land. A heading
+    with a note call, an image or a link is text of its own and stays."""
+    first = document.blocks[0] if document.blocks else None
+    if not isinstance(first, Heading):
+        return document
+    if _title_key(document.meta.title) != _title_key(_words(first.children)):
+        return document
+    if any(isinstance(node, NoteRef | Image | Link) for node in _walk(first.children)):
+        return document
+    return replace(document, blocks=document.blocks[1:], title_id=first.attrs.id)
+
+
+def _words(inlines: Iterable[Inline]) -> str:
+    return "".join(node.text for node in _walk(inlines) if isinstance(node, Text | Code))
+
+
+def _title_key(text: str) -> str:
+    """A title as compared: case, spacing and a closing full stop or colon left aside."""
+    return " ".join(text.casefold().split()).rstrip(".:")
 
 
 HeadingTree = tuple[tuple["Heading", "HeadingTree"], ...]

@@ -524,6 +524,7 @@ def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
     if header is not None:
         document = m.Document(shown, header.meta, blocks, notes, tuple(header.settings.items()))
         converter.check_links(document)
+        document = m.without_repeated_title(document)
     raise_problems([*errors, *converter.errors])
     return document
 

@@ -171,6 +171,30 @@ def image_source(src: str, source_path: str) -> Path | None:
     return named_path(src, source_path)
 
 
+def source_files(target: m.Document | m.Book) -> list[Path]:
+    """The target's own file (a book.yaml or the document), its cover, each document and its
+    images, as every writer finds them."""
+    files = [Path(target.path)]
+    if target.meta.cover_image:
+        files.append(named_path(target.meta.cover_image, target.path))
+    for doc in target.documents:
+        files.append(Path(doc.path))
+        images = (image_source(image.src, doc.path) for image in m.iter_images(doc))
+        files += [path for path in images if path is not None]
+    return list(dict.fromkeys(files))
+
+
+def project_files(project_root: Path | None) -> list[Path]:
+    """The project's own settings, styles and templates (not publish's)."""
+    if project_root is None:
+        return []
+    files = [project_root / name for name in ("publish.toml", "pyproject.toml")]
+    for folder in (project_root / "styles", project_root / "templates"):
+        if folder.is_dir() and not folder.is_symlink():  # one leading elsewhere is refused
+            files += sorted(p for p in folder.rglob("*") if not p.is_dir())
+    return files
+
+
 def inside_project(
     kind: str,
     src: str,

@@ -125,3 +125,39 @@ def test_the_speed_workarounds_leave_the_printed_book_the_same_byte_for_byte(
     assert run_cli(*build, "--jobs", "1", "--out", plain).code == 0
 
     assert (plain / book_pdf.name).read_bytes() == book_pdf.read_bytes()
+
+
+def test_a_chapter_whose_first_heading_repeats_its_title_prints_it_once(
+    project: Path, write_source, run_cli
+) -> None:
+    """Vindication's chapters say their title in the front matter and again as their first
+    heading: the reader sees it once, on the page, in the contents and in the PDF, and a
+    link to that heading still lands on the title."""
+    book = project / "source" / "book"
+    book.mkdir()
+    (book / "book.yaml").write_text("title: A Book\ndocuments: [one.md, two.md]\n")
+    (book / "one.md").write_text(
+        "---\ntitle: Chapter One\n---\n\n# Chapter   one:\n\nText.\n\n## A section\n\n"
+        "Back to [the chapter](#chapter-one).\n"
+    )
+    (book / "two.md").write_text(
+        "---\ntitle: Two\n---\n\n# Two, again[^n]\n\nText.\n\n[^n]: A note.\n"
+    )
+    assert run_cli("build", "source/book").code == 0
+
+    epub = project / "build" / "book.epub"
+    assert epubcheck_problems(epub) == []
+    one = page(epub, "chapter-01.xhtml")
+    assert [" ".join(h.itertext()) for h in one.iterfind(".//x:h1", XHTML)] == ["Chapter One"]
+    assert one.find(".//x:h1", XHTML).get("id") == "c1-chapter-one"
+    assert one.find(".//x:a[@href='#c1-chapter-one']", XHTML) is not None
+    nav = page(epub, "nav.xhtml")
+    entries = ["".join(a.itertext()) for a in nav.iterfind(".//x:nav[@id='toc']//x:a", XHTML)]
+    assert entries.count("Chapter One") == 1 and "A section" in entries
+    assert "Chapter one:" not in entries
+    # A heading that says more than the title (here, a note call) is text of its own.
+    two = page(epub, "chapter-02.xhtml")
+    assert len(two.findall(".//x:h1", XHTML)) == 2
+
+    words = " ".join(p.extract_text() for p in PdfReader(project / "build" / "book.pdf").pages)
+    assert words.lower().count("chapter one") == 2  # the contents' line and the title, once

@@ -8,6 +8,8 @@ every header field and note form, and the golden fixture.
 
 from __future__ import annotations
 
+import datetime
+import os
 import re
 import shutil
 from pathlib import Path
@@ -31,8 +33,15 @@ from publish.reader import read_document
 
 
 def copy_source(source: Path, folder: Path) -> Path:
+    """A copy of the source, dated as the original: the same input for a build."""
     folder.mkdir(parents=True, exist_ok=True)
-    return Path(shutil.copy(source, folder / source.name))
+    return Path(shutil.copy2(source, folder / source.name))
+
+
+def w3c_time(seconds: float) -> str:
+    return datetime.datetime.fromtimestamp(int(seconds), datetime.UTC).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
 
 
 def build_without_epoch(source: Path, project_root: Path | None = None) -> Path:
@@ -107,7 +116,7 @@ def test_the_letters_package_says_who_wrote_what_when(letter: Path) -> None:
     assert "en Oeuvres, Tomo 8, Institut Léon Trotsky" in source.text  # plain text, no *
     [identifier] = book.metadata("identifier")
     assert identifier.text == read_document(SEED_LETTER).meta.identifier
-    assert book.meta_property("dcterms:modified") == ["1936-02-12T00:00:00Z"]
+    assert book.meta_property("dcterms:modified") == [w3c_time(SEED_LETTER.stat().st_mtime)]
 
 
 def test_the_letter_opens_on_a_header_page_with_its_bibliography(letter: Path) -> None:
@@ -136,6 +145,33 @@ def test_the_letters_text_page_has_its_title_style_and_every_paragraph(letter: P
     assert b"hyphens: auto" in book.zip.read(book.resolve(css))
     assert "Estimado camarada Muste," in page.text()
     assert "nuestra alianza bajo la bandera de la IV Internacional" in page.text()
+
+
+def test_a_book_is_dated_when_its_newest_input_changed_never_by_its_texts_date(
+    project: Path, write_source
+) -> None:
+    """`dcterms:modified` is the release's date: an edit to the text or to the project's
+    style sheet moves it; the 1936 date of the letter never stands in for it."""
+    source = write_source("letter.md", "---\ntitle: A letter\ndate: 1936-02-12\n---\n\nText.\n")
+    for path in (source, project / "publish.toml"):  # the project's settings are an input too
+        os.utime(path, (1_700_000_000, 1_700_000_000))
+    modified = lambda: OpenedEpub(build_without_epoch(source, project)).meta_property(  # noqa: E731
+        "dcterms:modified"
+    )
+    assert modified() == ["2023-11-14T22:13:20Z"]
+    (project / "styles").mkdir()
+    (project / "styles" / "epub.css").write_text("p { text-indent: 2em; }\n")
+    os.utime(project / "styles" / "epub.css", (1_800_000_000, 1_800_000_000))
+    assert modified() == ["2027-01-15T08:00:00Z"]
+
+
+def test_source_date_epoch_dates_the_book(
+    project: Path, write_source, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = write_source("letter.md", "---\ntitle: A letter\ndate: 1936-02-12\n---\n\nText.\n")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1600000000")
+    epub = build_epub(source, project)
+    assert OpenedEpub(epub).meta_property("dcterms:modified") == ["2020-09-13T12:26:40Z"]
 
 
 def test_building_the_same_source_twice_gives_the_same_bytes(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from publish import model as m
 from publish.errors import OutputError, SourceLocation
+from publish.resources import project_files, source_files
 
 # A temporary output is `.NAME.publish-XXXXXXXX.tmp`: a name of publish's own, so that
 # cleaning up after a killed build removes only what a build made, never a user's `.x.tmp`.
@@ -68,10 +69,14 @@ def atomic_output(path: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def build_timestamp(meta: m.Metadata) -> datetime.datetime:
-    """The moment a build claims: SOURCE_DATE_EPOCH if set, else the source's own date.
+def build_timestamp(
+    target: m.Document | m.Book, project_root: Path | None = None
+) -> datetime.datetime:
+    """The moment a build claims (`dcterms:modified`, the PDF's dates): SOURCE_DATE_EPOCH if
+    set, else the newest modification time among the book's inputs (`input_files`).
 
-    Never the clock, so that building the same sources twice gives the same bytes.
+    Never the clock, so that building the same files twice gives the same bytes; never the
+    text's own date, which every revision of a book would share.
     """
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
@@ -83,5 +88,19 @@ def build_timestamp(meta: m.Metadata) -> datetime.datetime:
                 "set it to an earlier time, or unset it"
             )
             raise OutputError(message, SourceLocation("SOURCE_DATE_EPOCH")) from None
-    day = meta.date.as_date() if meta.date else datetime.date(1970, 1, 1)
-    return datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.UTC)
+    newest = max((_mtime(path) for path in input_files(target, project_root)), default=0)
+    return datetime.datetime.fromtimestamp(int(newest), tz=datetime.UTC)
+
+
+def input_files(target: m.Document | m.Book, project_root: Path | None) -> list[Path]:
+    """The files a book is made of: its sources and images, and the project's settings,
+    styles and templates."""
+    return [*source_files(target), *project_files(project_root)]
+
+
+def _mtime(path: Path) -> float:
+    # The link's own time, not its target's: a link leading out of the project is not read.
+    try:
+        return path.lstat().st_mtime
+    except OSError:
+        return 0

@@ -9,7 +9,7 @@ Pages, in spine order: cover.xhtml, header.xhtml, dedication.xhtml (when the hea
 `dedication`), the text (text.xhtml for a document; in a book, the contents page nav.xhtml
 and then chapter-01.xhtml, chapter-02.xhtml…), then endnotes.xhtml when the `notes` setting
 is `book` (with `chapter`, each text page ends with its own notes). Without a contents page
-(a document's default, or `toc: false`) nav.xhtml stays out of the linear reading order.
+(a document's default, or `toc: false`) nav.xhtml is out of the spine.
 """
 
 from __future__ import annotations
@@ -27,13 +27,14 @@ import jinja2
 from ebooklib import epub
 from markupsafe import escape
 
+import publish
 from publish import model as m
 from publish.cover import project_fonts, typographic_cover
 from publish.errors import OutputError, SourceLocation, SourceWarning
 from publish.files import MAX_TEXT_BYTES, read_file
 from publish.labels import labels_for
 from publish.render import heading_id, plain_text, render_template
-from publish.resources import cover_content, image_content, style_cascade
+from publish.resources import cover_content, image_content, package_styles_dir, style_cascade
 from publish.settings import Settings
 from publish.writers import atomic_output, build_timestamp
 
@@ -45,7 +46,9 @@ DEDICATION_FILE = "dedication.xhtml"
 NAV_FILE = "nav.xhtml"
 STYLE_FILE = "styles/epub.css"
 PROJECT_STYLE_FILE = "styles/project.css"  # a project's epub.css, after the built-in one
+COVER_STYLE_FILE = "styles/cover.css"  # the cover page's own, after the others
 IMAGE_FOLDER = "images"
+PACKAGE_FILE = "EPUB/content.opf"  # where ebooklib writes the package document
 
 # Without epub3_pages off, every element with an epub:type and an id (our noterefs and
 # notes) lands in a hidden page-list; without raise_exceptions an OSError is swallowed.
@@ -102,6 +105,7 @@ class Packed:
     """What the pages link to, once in the book."""
 
     styles: tuple[epub.EpubItem, ...]  # the built-in sheet and the project's, in order
+    cover_style: epub.EpubItem  # linked from the cover page alone
     image_names: dict[tuple[str, str], str]  # (document path, image src) → name in the book
     cover_name: str
 
@@ -144,7 +148,7 @@ def write_epub(
     notes_apart = settings.notes == "book" and any(c.document.notes for c in chapters)
     add_pages(book, env, target, chapters, notes_apart, packed)
     add_navigation(book, env, target, chapters, notes_apart, packed.styles)
-    write(book, out_path, build_timestamp(target.meta))
+    write(book, out_path, build_timestamp(target, project_root), target.meta.lang)
 
 
 def add_resources(
@@ -156,8 +160,11 @@ def add_resources(
 ) -> Packed:
     """Everything the pages link to: the style sheets, the images, the cover."""
     sheets = add_styles(book, project_root, styles)
+    cover_sheet = add_sheet(
+        book, "cover-style", COVER_STYLE_FILE, package_styles_dir() / "cover.css"
+    )
     image_names = add_images(book, chapters, project_root)
-    return Packed(sheets, image_names, add_cover(book, target, project_root))
+    return Packed(sheets, cover_sheet, image_names, add_cover(book, target, project_root))
 
 
 def add_pages(
@@ -176,7 +183,8 @@ def add_pages(
         markup = render_template(
             env, plan.template, target, cover_src=packed.cover_name, relink=header_links
         )
-        add_page(book, plan.file_name, markup, target.meta.lang, packed.styles, labels[plan.label])
+        styles = (*packed.styles, packed.cover_style) if plan is COVER else packed.styles
+        add_page(book, plan.file_name, markup, target.meta.lang, styles, labels[plan.label])
     for chapter in chapters:
         doc = chapter.document
         relink = document_links(chapters, doc.path)
@@ -259,6 +267,8 @@ def add_metadata(book: epub.EpubBook, meta: m.Metadata) -> None:
         book.add_metadata("DC", name, value)
     for subject in meta.subjects:
         book.add_metadata("DC", "subject", subject)
+    generator = {"name": "generator", "content": f"publish {publish.__version__}"}
+    book.set_unique_metadata("OPF", "generator", "", generator)  # in place of ebooklib's
 
 
 def add_titles(book: epub.EpubBook, meta: m.Metadata) -> None:
@@ -339,13 +349,15 @@ def add_styles(
     (or the project's alone, with `styles = "replace"`)."""
     sheets = style_cascade("epub.css", project_root, styles)
     places = [("style", STYLE_FILE), ("project-style", PROJECT_STYLE_FILE)][: len(sheets)]
-    items = tuple(
-        epub.EpubItem(uid=uid, file_name=name, media_type="text/css", content=_sheet(path))
-        for (uid, name), path in zip(places, sheets, strict=True)
+    return tuple(
+        add_sheet(book, uid, name, path) for (uid, name), path in zip(places, sheets, strict=True)
     )
-    for item in items:
-        book.add_item(item)
-    return items
+
+
+def add_sheet(book: epub.EpubBook, uid: str, file_name: str, path: Path) -> epub.EpubItem:
+    item = epub.EpubItem(uid=uid, file_name=file_name, media_type="text/css", content=_sheet(path))
+    book.add_item(item)
+    return item
 
 
 def _sheet(path: Path) -> bytes:
@@ -360,9 +372,9 @@ def add_page(
     lang: str,
     styles: Sequence[epub.EpubItem],
     title: str,
-    linear: bool = True,
+    in_spine: bool = True,
 ) -> epub.EpubHtml:
-    """Add a page to the manifest and the spine, in the order pages are added."""
+    """Add a page to the manifest and (unless not `in_spine`) to the end of the spine."""
     # ebooklib rebuilds <head> from `title` and the links alone, so those are set here; and
     # the content goes in as bytes, since a str starting with <?xml is written empty.
     page = epub.EpubHtml(
@@ -377,7 +389,8 @@ def add_page(
     if "<math " in markup:  # EPUB 3 asks that a page holding MathML say so in the manifest
         page.properties.append("mathml")
     book.add_item(page)
-    book.spine.append(page if linear else (page, "no"))
+    if in_spine:
+        book.spine.append(page)
     return page
 
 
@@ -464,14 +477,14 @@ def add_navigation(
     }
     toc = toc_entries(chapters, notes_apart, labels, meta.toc_depth)
     book.toc = [ncx_entry(entry) for entry in toc]
-    landmarks = landmark_entries(chapters, notes_apart, labels)
+    contents_page = m.has_contents_page(target)
+    landmarks = landmark_entries(chapters, notes_apart, labels, contents_page)
     book.guide = [{"type": g.guide, "href": g.href, "title": g.title} for g in landmarks]
     markup = render_template(env, "epub/nav.xhtml.j2", target, toc=toc, landmarks=landmarks)
-    # Without the NCX the spine still names toc="ncx". The toc landmark must point into the
-    # spine; without a contents page (a document's, or `toc: false`) the nav stays out of
-    # the reading flow.
+    # Without the NCX the spine still names toc="ncx". Without a contents page (a
+    # document's, or `toc: false`) the nav is out of the spine: reading systems reach it
+    # from their own menus, and a non-linear page is one calibre warns of.
     book.add_item(epub.EpubNcx())
-    contents_page = m.has_contents_page(target)
     nav = add_page(book, NAV_FILE, markup, meta.lang, styles, labels["contents"], contents_page)
     nav.properties.append("nav")
     if contents_page:  # after the cover, the title page and the dedication
@@ -493,14 +506,18 @@ def toc_entries(
 
 
 def landmark_entries(
-    chapters: Sequence[Chapter], notes_apart: bool, labels: Mapping[str, str]
+    chapters: Sequence[Chapter],
+    notes_apart: bool,
+    labels: Mapping[str, str],
+    contents_page: bool = True,
 ) -> list[Landmark]:
-    """Cover, title page, contents, the start of the text and the notes, in reading order."""
+    """Cover, title page, contents (when it is a page of the book), the start of the text
+    and the notes, in reading order."""
     first = chapters[0]
     marks = [
         Landmark(COVER.guide, COVER.landmark, COVER_FILE, labels["cover"]),
         Landmark(HEADER.guide, HEADER.landmark, HEADER_FILE, labels["title_page"]),
-        Landmark("toc", "toc", f"{NAV_FILE}#toc", labels["contents"]),
+        *([Landmark("toc", "toc", f"{NAV_FILE}#toc", labels["contents"])] if contents_page else []),
         Landmark("text", "bodymatter", first.file_name, first.document.meta.title),
     ]
     if notes_apart:
@@ -544,7 +561,7 @@ def ncx_entry(entry: TocEntry) -> Any:
 # Writing
 
 
-def write(book: epub.EpubBook, out_path: Path, modified: datetime.datetime) -> None:
+def write(book: epub.EpubBook, out_path: Path, modified: datetime.datetime, lang: str) -> None:
     """Write the book through a temporary file; any failure leaves `out_path` as it was."""
     # ebooklib stamps dcterms:modified with the local clock marked Z unless given `mtime`.
     options = {**_WRITE_OPTIONS, "mtime": _W3CStamp(modified.astimezone(datetime.UTC))}
@@ -553,7 +570,7 @@ def write(book: epub.EpubBook, out_path: Path, modified: datetime.datetime) -> N
         with atomic_output(out_path) as tmp:
             if not epub.write_epub(str(tmp), book, options):
                 raise OutputError("ebooklib could not write the EPUB", where)
-            pin_zip_times(tmp, modified)
+            repack(tmp, modified, lang)
     except OSError as exc:
         raise OutputError(f"cannot write the EPUB: {exc.strerror or exc}", where) from None
 
@@ -569,8 +586,9 @@ class _W3CStamp:
         return f"{self.when.year:04d}-{self.when:%m-%dT%H:%M:%S}Z"
 
 
-def pin_zip_times(path: Path, when: datetime.datetime) -> None:
-    """Rewrite the zip with every entry dated `when`, so that one input gives one set of bytes."""
+def repack(path: Path, when: datetime.datetime, lang: str) -> None:
+    """Rewrite the zip with every entry dated `when`, so that one input gives one set of
+    bytes, and the package document in the book's language (`package_in_language`)."""
     # zipfile dates each entry with the local clock; order (mimetype first, stored) is kept.
     # A zip dates its entries from 1980 to 2107: a text dated outside keeps its own date in
     # the OPF, and its files the nearest one a zip can hold.
@@ -583,4 +601,14 @@ def pin_zip_times(path: Path, when: datetime.datetime) -> None:
             pinned.compress_type = info.compress_type
             pinned.create_system = 3  # Unix, whatever the build machine
             pinned.external_attr = 0o644 << 16
+            if info.filename == PACKAGE_FILE:
+                data = package_in_language(data, lang)
             target.writestr(pinned, data)
+
+
+def package_in_language(opf: bytes, lang: str) -> bytes:
+    """The package document with `xml:lang` on `<package>`: the language of its titles and
+    names, which assistive technology reads them in (Ace counts its absence as serious).
+    ebooklib writes no such attribute; its `<package` has no other `xml:lang` to clash."""
+    attribute = f'<package xml:lang="{escape(lang)}" '.encode()
+    return opf.replace(b"<package ", attribute, 1)

@@ -10,6 +10,7 @@ folders (`LocalFileFetcher`).
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
 import logging
 import mimetypes
@@ -76,12 +77,13 @@ def write_pdf(
         # Both steps fetch: the style sheet loads its fonts, the layout loads images.
         fonts = FontConfiguration()
         options = pdf_options(settings, style_sheets(project_root, settings, fetcher, fonts))
-        markup = render_html(target, env, settings)
+        made = build_timestamp(target, project_root)
+        markup = render_html(target, env, settings, made)
         html = HTML(string=markup, base_url=source_dir, url_fetcher=fetcher)
         rebase_images(html.etree_element, target.documents)
         unlink_local_references(html.etree_element)
         with (
-            fixed_font_timestamps(target.meta),
+            fixed_font_timestamps(made),
             linear_costs(),
             atomic_output(out_path) as tmp,
             images_left_out(html.etree_element, target.documents),
@@ -150,12 +152,18 @@ def pdf_options(settings: Settings | None, sheets: list[CSS]) -> dict[str, Any]:
     return {"stylesheets": sheets, "pdf_tags": True, "pdf_variant": variant or None}
 
 
-def render_html(target: Target, env: jinja2.Environment, settings: Settings) -> str:
+def render_html(
+    target: Target,
+    env: jinja2.Environment,
+    settings: Settings,
+    made: datetime.datetime | None = None,
+) -> str:
     """The print HTML: a book's title page, then each document as a section.
 
-    Its head carries the PDF metadata (WeasyPrint reads it from there).
+    Its head carries the PDF metadata (WeasyPrint reads it from there), dated `made`
+    (by default, `build_timestamp` without the project's files).
     """
-    stamp = build_timestamp(target.meta).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = (made or build_timestamp(target)).strftime("%Y-%m-%dT%H:%M:%SZ")
     documents = target.documents
     in_book = isinstance(target, m.Book)
     # A book's contents follow its title page; a document's (`toc: true`), its header.
@@ -353,7 +361,7 @@ def pdf_identifier(meta: m.Metadata) -> bytes:
 
 
 @contextlib.contextmanager
-def fixed_font_timestamps(meta: m.Metadata) -> Iterator[None]:
+def fixed_font_timestamps(made: datetime.datetime) -> Iterator[None]:
     """Set SOURCE_DATE_EPOCH while WeasyPrint subsets fonts, unless the caller set it.
 
     Without HarfBuzz-subset, WeasyPrint subsets with fontTools, which stamps every embedded
@@ -363,7 +371,7 @@ def fixed_font_timestamps(meta: m.Metadata) -> Iterator[None]:
         yield
         return
     # The spec wants a non-negative count, and fontTools cannot stamp a font before 1904.
-    os.environ["SOURCE_DATE_EPOCH"] = str(max(0, int(build_timestamp(meta).timestamp())))
+    os.environ["SOURCE_DATE_EPOCH"] = str(max(0, int(made.timestamp())))
     try:
         yield
     finally:
