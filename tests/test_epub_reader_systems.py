@@ -420,7 +420,7 @@ def test_the_cover_page_alone_has_no_margin_so_the_cover_is_one_screen(
         page.name.rsplit("/", 1)[-1]: page.tree.xpath("//x:link/@href", namespaces=NS)
         for page in book.spine()
     }
-    assert sheets["cover.xhtml"][-1] == "styles/cover.css"
+    assert sheets["cover.xhtml"][0] == "styles/cover.css"
     assert all(
         "styles/cover.css" not in links for name, links in sheets.items() if name != "cover.xhtml"
     )

@@ -18,9 +18,8 @@ import pytest
 from PIL import Image
 
 from publish import model as m
-from publish.cache import _source_files
 from publish.reader import read_document
-from publish.resources import image_source
+from publish.resources import image_source, source_files
 
 DOC = "---\ntitle: Pictures\n---\n\nBefore.\n\n![A picture]({ref})\n\nAfter.\n"
 
@@ -85,7 +84,7 @@ def test_the_cache_watches_the_file_the_writers_pack(
     document = read_document(write_source("doc.md", DOC.format(ref=ref)))
     (found,) = m.iter_images(document)
     assert image_source(found.src, document.path).resolve() == image.resolve()
-    assert image.resolve() in [path.resolve() for path in _source_files(document)]
+    assert image.resolve() in [path.resolve() for path in source_files(document)]
 
 
 def test_a_changed_cover_with_an_escaped_name_is_rebuilt(
@@ -103,7 +102,7 @@ def test_a_changed_cover_with_an_escaped_name_is_rebuilt(
 def test_a_data_image_is_no_path_for_the_cache(project: Path, write_source, run_cli) -> None:
     src = "data:image/png;base64," + "A" * 400  # longer than any file name may be
     document = read_document(write_source("doc.md", DOC.format(ref=src)))
-    assert _source_files(document) == [Path(document.path)]
+    assert source_files(document) == [Path(document.path)]
 
     result = run_cli("build")
     assert result.code == 1

@@ -37,7 +37,9 @@ def opf(result: Run) -> str:
 def test_an_early_year_is_written_with_four_digits(tmp_path: Path) -> None:
     package = opf(built("14-epubcheck/year-0950", tmp_path))
     assert "<dc:date>0950-03-01</dc:date>" in package
-    assert '<meta property="dcterms:modified">0950-03-01T00:00:00Z</meta>' in package
+    # The release is dated by its files, not by the text's tenth-century date.
+    assert re.search(r'<meta property="dcterms:modified">\d{4}-\d\d-\d\dT[\d:]{8}Z</meta>', package)
+    assert "0950-03-01T" not in package
 
 
 def test_a_blank_identifier_gets_the_generated_one(tmp_path: Path) -> None:

@@ -46,7 +46,7 @@ DEDICATION_FILE = "dedication.xhtml"
 NAV_FILE = "nav.xhtml"
 STYLE_FILE = "styles/epub.css"
 PROJECT_STYLE_FILE = "styles/project.css"  # a project's epub.css, after the built-in one
-COVER_STYLE_FILE = "styles/cover.css"  # the cover page's own, after the others
+COVER_STYLE_FILE = "styles/cover.css"  # the cover page's own, before the others
 IMAGE_FOLDER = "images"
 PACKAGE_FILE = "EPUB/content.opf"  # where ebooklib writes the package document
 
@@ -183,7 +183,8 @@ def add_pages(
         markup = render_template(
             env, plan.template, target, cover_src=packed.cover_name, relink=header_links
         )
-        styles = (*packed.styles, packed.cover_style) if plan is COVER else packed.styles
+        # The cover's own sheet first: the project's may still restyle the cover page.
+        styles = (packed.cover_style, *packed.styles) if plan is COVER else packed.styles
         add_page(book, plan.file_name, markup, target.meta.lang, styles, labels[plan.label])
     for chapter in chapters:
         doc = chapter.document
@@ -265,6 +266,8 @@ def add_metadata(book: epub.EpubBook, meta: m.Metadata) -> None:
     add_people(book, meta)
     for name, value in optional_fields(meta):
         book.add_metadata("DC", name, value)
+    if line := credits_line(meta):
+        book.add_metadata("DC", "description", line)
     for subject in meta.subjects:
         book.add_metadata("DC", "subject", subject)
     generator = {"name": "generator", "content": f"publish {publish.__version__}"}
@@ -314,6 +317,25 @@ def optional_fields(meta: m.Metadata) -> list[tuple[str, str]]:
         ("description", meta.description),
     ]
     return [(name, value) for name, value in fields if value]
+
+
+def credits_line(meta: m.Metadata) -> str:
+    """The translator, editor, source and rights as sentences, for a second `dc:description`.
+
+    calibre keeps none of their own OPF fields (it reads `dc:contributor` only as a book
+    producer, and never `dc:source` or `dc:rights`), so its library and the AZW3 it makes for
+    Kindle would drop them; every `dc:description` it joins into the book's comments.
+    """
+    labels = labels_for(meta.lang)
+    parts = [
+        f"{labels['translator']} {', '.join(meta.translators)}" if meta.translators else "",
+        f"{labels['editor']} {', '.join(meta.editors)}" if meta.editors else "",
+        f"{labels['source']}: {plain_text(meta.source)}" if meta.source else "",
+        meta.rights,
+    ]
+    return " ".join(
+        part if part.endswith((".", "!", "?", "…")) else f"{part}." for part in parts if part
+    )
 
 
 def add_accessibility(book: epub.EpubBook, meta: m.Metadata, chapters: Sequence[Chapter]) -> None:
@@ -564,7 +586,7 @@ def ncx_entry(entry: TocEntry) -> Any:
 def write(book: epub.EpubBook, out_path: Path, modified: datetime.datetime, lang: str) -> None:
     """Write the book through a temporary file; any failure leaves `out_path` as it was."""
     # ebooklib stamps dcterms:modified with the local clock marked Z unless given `mtime`.
-    options = {**_WRITE_OPTIONS, "mtime": _W3CStamp(modified.astimezone(datetime.UTC))}
+    options = {**_WRITE_OPTIONS, "mtime": modified.astimezone(datetime.UTC)}
     where = SourceLocation(str(out_path))
     try:  # around the `with` too: the final rename can fail as well (a folder in the way)
         with atomic_output(out_path) as tmp:
@@ -575,23 +597,12 @@ def write(book: epub.EpubBook, out_path: Path, modified: datetime.datetime, lang
         raise OutputError(f"cannot write the EPUB: {exc.strerror or exc}", where) from None
 
 
-class _W3CStamp:
-    """A time as ebooklib writes `dcterms:modified` (it calls `strftime`), its year always of
-    four digits: the C library writes the year 950 as `950`, which EPUBCheck refuses."""
-
-    def __init__(self, when: datetime.datetime) -> None:
-        self.when = when
-
-    def strftime(self, _format: str) -> str:
-        return f"{self.when.year:04d}-{self.when:%m-%dT%H:%M:%S}Z"
-
-
 def repack(path: Path, when: datetime.datetime, lang: str) -> None:
     """Rewrite the zip with every entry dated `when`, so that one input gives one set of
     bytes, and the package document in the book's language (`package_in_language`)."""
     # zipfile dates each entry with the local clock; order (mimetype first, stored) is kept.
-    # A zip dates its entries from 1980 to 2107: a text dated outside keeps its own date in
-    # the OPF, and its files the nearest one a zip can hold.
+    # A zip dates its entries from 1980 to 2107: a book dated outside keeps its date in the
+    # OPF, and its files the nearest one a zip can hold.
     stamp = min(max(when.astimezone(datetime.UTC).timetuple()[:6], _ZIP_EPOCH), _ZIP_END)
     with zipfile.ZipFile(path) as source:
         entries = [(info, source.read(info)) for info in source.infolist()]
