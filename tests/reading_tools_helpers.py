@@ -253,20 +253,22 @@ def ebook_meta(path: Path) -> dict[str, str]:
 # Check Book, the ebook editor's checker, as `calibre-debug -c` runs it: the books' paths
 # in PUBLISH_CHECK_BOOKS (JSON), its findings as one JSON line after a marker.
 CHECK_BOOK = """
-import json, os
-from calibre.ebooks.oeb.polish.check.base import CRITICAL, ERROR, INFO, WARN
-from calibre.ebooks.oeb.polish.check.main import run_checks
-from calibre.ebooks.oeb.polish.container import get_container
-levels = {CRITICAL: 'critical', ERROR: 'error', WARN: 'warning', INFO: 'info'}
-found = {}
-for path in json.loads(os.environ['PUBLISH_CHECK_BOOKS']):
-    container = get_container(path, tweak_mode=True)
-    found[path] = [
-        {'level': levels.get(e.level, str(e.level)), 'check': type(e).__name__,
-         'file': e.name, 'line': e.line, 'message': str(e.msg)}
-        for e in run_checks(container)
-    ]
-print('CHECK-BOOK-JSON ' + json.dumps(found))
+def main():
+    import json, os
+    from calibre.ebooks.oeb.polish.check.base import CRITICAL, ERROR, INFO, WARN
+    from calibre.ebooks.oeb.polish.check.main import run_checks
+    from calibre.ebooks.oeb.polish.container import get_container
+    levels = {CRITICAL: 'critical', ERROR: 'error', WARN: 'warning', INFO: 'info'}
+    found = {}
+    for path in json.loads(os.environ['PUBLISH_CHECK_BOOKS']):
+        container = get_container(path, tweak_mode=True)
+        found[path] = [
+            {'level': levels.get(e.level, str(e.level)), 'check': type(e).__name__,
+             'file': e.name, 'line': e.line, 'message': str(e.msg)}
+            for e in run_checks(container)
+        ]
+    print('CHECK-BOOK-JSON ' + json.dumps(found))
+main()
 """
 
 

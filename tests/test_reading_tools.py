@@ -310,8 +310,10 @@ def test_calibre_shows_the_books_metadata(calibre_books, case, kind):
         assert fields.get("Publisher") == expected["publisher"][0]
     language = expected["language"][0].split("-")[0]
     assert fields["Languages"].split(", ")[0] == LANGUAGES.get(language, language)
-    # calibre keeps a date without a time to the month (its day may be one off).
-    assert fields["Published"][:7] == (expected["date"][0] + "-01")[:7]
+    # calibre keeps a date without a time to the month (its day may be one off), and a
+    # year alone to the year.
+    given = expected["date"][0][:7]
+    assert fields["Published"][: len(given)] == given
 
 
 @pytest.mark.parametrize("kind", ["epub", "azw3"])
@@ -385,9 +387,14 @@ def ace(reading_book, tmp_path_factory) -> dict:
     epubs = {case: reading_book(*case) for case in BOOK_CASES}
     with ThreadPoolExecutor(max_workers=2) as pool:
         reports = pool.map(lambda case: ace_report(epubs[case], out / case_id(case)), BOOK_CASES)
-        findings = {
-            case_id(case): ace_issues(r) for case, r in zip(BOOK_CASES, reports, strict=True)
+        issues = {case: ace_issues(r) for case, r in zip(BOOK_CASES, reports, strict=True)}
+    findings = {
+        case_id(case): {
+            "by_impact": {impact: sum(rules.values()) for impact, rules in found.items()},
+            "rules": found,
         }
+        for case, found in issues.items()
+    }
     version = subprocess.run([str(ACE), "--version"], capture_output=True, text=True)
     findings["_engine"] = {"ace": version.stdout.strip()}
     write_findings("ace", findings)
@@ -397,7 +404,7 @@ def ace(reading_book, tmp_path_factory) -> dict:
 @pytest.mark.parametrize("case", BOOK_CASES, ids=case_id)
 def test_ace_finds_no_critical_or_serious_issue(ace, case):
     """Ace by DAISY finds nothing critical or serious for a reader using assistive technology."""
-    issues = ace[case_id(case)]
+    issues = ace[case_id(case)]["rules"]
     assert issues.get("critical", {}) == {}
     assert issues.get("serious", {}) == {}
 
@@ -405,7 +412,7 @@ def test_ace_finds_no_critical_or_serious_issue(ace, case):
 @pytest.mark.parametrize("case", BOOK_CASES, ids=case_id)
 def test_ace_finds_no_moderate_issue(ace, case):
     """Ace's moderate issues are fixed (the README justifies any that stays)."""
-    assert ace[case_id(case)].get("moderate", {}) == {}
+    assert ace[case_id(case)]["rules"].get("moderate", {}) == {}
 
 
 def test_tools_are_where_ci_installs_them():
