@@ -51,6 +51,11 @@ SPAN_CLASS = "koboSpan"
 _UNTOUCHED = frozenset({"script", "style", "pre", "audio", "video", "svg", "math"})
 _PARAGRAPHS = frozenset({"p", "ol", "ul", "table", "h1", "h2", "h3", "h4", "h5", "h6"})
 
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+    | {"track", "wbr"}
+)
+
 # Go's unicode.IsSpace (the White_Space property), which kepubify's isSpace uses.
 _WHITE_SPACE = frozenset(
     "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
@@ -118,7 +123,16 @@ def kobo_page(data: bytes) -> bytes:
     add_kobo_style(head)
     wrap_body(body)
     add_kobo_spans(body)
+    close_explicitly(root)
     return etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8")
+
+
+def close_explicitly(root: etree._Element) -> None:
+    """`<p></p>`, never `<p/>`: only void elements close themselves, as kepubify renders a
+    page (polyglot XHTML), so that a reader parsing it as HTML sees the same tree."""
+    for element in root.iter(f"{{{XHTML}}}*"):
+        if element.text is None and len(element) == 0 and _name(element) not in _VOID:
+            element.text = ""
 
 
 def add_kobo_style(head: etree._Element) -> None:
