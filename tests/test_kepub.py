@@ -9,6 +9,7 @@ whose back link returns to the call.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -376,3 +377,57 @@ def note_links(path: Path) -> list[tuple[str, str, str, str]]:
             assert called is not None and called.get(EPUB_TYPE) == "noteref"
             links.append((page.name, "back", where, ident))
     return links
+
+
+# MuPDF (PyMuPDF) lays the KEPUB out as it lays out the EPUB
+
+ARTIFACTS = REPO / "test-artifacts" / "reading-systems"
+
+
+@pytest.mark.parametrize("name", list(BOOKS))
+def test_mupdf_lays_out_the_kepub_as_the_epub(kepub_of, name: str) -> None:
+    """MuPDF opens the KEPUB at the same number of pages as the EPUB, and every link (each
+    note call, each back link, the contents) leads from the same page to the same place:
+    the spans and the book divs change nothing a reader sees. Its numbers and a picture of
+    the first page with a link that MuPDF follows are kept in
+    test-artifacts/reading-systems/."""
+    import pymupdf
+
+    kepub, epub = kepub_of(name, "chapter")
+    laid_out = {path: pymupdf.open(path) for path in (kepub, epub)}
+    links = {path: mupdf_links(book) for path, book in laid_out.items()}
+    assert laid_out[kepub].page_count == laid_out[epub].page_count
+    assert links[kepub] == links[epub]
+    resolved = [link for link in links[kepub] if link[1] >= 0]
+    calls = sum(
+        len(p.tree.xpath("//x:a[@epub:type='noteref']", namespaces=NS))
+        for p in OpenedEpub(kepub).spine(linear_only=False)
+    )
+    assert len(resolved) >= calls  # each call (a back link may share a place with another)
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    book = laid_out[kepub]
+    first_link = min((page for page, _, _ in resolved), default=0)
+    book[first_link].get_pixmap(dpi=72).save(ARTIFACTS / f"mupdf-kepub-{name}-chapter.png")
+    numbers = {
+        "engine": "mupdf",
+        "book": name,
+        "format": "kepub",
+        "pages": book.page_count,
+        "note_calls": calls,
+        "links_resolved": len(resolved),
+        "links_as_in_the_epub": links[kepub] == links[epub],
+    }
+    (ARTIFACTS / f"mupdf-kepub-{name}-chapter.json").write_text(json.dumps(numbers, indent=1))
+
+
+def mupdf_links(book) -> list[tuple[int, int, float]]:
+    """(page, target page, target height) of the links MuPDF finds, each once (a link whose
+    words are in several spans or lines is several boxes)."""
+    return sorted(
+        {
+            (number, link.get("page", -1), round(link["to"].y, 1) if "to" in link else 0.0)
+            for number, page in enumerate(book)
+            for link in page.get_links()
+        }
+    )
