@@ -10,7 +10,9 @@ whose back link returns to the call.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -431,3 +433,59 @@ def mupdf_links(book) -> list[tuple[int, int, float]]:
             for link in page.get_links()
         }
     )
+
+
+# Ace by DAISY
+
+ACE = REPO / "tests" / "reading_systems" / "node_modules" / ".bin" / "ace-puppeteer"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def require_engine(present: bool, what: str) -> None:
+    """A missing engine skips the test locally; under CI=true it fails (CI installs it)."""
+    if present:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{what} is missing, and CI installs it")
+    pytest.skip(f"{what} is not installed here")
+
+
+def ace_issues(epub: Path, out: Path) -> list[tuple[str, str]]:
+    """(impact, rule) of each issue Ace by DAISY reports on `epub`."""
+    environment = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": str(CHROMIUM)}
+    subprocess.run(
+        [str(ACE), "-f", "-o", str(out), str(epub)],
+        check=True,
+        capture_output=True,
+        env=environment,
+        timeout=300,
+    )
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    return sorted(
+        (issue["earl:test"]["earl:impact"], issue["earl:test"]["dct:title"])
+        for checked in report["assertions"]
+        for issue in checked.get("assertions", [])
+    )
+
+
+@pytest.mark.parametrize("name", list(BOOKS))
+def test_ace_finds_nothing_in_the_kepub_it_does_not_find_in_the_epub(
+    kepub_of, tmp_path: Path, name: str
+) -> None:
+    """Ace by DAISY reports the same issues on the KEPUB as on the EPUB (the spans and divs
+    add none), and no critical or serious one. Its counts by impact are kept in
+    test-artifacts/reading-systems/."""
+    require_engine(
+        ACE.exists() and CHROMIUM.exists(), "Ace by DAISY (npm ci in tests/reading_systems)"
+    )
+    kepub, epub = kepub_of(name, "chapter")
+    issues = {path: ace_issues(path, tmp_path / path.name) for path in (kepub, epub)}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    counts = {
+        impact: sum(1 for i, _ in issues[kepub] if i == impact)
+        for impact in ("critical", "serious", "moderate", "minor")
+    }
+    numbers = {"engine": "ace", "book": name, "format": "kepub", "issues": counts}
+    (ARTIFACTS / f"ace-kepub-{name}-chapter.json").write_text(json.dumps(numbers, indent=1))
+    assert issues[kepub] == issues[epub]
+    assert [issue for issue in issues[kepub] if issue[0] in ("critical", "serious")] == []
