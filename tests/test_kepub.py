@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -489,3 +490,105 @@ def test_ace_finds_nothing_in_the_kepub_it_does_not_find_in_the_epub(
     (ARTIFACTS / f"ace-kepub-{name}-chapter.json").write_text(json.dumps(numbers, indent=1))
     assert issues[kepub] == issues[epub]
     assert [issue for issue in issues[kepub] if issue[0] in ("critical", "serious")] == []
+
+
+# calibre: the KEPUB to AZW3 and back, and its Check Book
+
+CALIBRE_ENV = {"QT_QPA_PLATFORM": "offscreen", "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox"}
+CALIBRE_CHECK = """
+import json, sys
+from calibre.ebooks.oeb.polish.check.main import run_checks
+from calibre.ebooks.oeb.polish.container import get_container
+found = run_checks(get_container(sys.argv[-1], tweak_mode=True))
+print(json.dumps([[type(e).__name__, e.level, str(e.msg), e.name] for e in found]))
+"""
+CALIBRE_ERROR = 3  # calibre.ebooks.oeb.polish.check.base: DEBUG, INFO, WARN, ERROR, CRITICAL
+
+
+def calibre(*args: str | Path) -> str:
+    result = subprocess.run(
+        [str(a) for a in args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **CALIBRE_ENV},
+        timeout=300,
+    )
+    return result.stdout
+
+
+def calibre_check(epub: Path, folder: Path) -> list[tuple[str, int, str, str]]:
+    """calibre's Check Book on `epub`: (kind, level, message, file) of each finding."""
+    script = folder / "check_book.py"
+    script.write_text(CALIBRE_CHECK, encoding="utf-8")
+    output = calibre("calibre-debug", script, "--", epub).strip().splitlines()[-1]
+    return sorted(tuple(finding) for finding in json.loads(output))
+
+
+def require_calibre() -> None:
+    present = all(shutil.which(tool) for tool in ("ebook-convert", "calibre-debug"))
+    require_engine(present, "calibre (ebook-convert, calibre-debug)")
+
+
+@pytest.mark.parametrize("name", list(BOOKS))
+def test_every_note_link_survives_calibres_azw3_round_trip(
+    kepub_of, tmp_path: Path, name: str
+) -> None:
+    """calibre converts the KEPUB to AZW3 (Kindle's format) and back to an EPUB: every note
+    call still leads to its note, and every back link to its call."""
+    require_calibre()
+    kepub, _ = kepub_of(name, "chapter")
+    azw3, back = tmp_path / "book.azw3", tmp_path / "back.epub"
+    calibre("ebook-convert", kepub, azw3)
+    calibre("ebook-convert", azw3, back)
+    calls = [
+        call.get("id")
+        for page in OpenedEpub(kepub).spine(linear_only=False)
+        for call in page.tree.xpath("//x:a[@epub:type='noteref']", namespaces=NS)
+    ]
+    returned = OpenedEpub(back)
+    pages = {p.name: p for p in returned.spine(linear_only=False)}
+    survived, returns = 0, 0
+    for page in pages.values():
+        for call in page.tree.xpath("//x:a[@role='doc-noteref']", namespaces=NS):
+            where, ident = page.target(call.get("href"))
+            note = pages[where].by_id(ident) if where in pages else None
+            survived += note is not None and call.get("id") in calls
+            for back_link in [] if note is None else note.xpath(".//x:a[@href]", namespaces=NS):
+                returns += pages[where].target(back_link.get("href")) == (page.name, call.get("id"))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    numbers = {
+        "engine": "calibre-azw3",
+        "book": name,
+        "format": "kepub",
+        "note_calls": len(calls),
+        "calls_leading_to_their_note": survived,
+        "back_links_returning_to_the_call": returns,
+    }
+    (ARTIFACTS / f"calibre-kepub-{name}-chapter.json").write_text(json.dumps(numbers, indent=1))
+    assert survived == len(calls)
+    assert returns == len(calls)
+
+
+@pytest.mark.parametrize("name", list(BOOKS))
+def test_calibre_check_finds_in_the_kepub_only_what_it_finds_in_the_epub(
+    kepub_of, tmp_path: Path, name: str
+) -> None:
+    """calibre's Check Book finds nothing in the KEPUB that it does not find in the EPUB."""
+    require_calibre()
+    kepub, epub = kepub_of(name, "chapter")
+    assert calibre_check(kepub, tmp_path) == calibre_check(epub, tmp_path)
+
+
+# Found here, outside the known list; the fix is in styles/epub.css (the lead's file).
+@pytest.mark.xfail(
+    strict=True,
+    reason='calibre: \'Expected selector "figure img" to come before selector '
+    '"section.cover img"\' and \'".right" … before "div.epigraph .right"\' in epub.css',
+)
+def test_calibre_check_finds_no_error_in_the_kepub(kepub_of, tmp_path: Path) -> None:
+    """calibre's Check Book reports no error (its warnings aside) in the KEPUB."""
+    require_calibre()
+    kepub, _ = kepub_of("carta", "chapter")
+    errors = [f for f in calibre_check(kepub, tmp_path) if f[1] >= CALIBRE_ERROR]
+    assert errors == []
