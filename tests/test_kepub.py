@@ -283,6 +283,35 @@ def test_all_stays_the_epub_and_the_pdf_and_kepub_has_its_cache(
     assert again.code == 0 and "up to date" in again.out
 
 
+def test_a_failed_kepub_leaves_the_last_one_and_names_itself(
+    project, write_source, run_cli, monkeypatch
+) -> None:
+    """When the EPUB it is made from cannot be written, the error names the KEPUB, and the
+    KEPUB of the last build stays as it was, with no temporary file left beside it."""
+    from publish.errors import OutputError, SourceLocation
+    from publish.writers import kepub as kepub_writer
+
+    write_source("letter.md", LETTER)
+    assert run_cli("build", "--format", "kepub").code == 0
+    kepub = project / "build" / "letter.kepub.epub"
+    before = kepub.read_bytes()
+
+    def full_disk(_target, _env, out_path, **_options) -> None:
+        raise OutputError(
+            "cannot write the EPUB: No space left on device", SourceLocation(str(out_path))
+        )
+
+    monkeypatch.setattr(kepub_writer, "write_epub", full_disk)
+    result = run_cli("build", "--format", "kepub", "--force", "--jobs", "1")
+    assert result.code == 1
+    assert f"{Path('build') / 'letter.kepub.epub'}: cannot write the KEPUB: No space" in result.err
+    assert kepub.read_bytes() == before
+    assert sorted(p.name for p in (project / "build").iterdir() if p.name.startswith(".")) == [
+        ".publish-cache.json",
+        ".publish.lock",
+    ]
+
+
 # The samples, the corpus book and the book of 150 notes
 
 

@@ -77,9 +77,14 @@ def write_kepub(
     try:
         with tempfile.TemporaryDirectory(prefix="publish-kepub-") as folder:
             epub_path = Path(folder) / "book.epub"
-            write_epub(
-                target, env, epub_path, project_root=project_root, settings=settings, warn=warn
-            )
+            try:
+                write_epub(
+                    target, env, epub_path, project_root=project_root, settings=settings, warn=warn
+                )
+            except OutputError as exc:  # told at the KEPUB, not at the EPUB it is made from
+                if exc.location is None or exc.location.path != str(epub_path):
+                    raise
+                raise OutputError(exc.message.replace("EPUB", "KEPUB"), where) from None
             with atomic_output(out_path) as tmp:
                 kepubify(epub_path, tmp)
     except OSError as exc:
