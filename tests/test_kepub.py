@@ -283,6 +283,28 @@ def test_all_stays_the_epub_and_the_pdf_and_kepub_has_its_cache(
     assert again.code == 0 and "up to date" in again.out
 
 
+def test_an_id_of_the_text_that_a_kobo_span_would_take_is_moved(
+    project, write_source, run_cli
+) -> None:
+    """A heading the author named `kobo.2.1` (kepubify's id for the heading's own span)
+    keeps a link to it working: its id becomes `publish-kobo.2.1` in the KEPUB, the link,
+    the contents and the NCX follow, and every id stays unique (EPUBCheck finds nothing)."""
+    write_source(
+        "letter.md",
+        "---\ntitle: Ids\nlang: en\n---\n\n# A heading {#kobo.2.1}\n\n"
+        "Back to [the heading](#kobo.2.1). Then more.\n",
+    )
+    assert run_cli("build", "--format", "kepub").code == 0
+    kepub = project / "build" / "letter.kepub.epub"
+    assert epubcheck_problems(kepub) == []
+    text = OpenedEpub(kepub).spine_page("text.xhtml")
+    [link] = text.tree.xpath("//x:a[starts-with(@href, '#')]", namespaces=NS)
+    heading = text.by_id(link.get("href")[1:])
+    assert heading.tag == f"{{{NS['x']}}}h1" and "".join(heading.itertext()) == "A heading"
+    assert link.get("href") == "#publish-kobo.2.1"
+    assert "text.xhtml#publish-kobo.2.1" in OpenedEpub(kepub).zip.read("EPUB/toc.ncx").decode()
+
+
 def test_a_failed_kepub_leaves_the_last_one_and_names_itself(
     project, write_source, run_cli, monkeypatch
 ) -> None:

@@ -21,10 +21,13 @@ spine is the cover, so kepubify's blank title page is not needed. There are no s
 
 from __future__ import annotations
 
+import posixpath
+import re
 import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import unquote, urldefrag
 
 import jinja2
 from lxml import etree
@@ -39,6 +42,8 @@ XHTML = "http://www.w3.org/1999/xhtml"
 OPF = "http://www.idpf.org/2007/opf"
 CONTAINER = "urn:oasis:names:tc:opendocument:xmlns:container"
 XHTML_MEDIA_TYPE = "application/xhtml+xml"
+NCX_MEDIA_TYPE = "application/x-dtbncx+xml"
+KOBO_ID = re.compile(r"kobo\.\d+\.\d+")  # the ids koboSpans take
 
 # kepubify's `transformContentKoboStyles`: Kobo's own style hacks, less what harms a book.
 KOBO_STYLE_CLASS = "kobostylehacks"
@@ -94,12 +99,16 @@ def write_kepub(
 def kepubify(epub_path: Path, kepub_path: Path) -> None:
     """Copy the EPUB at `epub_path` to `kepub_path`, each XHTML page made a Kobo page."""
     with zipfile.ZipFile(epub_path) as source:
-        pages = content_documents(source)
+        pages, ncx = content_documents(source)
+        trees = {name: parse_page(source.read(name)) for name in sorted(pages)}
+        renamed = free_kobo_ids(trees)
         with zipfile.ZipFile(kepub_path, "w") as target:
             for info in source.infolist():
                 data = source.read(info)
-                if info.filename in pages:
-                    data = kobo_page(data)
+                if info.filename in trees:
+                    data = kobo_page(trees[info.filename])
+                elif info.filename == ncx and renamed:
+                    data = relink_ncx(data, ncx, renamed)
                 copied = zipfile.ZipInfo(info.filename, date_time=info.date_time)
                 copied.compress_type = info.compress_type
                 copied.create_system = info.create_system
@@ -107,23 +116,78 @@ def kepubify(epub_path: Path, kepub_path: Path) -> None:
                 target.writestr(copied, data)
 
 
-def content_documents(book: zipfile.ZipFile) -> set[str]:
-    """The XHTML pages of the manifest (the navigation document too, as kepubify does)."""
+def content_documents(book: zipfile.ZipFile) -> tuple[set[str], str | None]:
+    """The XHTML pages of the manifest (the navigation document too, as kepubify does), and
+    the NCX."""
     container = etree.fromstring(book.read("META-INF/container.xml"))
     opf_name = container.find(f".//{{{CONTAINER}}}rootfile").get("full-path")
     opf = etree.fromstring(book.read(opf_name))
     folder = Path(opf_name).parent
-    return {
-        (folder / item.get("href")).as_posix()
+    items = {
+        (folder / item.get("href")).as_posix(): item.get("media-type")
         for item in opf.iter(f"{{{OPF}}}item")
-        if item.get("media-type") == XHTML_MEDIA_TYPE
     }
+    pages = {name for name, kind in items.items() if kind == XHTML_MEDIA_TYPE}
+    ncx = next((name for name, kind in items.items() if kind == NCX_MEDIA_TYPE), None)
+    return pages, ncx
 
 
-def kobo_page(data: bytes) -> bytes:
-    """An XHTML page as Kobo's conversion makes it: style hacks, book divs, sentence spans."""
+def parse_page(data: bytes) -> etree._Element:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-    root = etree.fromstring(data, parser)
+    return etree.fromstring(data, parser)
+
+
+def free_kobo_ids(trees: dict[str, etree._Element]) -> dict[tuple[str, str], str]:
+    """An id of the text's own that a koboSpan may take (`{#kobo.2.1}`) becomes
+    `publish-kobo.2.1`, and every link to it follows: ids stay unique in each page.
+    Returns (page, old id) → new id; nothing changes in a book without such an id."""
+    renamed: dict[tuple[str, str], str] = {}
+    for name, root in trees.items():
+        ids = set(root.xpath("//@id"))
+        for element in root.xpath("//*[@id]"):
+            old = element.get("id")
+            if not KOBO_ID.fullmatch(old):
+                continue
+            new = f"publish-{old}"
+            while new in ids:
+                new += "-"
+            ids.add(new)
+            element.set("id", new)
+            renamed[name, old] = new
+    if renamed:
+        for name, root in trees.items():
+            relink_page(root, name, renamed)
+    return renamed
+
+
+def relink_page(root: etree._Element, name: str, renamed: dict[tuple[str, str], str]) -> None:
+    for element in root.xpath("//*[@href]"):
+        element.set("href", relinked(element.get("href"), name, renamed))
+    for attribute in ("aria-labelledby", "aria-describedby"):
+        for element in root.xpath(f"//*[@{attribute}]"):
+            refs = [renamed.get((name, ref), ref) for ref in element.get(attribute).split()]
+            element.set(attribute, " ".join(refs))
+
+
+def relink_ncx(data: bytes, name: str, renamed: dict[tuple[str, str], str]) -> bytes:
+    root = parse_page(data)
+    for element in root.xpath("//*[@src]"):
+        element.set("src", relinked(element.get("src"), name, renamed))
+    return etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8")
+
+
+def relinked(href: str, base: str, renamed: dict[tuple[str, str], str]) -> str:
+    """`href`, written in the file `base`, pointed at the renamed id it led to."""
+    path, fragment = urldefrag(href)
+    if not fragment or ":" in path.split("/")[0]:
+        return href
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(base), unquote(path)))
+    new = renamed.get((target if path else base, fragment))
+    return href if new is None else f"{path}#{new}"
+
+
+def kobo_page(root: etree._Element) -> bytes:
+    """An XHTML page as Kobo's conversion makes it: style hacks, book divs, sentence spans."""
     head, body = root.find(f"{{{XHTML}}}head"), root.find(f"{{{XHTML}}}body")
     add_kobo_style(head)
     wrap_body(body)
