@@ -23,6 +23,7 @@ from lxml import etree
 from reading_books import BOOKS, REPO, write_note_book
 
 from publish.build import build
+from publish.cli import main
 from publish.writers.kepub import (
     KOBO_STYLE,
     KOBO_STYLE_CLASS,
@@ -643,3 +644,42 @@ def test_calibre_check_finds_no_error_in_the_kepub(kepub_of, tmp_path: Path) -> 
     kepub, _ = kepub_of("carta", "chapter")
     errors = [f for f in calibre_check(kepub, tmp_path) if f[1] >= CALIBRE_ERROR]
     assert errors == []
+
+
+# Every source the tests own
+
+
+@pytest.fixture(scope="module")
+def every_kepub(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[Path, list[str]]]:
+    """Every fixture, corpus book and sample (tests/test_fixtures_build.TARGETS) built as a
+    KEPUB and an EPUB; EPUBCheck's findings on each KEPUB, in one JVM."""
+    from tests.test_fixtures_build import TARGETS, copied_tree, make_missing_images
+
+    root = tmp_path_factory.mktemp("kepub-project")
+    copied_tree(root)
+    make_missing_images(root, TARGETS)
+    out = root / "build"
+    for fmt in ("epub", "kepub"):
+        main(["build", *(str(root / name) for name in TARGETS), "--format", fmt, "--out", str(out)])
+    return out, epubcheck_many(out.glob("*.kepub.epub"))
+
+
+def fixture_targets() -> list[str]:
+    from tests.test_fixtures_build import TARGETS
+
+    return TARGETS
+
+
+@pytest.mark.parametrize("name", fixture_targets())
+def test_every_source_as_a_kepub_passes_epubcheck_and_reads_as_its_epub(
+    every_kepub, name: str
+) -> None:
+    """MathML, tables, code, figures, lists, quotations, notes in every block: each source's
+    KEPUB passes EPUBCheck, and each page's text is its EPUB's."""
+    from tests.test_fixtures_build import output_stem
+
+    out, problems = every_kepub
+    kepub = out / f"{output_stem(name)}.kepub.epub"
+    assert kepub.is_file(), f"{name} built no KEPUB"
+    assert problems[kepub] == [], "EPUBCheck:\n" + "\n".join(problems[kepub])
+    assert page_texts(kepub) == page_texts(out / f"{output_stem(name)}.epub")
