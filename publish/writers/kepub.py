@@ -308,8 +308,8 @@ def _sentences(text: str, in_paragraph: bool, counter: SpanCounter) -> list[str 
 def _place(
     parent: etree._Element, after: etree._Element | None, pieces: list[str | etree._Element]
 ) -> None:
-    """Put `pieces` into `parent` where a text was: at its start, or after `after`."""
-    position = 0 if after is None else parent.index(after) + 1
+    """Put `pieces` into `parent` where a text was: at its start, or after `after` (each
+    element next to the one before it: no search for positions, however long the page)."""
     previous = after
     for piece in pieces:
         if isinstance(piece, str):
@@ -318,8 +318,10 @@ def _place(
             else:
                 previous.tail = (previous.tail or "") + piece
         else:
-            parent.insert(position, piece)
-            position += 1
+            if previous is None:
+                parent.insert(0, piece)
+            else:
+                previous.addnext(piece)  # `previous` keeps its own tail, before `piece`
             previous = piece
 
 
