@@ -250,6 +250,83 @@ def test_every_heading_has_an_alignment(book: Book) -> None:
     assert unaligned == []
 
 
+FIXED_UNITS = re.compile(r"(?<![\w.])-?[\d.]+(px|pt|pc|cm|mm|in)\b")
+SIZES = ("font-size", "line-height", "text-indent", "width", "min-width", "max-width")
+
+
+def test_sizes_and_spacing_are_relative(book: Book) -> None:
+    """TEXT, "Fixed Values", and KPG 9.3.3: margins, padding, indents, font sizes and line
+    heights in relative units (em, %), never in pixels or points, so that they follow the
+    reader's font size."""
+    fixed = [
+        (rule.selector, name, value)
+        for sheet in book.sheets()
+        for rule in sheet.rules
+        for name, value in rule.declarations.items()
+        if (name in SIZES or name.startswith(("margin", "padding"))) and FIXED_UNITS.search(value)
+    ]
+    assert fixed == []
+
+
+def test_no_height_is_set_on_text(book: Book) -> None:
+    """KPG 9.3.3 "Formatting Paragraphs": never use the height property to control the size of
+    elements containing text. A height (or its min-/max-) only ever reaches an image."""
+    wrong = set()
+    for page in book.pages():
+        for sheet in book.sheets_of(page):
+            for rule in sheet.rules:
+                if not {"height", "min-height", "max-height"} & set(rule.declarations):
+                    continue
+                for element in book.elements_matching(page, rule):
+                    if "".join(element.itertext()).strip():
+                        wrong.add((rule.selector, etree.QName(element).localname))
+    assert sorted(wrong) == []
+
+
+# Blocks set off from the body text by a left or right margin or padding.
+SET_OFF = ("blockquote", "dd", "ol", "ul", "div", "section", "aside", "figure", "nav")
+
+
+# Found by this test, outside the known list; the fix is in styles/epub.css (the lead's
+# file): nav#toc ol (padding-left 1em: every book), blockquote (1.5em) and .note blockquote
+# (1em: Vindication, 150 notes) set their sides in ems; so do dd (1.5em) and
+# section.titlepage .abstract (1em) where a book has them.
+@pytest.mark.xfail(
+    strict=True,
+    reason="styles/epub.css: nav#toc ol, blockquote, .note blockquote (dd, .abstract) in ems",
+)
+def test_blocks_set_off_by_margins_use_percentages(book: Book) -> None:
+    """KPG 9.3.2 "Body Text Must Use Defaults": body text has no imposed left/right margin or
+    padding; paragraphs that need one to stand apart (a recipe list, a block quote) have it
+    specified as a percentage rather than in ems or points."""
+    wrong = set()
+    for page in book.pages():
+        for sheet in book.sheets_of(page):
+            for rule in sheet.rules:
+                sides = side_lengths(rule.declarations)
+                if not any(v not in ("0", "auto") and not v.endswith("%") for v in sides):
+                    continue
+                for element in book.elements_matching(page, rule):
+                    if etree.QName(element).localname in SET_OFF:
+                        wrong.add(rule.selector)
+    assert sorted(wrong) == []
+
+
+def side_lengths(declarations: dict[str, str]) -> list[str]:
+    """The left and right values a rule's margin and padding declarations set."""
+    values = []
+    for name in ("margin", "padding"):
+        if name in declarations:
+            parts = declarations[name].split()
+            values += {1: parts, 2: parts[1:], 3: parts[1:2], 4: parts[1:2] + parts[3:]}.get(
+                len(parts), []
+            )
+        values += [
+            declarations[f"{name}-{s}"] for s in ("left", "right") if f"{name}-{s}" in declarations
+        ]
+    return [v for v in values if not v.startswith("var(")]
+
+
 # Notes
 
 
@@ -494,6 +571,15 @@ class Book:
             rule
             for sheet in self.sheets_of(page)
             for rule in sheet.rules
+            if any(selector.test(wrapper) for selector in rule.compiled)
+        ]
+
+    def elements_matching(self, page: Page, rule: Rule) -> list[etree._Element]:
+        if page.name not in self._wrappers:
+            self.rules_for(page, page.tree)
+        return [
+            element
+            for element, wrapper in self._wrappers[page.name].items()
             if any(selector.test(wrapper) for selector in rule.compiled)
         ]
 
