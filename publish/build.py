@@ -47,7 +47,11 @@ from publish.writers import (
     is_temporary,
 )
 
-FORMATS = ("epub", "pdf")
+FORMATS = ("epub", "pdf")  # what a build writes unless told (`--format all`)
+# Written only when named (`--format kepub`): the EPUB again, for Kobo's readers.
+KNOWN_FORMATS = (*FORMATS, "kepub")
+# Each format's file name ends so; Kobo's readers know a KEPUB by `.kepub.epub`.
+SUFFIXES = {"epub": ".epub", "pdf": ".pdf", "kepub": ".kepub.epub"}
 BOOK_FILE = "book.yaml"
 LOCK_FILE = ".publish.lock"
 
@@ -208,7 +212,7 @@ def plan_jobs(
             if fmt == "pdf" and (too_long := too_long_to_print(target)):
                 report.fail(too_long)  # the EPUB is still built
                 continue
-            out_path = out_dir / f"{target.name}.{fmt}"
+            out_path = out_dir / f"{target.name}{SUFFIXES[fmt]}"
             jobs.append(Job(target, fmt, out_path, root, settings, digests[fmt]))
     return without_shared_outputs(jobs, report)
 
@@ -274,7 +278,8 @@ class JobResult:
 
 
 def writer(fmt: str) -> Callable[..., int | None]:
-    """`write_epub` or `write_pdf`, imported on first use: `check` never pays for WeasyPrint.
+    """`write_epub`, `write_pdf` or `write_kepub`, imported on first use: `check` never pays
+    for WeasyPrint.
 
     Each returns the pages it wrote, when the format has pages.
     """

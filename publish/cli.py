@@ -22,7 +22,15 @@ from rich.table import Table
 from rich.text import Text
 
 from publish import __version__
-from publish.build import FORMATS, BuildReport, Outcome, build, check, describe_failure
+from publish.build import (
+    FORMATS,
+    KNOWN_FORMATS,
+    BuildReport,
+    Outcome,
+    build,
+    check,
+    describe_failure,
+)
 from publish.errors import PublishError, SourceLocation, SourceWarning, UnexpectedFailure
 from publish.settings import Settings, check_setting, resolve
 
@@ -71,10 +79,10 @@ def cli() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice([*FORMATS, "all"]),
+    type=click.Choice([*KNOWN_FORMATS, "all"]),
     default="all",
     show_default=True,
-    help="Which outputs to write.",
+    help="Which outputs to write: all is the EPUB and the PDF; kepub is the EPUB for Kobo.",
 )
 @click.option(
     "--out",
@@ -141,7 +149,7 @@ def _build_once(
 @cli.command("watch")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
-    "--format", "fmt", type=click.Choice([*FORMATS, "all"]), default="all", show_default=True
+    "--format", "fmt", type=click.Choice([*KNOWN_FORMATS, "all"]), default="all", show_default=True
 )
 @click.option(
     "--out",
