@@ -37,6 +37,7 @@ ENGINES = ("epubjs", "foliate", "readium")
 CASES = [(book, notes) for book in BOOKS for notes in NOTES_SETTINGS]
 VIEWPORT = {"width": 600, "height": 800}
 WAIT_MS = 5000  # a click's effect: the note shown, or the page of the call back
+NAVIGATION_MS = 15000  # opening a book, going to a place in it
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +83,20 @@ class Reader:
     def js(self, expression: str, arg: object = None) -> object:
         return self.page.evaluate(expression, arg)
 
+    def call(self, method: str, arg: object) -> object:
+        """Await `reader.METHOD(arg)` in the page, at most NAVIGATION_MS: an engine that
+        never settles fails the test instead of hanging it."""
+        return self.js(
+            """([method, arg, ms]) => Promise.race([
+                reader[method](arg),
+                new Promise((_, reject) => setTimeout(
+                    () => reject(new Error(`reader.${method}(${arg}) did not settle in ${ms} ms`)), ms)),
+            ])""",
+            [method, arg, NAVIGATION_MS],
+        )
+
     def go(self, href: str) -> None:
-        self.js("href => reader.goTo(href)", href)
+        self.call("goTo", href)
 
     def shown(self, element_id: str) -> float:
         """How much of the element is on the screen (0 to 1)."""
@@ -124,7 +137,7 @@ def open_book(browser, server, reading_book):
             url = server.url("books", book.key, book.opf_dir, "manifest.json")
         else:
             url = server.url("books", f"{book.key}.epub")
-        reader.js("url => reader.open(url)", url)
+        reader.call("open", url)
         return reader
 
     yield open_
@@ -216,7 +229,7 @@ def test_foliate_leaves_nothing_empty_where_it_hides_the_notes(open_book, name, 
     leftovers = {}
     for href in reader.book.chapters_with_notes:
         index = reader.js("h => reader.indexOf(h)", href)
-        end = reader.js("i => reader.chapterEnd(i)", index)
+        end = reader.call("chapterEnd", index)
         if end["leftovers"]:
             leftovers[href] = end["leftovers"]
     record(
