@@ -17,6 +17,7 @@ import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import unquote
 
 import pytest
@@ -80,7 +81,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     """Serves /rs/… from tests/reading_systems (packages and harness pages) and /books/…
     from the tier's book folder; quiet, and with the media types the engines expect."""
 
-    extensions_map = {
+    extensions_map: ClassVar[dict[str, str]] = {
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".js": "text/javascript",
         ".mjs": "text/javascript",
@@ -92,7 +93,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         ".json": "application/json",
         ".svg": "image/svg+xml",
     }
-    roots: dict[str, Path] = {}
+    roots: ClassVar[dict[str, Path]] = {}
 
     def translate_path(self, path: str) -> str:
         path = unquote(path.split("?", 1)[0].split("#", 1)[0])
@@ -105,7 +106,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         super().end_headers()
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -116,7 +117,9 @@ class BookServer:
     def __init__(self, books_dir: Path) -> None:
         self.books_dir = books_dir
         books_dir.mkdir(parents=True, exist_ok=True)
-        handler = type("Handler", (_Handler,), {"roots": {"rs": READING_SYSTEMS, "books": books_dir}})
+        handler = type(
+            "Handler", (_Handler,), {"roots": {"rs": READING_SYSTEMS, "books": books_dir}}
+        )
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -227,7 +230,9 @@ def read_book(folder: Path, key: str) -> Book:
             seen.add(a.get("id"))
             href = a.get("href")
             note_doc, _, note_id = href.partition("#")
-            note_doc = posixpath.normpath(posixpath.join(posixpath.dirname(chapter), note_doc or chapter))
+            note_doc = posixpath.normpath(
+                posixpath.join(posixpath.dirname(chapter), note_doc or chapter)
+            )
             note = _parse(base / note_doc).xpath(".//*[@id=$id]", id=note_id)[0]
             paragraph = note.find(".//x:p", NS)
             text = _text(paragraph if paragraph is not None else note)

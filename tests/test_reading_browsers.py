@@ -18,10 +18,8 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
-
 from reading_books import BOOKS, NOTES_SETTINGS
 from reading_engines import (
     ARTIFACTS,
@@ -115,9 +113,9 @@ class Reader:
         self.page.mouse.click(point["x"], point["y"])
         return True
 
-    def screenshot(self, notes: str) -> None:
+    def screenshot(self, notes: str, suffix: str = "") -> None:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        name = f"{self.engine}-{self.book.key.rsplit('-', 1)[0]}-{notes}.png"
+        name = f"{self.engine}-{self.book.key.rsplit('-', 1)[0]}-{notes}{suffix}.png"
         self.page.screenshot(path=str(ARTIFACTS / name))
 
 
@@ -183,7 +181,8 @@ def test_note_calls_show_the_note_and_back_links_return_to_the_call(open_book, e
     for number, call in enumerate(calls):
         reader.go(call.label)
         assert reader.wait(
-            "sel => (reader.settled?.() ?? true) && reader.shown(sel) > 0.5", f'[id="{call.call_id}"]'
+            "sel => (reader.settled?.() ?? true) && reader.shown(sel) > 0.5",
+            f'[id="{call.call_id}"]',
         ), f"{engine} shows the page of the call {call.label} when asked to go there"
         shown = reader.click(reader.js("s => reader.point(s)", f'[id="{call.call_id}"]'))
         shown = shown and note_shown(reader, call)
@@ -232,6 +231,8 @@ def test_foliate_leaves_nothing_empty_where_it_hides_the_notes(open_book, name, 
         end = reader.call("chapterEnd", index)
         if end["leftovers"]:
             leftovers[href] = end["leftovers"]
+        if reader.book.calls and href == reader.book.calls[0].doc:
+            reader.screenshot(notes, "-chapter-end")
     record(
         "foliate",
         f"{name}-{notes}",
