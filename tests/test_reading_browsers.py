@@ -242,6 +242,8 @@ def test_foliate_leaves_nothing_empty_where_it_hides_the_notes(open_book, name, 
         end = reader.call("chapterEnd", index)
         if end["leftovers"]:
             leftovers[href] = end["leftovers"]
+        if not end["textOnLastPage"]:
+            leftovers.setdefault(href, []).append("a last page without text")
         if reader.book.calls and href == reader.book.calls[0].doc:
             reader.screenshot(notes, "-chapter-end")
     record(

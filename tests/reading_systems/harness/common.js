@@ -76,6 +76,21 @@ export const textOf = docs => docs.map(d => d.body?.textContent ?? '').join(' ')
 // The elements a reader sees after the chapter's last paragraph of running text: visible
 // text, or a visible border/box (an empty heading, an empty rule); foliate's hidden notes
 // must leave none of them.
+// The chapter's last paragraph of running text (not a note, not a heading).
+export const lastText = doc => {
+    const win = doc.defaultView
+    const isNote = el => el.closest('aside, [role~="doc-footnote"], [role~="doc-endnote"], [role~="doc-endnotes"]')
+    return [...doc.body.querySelectorAll('p, blockquote, li')]
+        .filter(p => !isNote(p) && !p.closest('section.notes'))
+        .filter(p => win.getComputedStyle(p).display !== 'none' && p.getClientRects().length)
+        .filter(p => p.textContent.trim())
+        .at(-1)
+}
+
+// Whether any part of the element is on screen.
+export const elementShown = el => !!el
+    && [...el.getClientRects()].some(r => onScreen(r, el.ownerDocument.defaultView))
+
 export const leftoversAfterText = doc => {
     const win = doc.defaultView
     const isNote = el => el.closest('aside, [role~="doc-footnote"], [role~="doc-endnote"], [role~="doc-endnotes"]')
