@@ -59,6 +59,13 @@ def server(tmp_path_factory):
 _results_lock = threading.Lock()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def fresh_counts():
+    """Each run writes its own counts: the engines' JSON files start empty."""
+    for engine in ENGINES:
+        (ARTIFACTS / f"{engine}.json").unlink(missing_ok=True)
+
+
 def record(engine: str, case: str, **numbers: object) -> None:
     """Merge `numbers` into test-artifacts/reading-systems/ENGINE.json under `case`."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
