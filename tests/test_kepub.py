@@ -645,12 +645,6 @@ def test_calibre_check_finds_in_the_kepub_only_what_it_finds_in_the_epub(
     assert found == calibre_check(epub, tmp_path)
 
 
-# Found here, outside the known list; the fix is in styles/epub.css (the lead's file).
-@pytest.mark.xfail(
-    strict=True,
-    reason='calibre: \'Expected selector "figure img" to come before selector '
-    '"section.cover img"\' and \'".right" … before "div.epigraph .right"\' in epub.css',
-)
 def test_calibre_check_finds_no_error_in_the_kepub(kepub_of, tmp_path: Path) -> None:
     """calibre's Check Book reports no error (its warnings aside) in the KEPUB."""
     require_calibre()

@@ -231,13 +231,6 @@ def test_body_text_uses_normal_spaces(book: Book) -> None:
             assert no_break * 10 <= max(spaces, 10), (page.name, text[:80])
 
 
-# Found by this test, outside the known list; the fix is in styles/epub.css (the lead's
-# file): the nav's h1 and h2, each chapter's own h2-h6, the endnotes page's chapter h2s
-# (and the notes h2 the lead removes) have no text-align. Strict: it fails once fixed.
-@pytest.mark.xfail(
-    strict=True,
-    reason="styles/epub.css aligns only h1.title and the endnotes title: h1-h6 need text-align",
-)
 def test_every_heading_has_an_alignment(book: Book) -> None:
     """TEXT, "Heading Alignment and Justification": text is justified by default, so Amazon
     strongly recommends specifying the alignment of every heading (text-align: left, right
@@ -287,14 +280,6 @@ def test_no_height_is_set_on_text(book: Book) -> None:
 SET_OFF = ("blockquote", "dd", "ol", "ul", "div", "section", "aside", "figure", "nav")
 
 
-# Found by this test, outside the known list; the fix is in styles/epub.css (the lead's
-# file): nav#toc ol (padding-left 1em: every book), blockquote (1.5em) and .note blockquote
-# (1em: Vindication, 150 notes) set their sides in ems; so do dd (1.5em) and
-# section.titlepage .abstract (1em) where a book has them.
-@pytest.mark.xfail(
-    strict=True,
-    reason="styles/epub.css: nav#toc ol, blockquote, .note blockquote (dd, .abstract) in ems",
-)
 def test_blocks_set_off_by_margins_use_percentages(book: Book) -> None:
     """KPG 9.3.2 "Body Text Must Use Defaults": body text has no imposed left/right margin or
     padding; paragraphs that need one to stand apart (a recipe list, a block quote) have it
