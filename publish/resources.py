@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote
@@ -352,6 +353,32 @@ def _not_a_font(path: Path) -> str | None:
     except (TTLibError, OSError, ValueError, ImportError) as exc:
         return f", which is not a font that can be read ({exc})"
     return None
+
+
+_KNOB = re.compile(r"var\(\s*(--[A-Za-z0-9_-]+)\s*\)")
+
+
+def knob_values(sheet: str) -> dict[str, str]:
+    """The custom properties (`--text-indent: 1.2em`) a sheet sets on `:root`."""
+    import tinycss2
+
+    values = {}
+    for rule in tinycss2.parse_stylesheet(sheet, skip_comments=True, skip_whitespace=True):
+        if rule.type != "qualified-rule" or tinycss2.serialize(rule.prelude).strip() != ":root":
+            continue
+        for item in tinycss2.parse_declaration_list(rule.content, True, True):
+            if item.type == "declaration" and item.name.startswith("--"):
+                values[item.name] = tinycss2.serialize(item.value).strip()
+    return values
+
+
+def with_knob_values(sheet: str, values: dict[str, str]) -> str:
+    """The sheet with each `var(--name)` that `values` knows written as its value.
+
+    The EPUB's sheets carry no var(): MuPDF (and readers built on it) takes a declaration
+    with var() and then finds no value, so `text-indent: var(--text-indent)` left every
+    paragraph unindented; Kindle's KF8 and older readers drop it."""
+    return _KNOB.sub(lambda found: values.get(found[1], found[0]), sheet)
 
 
 def _style_urls(nodes: list) -> Iterator[tuple[str, int]]:

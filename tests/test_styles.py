@@ -209,3 +209,37 @@ def test_a_style_sheet_outside_the_project_is_refused(
     assert result.code == 1
     assert "styles/print.css: style sheet 'styles/print.css' is outside the project" in result.err
     assert not (project / "build" / f"{LETTER}.pdf").exists()
+
+
+def test_the_epub_writes_each_knob_as_its_value_so_every_reader_indents(
+    seed_letter, project, run_cli
+) -> None:
+    """MuPDF takes `text-indent: var(--text-indent)` and then finds no value: every
+    paragraph ran on unindented. The EPUB's sheets carry plain values, the project's own
+    where its `:root` sets them."""
+    pymupdf = pytest.importorskip("pymupdf")
+    write_style(
+        project,
+        "epub.css",
+        ":root { --text-indent: 3em; }\nh1 { margin-left: var(--text-indent) }\n",
+    )
+    build(run_cli, "--format", "epub")
+
+    epub = project / "build" / f"{LETTER}.epub"
+    with zipfile.ZipFile(epub) as book:
+        sheets = {
+            name: book.read(name).decode() for name in book.namelist() if name.endswith(".css")
+        }
+    assert not any("var(" in text for text in sheets.values())
+    assert "text-indent: 3em;" in sheets["EPUB/styles/epub.css"]
+    assert "h1 { margin-left: 3em }" in sheets["EPUB/styles/project.css"]
+
+    document = pymupdf.open(epub)
+    document.layout(width=600, height=800, fontsize=12)
+    [lines] = [  # the lines of the letter's second paragraph, as MuPDF lays them out
+        [line["bbox"][0] for line in block["lines"]]
+        for page in document
+        for block in page.get_text("dict")["blocks"]
+        if block.get("lines") and block["lines"][0]["spans"][0]["text"].startswith("Le agradezco")
+    ]
+    assert lines[0] - lines[1] > 30  # its first line indented by 3em of 12pt (36pt)

@@ -34,7 +34,14 @@ from publish.errors import OutputError, SourceLocation, SourceWarning
 from publish.files import MAX_TEXT_BYTES, read_file
 from publish.labels import labels_for
 from publish.render import heading_id, plain_text, render_template
-from publish.resources import cover_content, image_content, package_styles_dir, style_cascade
+from publish.resources import (
+    cover_content,
+    image_content,
+    knob_values,
+    package_styles_dir,
+    style_cascade,
+    with_knob_values,
+)
 from publish.settings import Settings
 from publish.writers import atomic_output, build_timestamp
 
@@ -161,7 +168,7 @@ def add_resources(
     """Everything the pages link to: the style sheets, the images, the cover."""
     sheets = add_styles(book, project_root, styles)
     cover_sheet = add_sheet(
-        book, "cover-style", COVER_STYLE_FILE, package_styles_dir() / "cover.css"
+        book, "cover-style", COVER_STYLE_FILE, _sheet(package_styles_dir() / "cover.css")
     )
     image_names = add_images(book, chapters, project_root)
     return Packed(sheets, cover_sheet, image_names, add_cover(book, target, project_root))
@@ -368,16 +375,22 @@ def add_styles(
     book: epub.EpubBook, project_root: Path | None, styles: str = "add"
 ) -> tuple[epub.EpubItem, ...]:
     """The built-in styles/epub.css, then the project's as a second sheet linked after it
-    (or the project's alone, with `styles = "replace"`)."""
-    sheets = style_cascade("epub.css", project_root, styles)
+    (or the project's alone, with `styles = "replace"`), each `var(--knob)` written as its
+    value (`with_knob_values`)."""
+    sheets = [
+        _sheet(path).decode("utf-8", "replace")
+        for path in style_cascade("epub.css", project_root, styles)
+    ]
+    values = {name: value for text in sheets for name, value in knob_values(text).items()}
     places = [("style", STYLE_FILE), ("project-style", PROJECT_STYLE_FILE)][: len(sheets)]
     return tuple(
-        add_sheet(book, uid, name, path) for (uid, name), path in zip(places, sheets, strict=True)
+        add_sheet(book, uid, name, with_knob_values(text, values).encode())
+        for (uid, name), text in zip(places, sheets, strict=True)
     )
 
 
-def add_sheet(book: epub.EpubBook, uid: str, file_name: str, path: Path) -> epub.EpubItem:
-    item = epub.EpubItem(uid=uid, file_name=file_name, media_type="text/css", content=_sheet(path))
+def add_sheet(book: epub.EpubBook, uid: str, file_name: str, content: bytes) -> epub.EpubItem:
+    item = epub.EpubItem(uid=uid, file_name=file_name, media_type="text/css", content=content)
     book.add_item(item)
     return item
 
