@@ -553,7 +553,10 @@ class HtmlSerializer:
         match block:
             case m.Paragraph(children):
                 body = self.inlines(children)
-                return body if tight else self.tag("p", body)
+                # A paragraph of one image (no alt text, so not a figure) is set like a
+                # figure: an indent would push an image as wide as the column out of it.
+                image_alone = [type(child) for child in children] == [m.Image]
+                return body if tight else self.tag("p", body, classes=("image",) * image_alone)
             case m.Heading(level, children, _, attrs):
                 anchor = heading_id(block, self.id_prefix)
                 rest = self.attributes(attrs, with_id=False)

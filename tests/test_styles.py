@@ -243,3 +243,43 @@ def test_the_epub_writes_each_knob_as_its_value_so_every_reader_indents(
         if block.get("lines") and block["lines"][0]["spans"][0]["text"].startswith("Le agradezco")
     ]
     assert lines[0] - lines[1] > 30  # its first line indented by 3em of 12pt (36pt)
+
+
+def test_an_image_alone_in_its_paragraph_stays_inside_the_column(
+    project, write_source, run_cli
+) -> None:
+    """An image without alt text is no figure, only a paragraph of one image: the
+    paragraph's indent pushed an image as wide as the column out of it, on the screen and
+    on the page."""
+    from PIL import Image
+    from reading_engines import CHROMIUM, CHROMIUM_ARGS, require_browser_engines
+
+    Image.new("RGB", (3000, 1000), (200, 100, 50)).save(
+        project / "source" / "wide.png", dpi=(300, 300)
+    )
+    write_source("pic.md", "---\ntitle: A picture\n---\n\nText.\n\n![](wide.png)\n\nMore text.\n")
+    build(run_cli)
+
+    pdf = project / "build" / "pic.pdf"
+    with pdfplumber.open(pdf) as document:
+        [page] = [p for p in document.pages if p.images]
+        text_right = max(word["x1"] for word in page.extract_words())
+        column_right = max(
+            text_right, *(w["x1"] for p in document.pages for w in p.extract_words())
+        )
+        assert page.images[0]["x1"] <= column_right + 0.5
+
+    require_browser_engines()
+    from playwright.sync_api import sync_playwright
+
+    with zipfile.ZipFile(project / "build" / "pic.epub") as book:
+        book.extractall(project / "unzipped")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 400, "height": 800})
+        page.goto((project / "unzipped" / "EPUB" / "text.xhtml").as_uri())
+        body, image = page.evaluate(
+            "() => [document.body, document.images[0]].map(e => e.getBoundingClientRect().right)"
+        )
+        browser.close()
+    assert image <= body
