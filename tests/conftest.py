@@ -106,14 +106,15 @@ def _epubcheck_problems(_digest: str, path: str) -> tuple[str, ...]:
 
 @pytest.fixture(scope="session")
 def reading_book(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], Path]:
-    """`reading_book(name, notes)`: the EPUB of one of tests/reading_books.BOOKS built with
-    that `notes` setting, built once per session and shared by every engine's tests."""
+    """`reading_book(name, edition)`: one of tests/reading_books.BOOKS as an EPUB with that
+    `notes` setting ("chapter", "book") or as its KEPUB ("kepub"), built once per session
+    and shared by every engine's tests."""
     from reading_books import build_reading_book
 
     root = tmp_path_factory.mktemp("reading-books")
 
     @functools.cache
-    def get(name: str, notes: str = "chapter") -> Path:
-        return build_reading_book(name, notes, root)
+    def get(name: str, edition: str = "chapter") -> Path:
+        return build_reading_book(name, edition, root)
 
     return get

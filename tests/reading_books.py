@@ -23,6 +23,7 @@ BOOKS: dict[str, str | None] = {
     "notes150": None,
 }
 NOTES_SETTINGS = ("chapter", "book")
+KEPUB = "kepub"  # a book's KEPUB, notes per chapter ("kepub-book": notes for the book)
 
 NOTE_BOOK_CHAPTERS = 3
 NOTES_PER_CHAPTER = 50  # 150 notes in all
@@ -73,12 +74,15 @@ def note_chapter(number: int) -> str:
     )
 
 
-def build_reading_book(name: str, notes: str, out_root: Path) -> Path:
-    """Build book `name` with `notes` to an EPUB under `out_root`; return its path."""
+def build_reading_book(name: str, edition: str, out_root: Path) -> Path:
+    """Build book `name` under `out_root` as an EPUB with `notes: EDITION` (one of
+    NOTES_SETTINGS), or as a KEPUB ("kepub", "kepub-book"); return the file's path."""
     relative = BOOKS[name]
     source = REPO / relative if relative else write_note_book(out_root / "sources" / name)
-    out_dir = out_root / f"{name}-{notes}"
-    report = build([source], out_dir, formats=("epub",), overrides={"notes": notes})
+    out_dir = out_root / f"{name}-{edition}"
+    fmt = KEPUB if edition.startswith(KEPUB) else "epub"
+    notes = "book" if edition.endswith("book") else "chapter"
+    report = build([source], out_dir, formats=(fmt,), overrides={"notes": notes})
     assert report.ok, [str(e) for e in report.errors]
-    (epub,) = out_dir.glob("*.epub")
-    return epub
+    (book,) = out_dir.glob("*.epub")
+    return book

@@ -10,19 +10,16 @@ whose back link returns to the call.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import epubcheck_problems
 from epub_helpers import EPUB_TYPE, NS, OpenedEpub, active_parts
 from lxml import etree
-from reading_books import BOOKS, REPO, write_note_book
+from reading_books import BOOKS, KEPUB
+from reading_engines import ARTIFACTS
 
-from publish.build import build
 from publish.cli import main
 from publish.writers.kepub import (
     KOBO_STYLE,
@@ -338,25 +335,12 @@ def test_a_failed_kepub_leaves_the_last_one_and_names_itself(
 # The samples, the corpus book and the book of 150 notes
 
 
-@pytest.fixture(scope="module")
-def kepub_of(tmp_path_factory: pytest.TempPathFactory):
-    """`kepub_of(name, notes)`: reading_books.BOOKS[name] built as a KEPUB and an EPUB."""
-    root = tmp_path_factory.mktemp("kepubs")
-    built: dict[tuple[str, str], tuple[Path, Path]] = {}
-
-    def get(name: str, notes: str) -> tuple[Path, Path]:
-        if (name, notes) not in built:
-            relative = BOOKS[name]
-            source = REPO / relative if relative else write_note_book(root / "sources" / name)
-            out = root / f"{name}-{notes}"
-            report = build([source], out, formats=("epub", "kepub"), overrides={"notes": notes})
-            assert report.ok, [str(e) for e in report.errors]
-            (kepub,) = out.glob("*.kepub.epub")
-            (epub,) = (p for p in out.glob("*.epub") if p != kepub)
-            built[name, notes] = kepub, epub
-        return built[name, notes]
-
-    return get
+@pytest.fixture(scope="session")
+def kepub_of(reading_book):
+    """`kepub_of(name, notes)`: reading_books.BOOKS[name] as a KEPUB and as an EPUB, both
+    built with that `notes` setting."""
+    kepub = {"chapter": KEPUB, "book": f"{KEPUB}-book"}
+    return lambda name, notes: (reading_book(name, kepub[notes]), reading_book(name, notes))
 
 
 READING = [(name, notes) for name in BOOKS for notes in ("chapter", "book")]
@@ -434,9 +418,8 @@ def note_links(path: Path) -> list[tuple[str, str, str, str]]:
     return links
 
 
-# MuPDF (PyMuPDF) lays the KEPUB out as it lays out the EPUB
-
-ARTIFACTS = REPO / "test-artifacts" / "reading-systems"
+# MuPDF (PyMuPDF) lays the KEPUB out as it lays out the EPUB. (MuPDF's, Ace's and calibre's
+# own tests read two KEPUBs as well: tests/test_reading_tools.py.)
 
 
 @pytest.mark.parametrize("name", list(BOOKS))
@@ -486,171 +469,6 @@ def mupdf_links(book) -> list[tuple[int, int, float]]:
             for link in page.get_links()
         }
     )
-
-
-# Ace by DAISY
-
-ACE = REPO / "tests" / "reading_systems" / "node_modules" / ".bin" / "ace-puppeteer"
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-def require_engine(present: bool, what: str) -> None:
-    """A missing engine skips the test locally; under CI=true it fails (CI installs it)."""
-    if present:
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{what} is missing, and CI installs it")
-    pytest.skip(f"{what} is not installed here")
-
-
-def ace_issues(epub: Path, out: Path) -> list[tuple[str, str]]:
-    """(impact, rule) of each issue Ace by DAISY reports on `epub`."""
-    environment = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": str(CHROMIUM)}
-    subprocess.run(
-        [str(ACE), "-f", "-o", str(out), str(epub)],
-        check=True,
-        capture_output=True,
-        env=environment,
-        timeout=300,
-    )
-    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    return sorted(
-        (issue["earl:test"]["earl:impact"], issue["earl:test"]["dct:title"])
-        for checked in report["assertions"]
-        for issue in checked.get("assertions", [])
-    )
-
-
-@pytest.mark.parametrize("name", list(BOOKS))
-def test_ace_finds_nothing_in_the_kepub_it_does_not_find_in_the_epub(
-    kepub_of, tmp_path: Path, name: str
-) -> None:
-    """Ace by DAISY reports the same issues on the KEPUB as on the EPUB (the spans and divs
-    add none), and no critical or serious one. Its counts by impact are kept in
-    test-artifacts/reading-systems/."""
-    require_engine(
-        ACE.exists() and CHROMIUM.exists(), "Ace by DAISY (npm ci in tests/reading_systems)"
-    )
-    kepub, epub = kepub_of(name, "chapter")
-    issues = {path: ace_issues(path, tmp_path / path.name) for path in (kepub, epub)}
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    counts = {
-        impact: sum(1 for i, _ in issues[kepub] if i == impact)
-        for impact in ("critical", "serious", "moderate", "minor")
-    }
-    numbers = {"engine": "ace", "book": name, "format": "kepub", "issues": counts}
-    (ARTIFACTS / f"ace-kepub-{name}-chapter.json").write_text(json.dumps(numbers, indent=1))
-    assert issues[kepub] == issues[epub]
-    assert [issue for issue in issues[kepub] if issue[0] in ("critical", "serious")] == []
-
-
-# calibre: the KEPUB to AZW3 and back, and its Check Book
-
-CALIBRE_ENV = {"QT_QPA_PLATFORM": "offscreen", "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox"}
-CALIBRE_CHECK = """
-import json, sys
-from calibre.ebooks.oeb.polish.check.main import run_checks
-from calibre.ebooks.oeb.polish.container import get_container
-found = run_checks(get_container(sys.argv[-1], tweak_mode=True))
-print(json.dumps([[type(e).__name__, e.level, str(e.msg), e.name] for e in found]))
-"""
-CALIBRE_ERROR = 3  # calibre.ebooks.oeb.polish.check.base: DEBUG, INFO, WARN, ERROR, CRITICAL
-
-
-def calibre(*args: str | Path) -> str:
-    result = subprocess.run(
-        [str(a) for a in args],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **CALIBRE_ENV},
-        timeout=300,
-    )
-    return result.stdout
-
-
-def calibre_check(epub: Path, folder: Path) -> list[tuple[str, int, str, str]]:
-    """calibre's Check Book on `epub`: (kind, level, message, file) of each finding."""
-    script = folder / "check_book.py"
-    script.write_text(CALIBRE_CHECK, encoding="utf-8")
-    output = calibre("calibre-debug", script, "--", epub).strip().splitlines()[-1]
-    return sorted(tuple(finding) for finding in json.loads(output))
-
-
-def require_calibre() -> None:
-    present = all(shutil.which(tool) for tool in ("ebook-convert", "calibre-debug"))
-    require_engine(present, "calibre (ebook-convert, calibre-debug)")
-
-
-@pytest.mark.parametrize("name", list(BOOKS))
-def test_every_note_link_survives_calibres_azw3_round_trip(
-    kepub_of, tmp_path: Path, name: str
-) -> None:
-    """calibre converts the KEPUB to AZW3 (Kindle's format) and back to an EPUB: every note
-    call still leads to its note, and every back link to its call."""
-    require_calibre()
-    kepub, _ = kepub_of(name, "chapter")
-    azw3, back = tmp_path / "book.azw3", tmp_path / "back.epub"
-    calibre("ebook-convert", kepub, azw3)
-    calibre("ebook-convert", azw3, back)
-    calls = [
-        call.get("id")
-        for page in OpenedEpub(kepub).spine(linear_only=False)
-        for call in page.tree.xpath("//x:a[@epub:type='noteref']", namespaces=NS)
-    ]
-    returned = OpenedEpub(back)
-    pages = {p.name: p for p in returned.spine(linear_only=False)}
-    survived, returns = 0, 0
-    for page in pages.values():
-        for call in page.tree.xpath("//x:a[@role='doc-noteref']", namespaces=NS):
-            where, ident = page.target(call.get("href"))
-            note = pages[where].by_id(ident) if where in pages else None
-            survived += note is not None and call.get("id") in calls
-            for back_link in [] if note is None else note.xpath(".//x:a[@href]", namespaces=NS):
-                returns += pages[where].target(back_link.get("href")) == (page.name, call.get("id"))
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    numbers = {
-        "engine": "calibre-azw3",
-        "book": name,
-        "format": "kepub",
-        "note_calls": len(calls),
-        "calls_leading_to_their_note": survived,
-        "back_links_returning_to_the_call": returns,
-    }
-    (ARTIFACTS / f"calibre-kepub-{name}-chapter.json").write_text(json.dumps(numbers, indent=1))
-    assert survived == len(calls)
-    assert returns == len(calls)
-
-
-@pytest.mark.parametrize("name", list(BOOKS))
-def test_calibre_check_finds_in_the_kepub_only_what_it_finds_in_the_epub(
-    kepub_of, tmp_path: Path, name: str
-) -> None:
-    """calibre's Check Book finds nothing in the KEPUB that it does not find in the EPUB."""
-    require_calibre()
-    kepub, epub = kepub_of(name, "chapter")
-    found = calibre_check(kepub, tmp_path)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    numbers = {
-        "engine": "calibre-check",
-        "book": name,
-        "format": "kepub",
-        "errors": sum(1 for f in found if f[1] >= CALIBRE_ERROR),
-        "warnings": sum(1 for f in found if f[1] == CALIBRE_ERROR - 1),
-        "findings": found,
-    }
-    (ARTIFACTS / f"calibre-check-kepub-{name}-chapter.json").write_text(
-        json.dumps(numbers, indent=1)
-    )
-    assert found == calibre_check(epub, tmp_path)
-
-
-def test_calibre_check_finds_no_error_in_the_kepub(kepub_of, tmp_path: Path) -> None:
-    """calibre's Check Book reports no error (its warnings aside) in the KEPUB."""
-    require_calibre()
-    kepub, _ = kepub_of("carta", "chapter")
-    errors = [f for f in calibre_check(kepub, tmp_path) if f[1] >= CALIBRE_ERROR]
-    assert errors == []
 
 
 # Every source the tests own

@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass, field
 
 import pytest
-from reading_books import BOOKS, NOTES_SETTINGS
+from reading_books import BOOKS, KEPUB, NOTES_SETTINGS
 from reading_engines import (
     ARTIFACTS,
     CHROMIUM,
@@ -32,7 +32,9 @@ from reading_engines import (
 )
 
 ENGINES = ("epubjs", "foliate", "readium")
+# Each book with both notes settings, and two as KEPUBs (an EPUB to these engines).
 CASES = [(book, notes) for book in BOOKS for notes in NOTES_SETTINGS]
+CASES += [("carta", KEPUB), ("notes150", KEPUB)]
 VIEWPORT = {"width": 600, "height": 800}
 WAIT_MS = 5000  # a click's effect: the note shown, or the page of the call back
 NAVIGATION_MS = 15000  # opening a book, going to a place in it

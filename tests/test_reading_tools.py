@@ -210,6 +210,7 @@ ROUND_TRIP = [
     ("vindication", "chapter"),
     ("notes150", "chapter"),
     ("notes150", "book"),
+    ("notes150", "kepub"),
 ]
 # calibre shows ISO 639-2 languages.
 LANGUAGES = {"en": "eng", "es": "spa", "fr": "fra", "de": "deu", "it": "ita", "pt": "por"}
