@@ -80,7 +80,11 @@ def template_environment(project_root: Path | None = None) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(
-        blocks=_blocks_filter, inlines=_inlines_filter, long_date=long_date, plain=plain_text
+        blocks=_blocks_filter,
+        inlines=_inlines_filter,
+        lead_with=lead_with,
+        long_date=long_date,
+        plain=plain_text,
     )
     env.globals.update(labels_for=labels_for, heading_id=heading_id)
     return env
@@ -305,6 +309,15 @@ def _blocks_filter(
     """`id_prefix` stands for the page's where one page holds several documents' blocks
     (a book's endnotes); `math` is "mathml" (EPUB) or "svg" (print)."""
     return Markup(_serializer(context, phrasing, id_prefix, math).blocks(blocks))
+
+
+def lead_with(body: Markup, lead: Markup) -> Markup:
+    """`lead` (a note's number, the link back to its call) opening the first paragraph of
+    `body`, so that the number reads on the note's first line in every reader (MuPDF
+    floats nothing); before `body` when the note opens with another block."""
+    if body.startswith("<p>"):
+        return Markup(f"<p>{lead} {str(body)[3:]}")
+    return Markup(f"{lead}\n{body}")
 
 
 @pass_context

@@ -48,3 +48,13 @@ def _drop_keeping_tail(element: etree._Element) -> None:
     else:
         parent.text = (parent.text or "") + element.tail
     parent.remove(element)
+
+
+def remove_keeping_tail(element: etree._Element) -> None:
+    """Take `element` out, leaving the text after it (lxml's `remove` takes that too)."""
+    before, parent = element.getprevious(), element.getparent()
+    if before is not None:
+        before.tail = (before.tail or "") + (element.tail or "")
+    else:
+        parent.text = (parent.text or "") + (element.tail or "")
+    parent.remove(element)

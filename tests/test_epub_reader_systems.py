@@ -187,7 +187,9 @@ def test_notes_keep_their_paragraphs_list_quotation_emphasis_and_link(
     assert rich.xpath(".//x:em/text()", **x) == ["emphasis"]
     assert rich.xpath(".//x:a[not(@role)]/@href", **x) == ["https://example.org/source"]
     short = book.spine_page(notes_page).by_id("fn-2")
-    assert short.xpath("string(x:p)", **x) == "Short and inline."
+    # The number, the link back, opens the first paragraph: on its line in every reader.
+    assert short.xpath("string(x:p)", **x) == "2 Short and inline."
+    assert short.xpath("x:p[1]/*[1]/@class", **x) == ["note-back"]
 
 
 # Where the notes are

@@ -235,8 +235,8 @@ def test_a_reader_builds_the_letter_for_her_kobo(project, write_source, run_cli)
     [back] = note.xpath(".//x:a[@role='doc-backlink']", namespaces=NS)
     assert back.get("href") == f"#{call.get('id')}"
     note_spans = [span_of(s) for s in note.iter(f"{{{NS['x']}}}span") if is_kobo(s)]
-    assert tuple(t for _, t in note_spans if t.strip() not in ("", "1")) == (
-        "The note has its own text. ",
+    assert tuple(t.strip() for _, t in note_spans if t.strip() not in ("", "1")) == (
+        "The note has its own text.",
         "It has two sentences.",
     )
 
