@@ -74,6 +74,25 @@ def require_browser_engines() -> None:
         )
 
 
+def evaluate_in_chromium(epub: Path, page: str, script: str, width: int = 600) -> object:
+    """Open the EPUB's `page` (unzipped beside it) alone in Chromium, `width` pixels wide,
+    and return what the JavaScript function `script` gives there."""
+    require_browser_engines()
+    from playwright.sync_api import sync_playwright
+
+    folder = epub.with_suffix(".unzipped")
+    with zipfile.ZipFile(epub) as book:
+        book.extractall(folder)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            tab = browser.new_page(viewport={"width": width, "height": 800})
+            tab.goto((folder / "EPUB" / page).as_uri())
+            return tab.evaluate(script)
+        finally:
+            browser.close()
+
+
 # --- the server --------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from publish.preflight import preflight
 from publish.settings import MM
 from tests.conftest import epubcheck_problems
 from tests.pdf_helpers import font_dicts, pages_words
+from tests.reading_engines import evaluate_in_chromium
 
 XHTML = {"x": "http://www.w3.org/1999/xhtml"}
 LETTER = "carta-muste-1936"
@@ -252,7 +253,6 @@ def test_an_image_alone_in_its_paragraph_stays_inside_the_column(
     paragraph's indent pushed an image as wide as the column out of it, on the screen and
     on the page."""
     from PIL import Image
-    from reading_engines import CHROMIUM, CHROMIUM_ARGS, require_browser_engines
 
     Image.new("RGB", (3000, 1000), (200, 100, 50)).save(
         project / "source" / "wide.png", dpi=(300, 300)
@@ -269,17 +269,24 @@ def test_an_image_alone_in_its_paragraph_stays_inside_the_column(
         )
         assert page.images[0]["x1"] <= column_right + 0.5
 
-    require_browser_engines()
-    from playwright.sync_api import sync_playwright
-
-    with zipfile.ZipFile(project / "build" / "pic.epub") as book:
-        book.extractall(project / "unzipped")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 400, "height": 800})
-        page.goto((project / "unzipped" / "EPUB" / "text.xhtml").as_uri())
-        body, image = page.evaluate(
-            "() => [document.body, document.images[0]].map(e => e.getBoundingClientRect().right)"
-        )
-        browser.close()
+    body, image = evaluate_in_chromium(
+        project / "build" / "pic.epub",
+        "text.xhtml",
+        "() => [document.body, document.images[0]].map(e => e.getBoundingClientRect().right)",
+        width=400,
+    )
     assert image <= body
+
+
+def test_a_heading_in_a_centred_div_is_centred(project, write_source, run_cli) -> None:
+    """Every heading says its alignment (Kindle justifies what is not told otherwise), and
+    one inside Pandoc's `::: center` goes with its div."""
+
+    write_source("c.md", "---\ntitle: C\n---\n\n::: center\n## Centred\n\nText.\n:::\n\n## Left\n")
+    build(run_cli, "--format", "epub")
+    aligned = evaluate_in_chromium(
+        project / "build" / "c.epub",
+        "text.xhtml",
+        "() => [...document.querySelectorAll('h2')].map(h => getComputedStyle(h).textAlign)",
+    )
+    assert aligned == ["center", "left"]
