@@ -32,10 +32,10 @@ from publish.build import (
     describe_failure,
 )
 from publish.errors import PublishError, SourceLocation, SourceWarning, UnexpectedFailure
+from publish.resources import project_around
 from publish.settings import Settings, check_setting, resolve
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-_DEFAULT_PATHS = (Path("source"),)
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 _out = Console(highlight=False, soft_wrap=True)
@@ -87,9 +87,7 @@ def cli() -> None:
 @click.option(
     "--out",
     type=click.Path(path_type=Path),  # a file there is told as `path: message`, exit 1
-    default=Path("build"),
-    show_default=True,
-    help="Folder for the outputs.",
+    help="Folder for the outputs.  [default: the project's build/]",
 )
 @click.option(
     "--notes", help="EPUB notes: 'chapter' (end of each file) or 'book' (one endnotes file)."
@@ -115,11 +113,23 @@ def cli() -> None:
 )
 @_debug_option
 def build_command(
-    paths: tuple[Path, ...], fmt: str, out: Path, jobs: int, force: bool, **flags: str | None
+    paths: tuple[Path, ...], fmt: str, out: Path | None, jobs: int, force: bool, **flags: str | None
 ) -> int:
     """Build PATHS (Markdown files, book folders, or folders of them; default: source/) into OUT."""
     formats = FORMATS if fmt == "all" else (fmt,)
-    return _build_once(paths or _DEFAULT_PATHS, out, formats, _setting_flags(flags), jobs, force)
+    sources, out = _or_the_projects(paths, out)
+    return _build_once(sources, out, formats, _setting_flags(flags), jobs, force)
+
+
+def _or_the_projects(paths: Sequence[Path], out: Path | None) -> tuple[list[Path], Path]:
+    """The paths and output folder given, or the project's `source/` and `build/`: the
+    project found from here up (`project_around`), named from here."""
+    root = project_around(Path.cwd())
+    return list(paths) or [_from_here(root / "source")], out or _from_here(root / "build")
+
+
+def _from_here(path: Path) -> Path:
+    return Path(os.path.relpath(path))
 
 
 def _build_once(
@@ -154,16 +164,17 @@ def _build_once(
 @click.option(
     "--out",
     type=click.Path(path_type=Path),  # a file there is told as `path: message`, exit 1
-    default=Path("build"),
-    show_default=True,
+    help="Folder for the outputs.  [default: the project's build/]",
 )
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1)
 @_debug_option
-def watch_command(paths: tuple[Path, ...], fmt: str, out: Path, jobs: int) -> int:
-    """Build PATHS, then rebuild what changed each time a source, style or template is saved."""
-    sources = list(paths or _DEFAULT_PATHS)
+def watch_command(paths: tuple[Path, ...], fmt: str, out: Path | None, jobs: int) -> int:
+    """Build PATHS, then rebuild what changed each time a source, style, template or the
+    settings file is saved."""
+    sources, out = _or_the_projects(paths, out)
     formats = FORMATS if fmt == "all" else (fmt,)
-    watched = [*sources, *(Path(folder) for folder in _PROJECT_FOLDERS)]
+    root = project_around(Path.cwd())
+    watched = [*sources, *(_from_here(root / name) for name in _PROJECT_FILES)]
     shown_paths = ", ".join(str(path) for path in watched if path.exists())
     _err.print(shown(f"watching {shown_paths or 'for sources'} (Ctrl-C stops)"), markup=False)
     for _change in watch_changes(watched):  # the first build once the watch listens
@@ -171,8 +182,8 @@ def watch_command(paths: tuple[Path, ...], fmt: str, out: Path, jobs: int) -> in
     return EXIT_OK
 
 
-# The project's folders a build reads besides its sources; watched when they exist.
-_PROJECT_FOLDERS = ("styles", "templates", "fonts")
+# What of the project a build reads besides its sources; watched when they exist.
+_PROJECT_FILES = ("styles", "templates", "fonts", "publish.toml", "pyproject.toml")
 
 # How often `publish watch` looks whether a watched folder was deleted, made again or made
 # for the first time (the file system's notices stop with the folder they were asked for).
@@ -288,7 +299,7 @@ def check_command(paths: tuple[Path, ...], **flags: str | None) -> int:
     sources = [path for path in paths if path.suffix.lower() != ".pdf"]
     code = EXIT_OK
     if sources or not pdfs:
-        report = check(sources or _DEFAULT_PATHS)
+        report = check(sources or _or_the_projects((), None)[0])
         if report.ok:
             _out.print("[green]✓[/] sources are valid", markup=True)
         code = _finish(report)

@@ -130,6 +130,18 @@ def find_project_root(source: Path) -> Path:
     return _real(folder)
 
 
+def project_around(folder: Path) -> Path:
+    """The project a command run in `folder` works on: the nearest folder from there up
+    that holds a `source/` folder or a project file, so that `publish build` works from
+    any folder of the project; else `folder` itself."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / "source").is_dir() or any(
+            os.path.lexists(candidate / marker) for marker in _PROJECT_MARKERS
+        ):
+            return candidate
+    return folder
+
+
 def _real(folder: Path) -> Path:
     try:
         return folder.resolve()

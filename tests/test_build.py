@@ -59,3 +59,21 @@ def test_python_dash_m_publish_runs_the_same_command(seed_letter, project) -> No
     )
 
     assert done.returncode == 0, done.stderr
+
+
+def test_a_build_from_a_folder_of_the_project_builds_the_project(
+    seed_letter, project, run_cli, monkeypatch
+) -> None:
+    """From `source/` (or any folder below the project), `publish build` and `publish check`
+    find the project above: its sources, its settings, its build/ folder."""
+    (project / "publish.toml").write_text('notes = "book"\n')
+    monkeypatch.chdir(project / "source")
+
+    assert run_cli("check").code == 0
+    result = run_cli("build", "--format", "epub")
+
+    assert result.code == 0, result.err
+    epub = project / "build" / "carta-muste-1936.epub"
+    assert epub.exists() and not (project / "source" / "build").exists()
+    with zipfile.ZipFile(epub) as book:
+        assert "EPUB/endnotes.xhtml" in book.namelist()  # the project's setting applied

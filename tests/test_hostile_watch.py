@@ -140,3 +140,20 @@ def test_a_source_folder_missing_at_the_start_is_watched_once_made(project, requ
     (project / "source" / "letter.md").write_text(letter("late words"))
     book = project / "build" / "letter.epub"
     wait_for(lambda: "late words" in text_of(book), watching, "see the folder made")
+
+
+def test_a_changed_settings_file_is_rebuilt_with(project, watching) -> None:
+    """`publish watch` watches the project's publish.toml too: a changed setting rebuilds."""
+    (project / "source" / "letter.md").write_text(letter("first words[^n]\n\n[^n]: A note."))
+    book = project / "build" / "letter.epub"
+    wait_for(lambda: "first words" in text_of(book), watching, "build the letter")
+    (project / "publish.toml").write_text('notes = "book"\n')
+    wait_for(lambda: endnotes_page(book), watching, "rebuild with the new setting")
+
+
+def endnotes_page(book: Path) -> bool:
+    try:
+        with zipfile.ZipFile(book) as epub:
+            return "EPUB/endnotes.xhtml" in epub.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
