@@ -121,10 +121,12 @@ def build_command(
     return _build_once(sources, out, formats, _setting_flags(flags), jobs, force)
 
 
-def _or_the_projects(paths: Sequence[Path], out: Path | None) -> tuple[list[Path], Path]:
+def _or_the_projects(
+    paths: Sequence[Path], out: Path | None, root: Path | None = None
+) -> tuple[list[Path], Path]:
     """The paths and output folder given, or the project's `source/` and `build/`: the
-    project found from here up (`project_around`), named from here."""
-    root = project_around(Path.cwd())
+    project `root`, by default found from here up (`project_around`), named from here."""
+    root = root or project_around(Path.cwd())
     return list(paths) or [_from_here(root / "source")], out or _from_here(root / "build")
 
 
@@ -171,9 +173,9 @@ def _build_once(
 def watch_command(paths: tuple[Path, ...], fmt: str, out: Path | None, jobs: int) -> int:
     """Build PATHS, then rebuild what changed each time a source, style, template or the
     settings file is saved."""
-    sources, out = _or_the_projects(paths, out)
-    formats = FORMATS if fmt == "all" else (fmt,)
     root = project_around(Path.cwd())
+    sources, out = _or_the_projects(paths, out, root)
+    formats = FORMATS if fmt == "all" else (fmt,)
     watched = [*sources, *(_from_here(root / name) for name in _PROJECT_FILES)]
     shown_paths = ", ".join(str(path) for path in watched if path.exists())
     _err.print(shown(f"watching {shown_paths or 'for sources'} (Ctrl-C stops)"), markup=False)

@@ -18,9 +18,7 @@ from pathlib import Path
 from epub_helpers import EPUB_TYPE, NS, OpenedEpub
 from lxml import etree
 from reading_books import BOOKS, KEPUB, NOTES_SETTINGS
-from reading_engines import ARTIFACTS, CHROMIUM, NODE_MODULES, require
-
-__all__ = ["ARTIFACTS", "CHROMIUM", "require"]  # the tier's, used by its tests through here
+from reading_engines import ARTIFACTS, NODE_MODULES
 
 NODE_BIN = NODE_MODULES / ".bin"
 

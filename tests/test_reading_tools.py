@@ -18,10 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from reading_engines import ARTIFACTS, CHROMIUM, require
 from reading_tools_helpers import (
-    ARTIFACTS,
     BOOK_CASES,
-    CHROMIUM,
     NODE_BIN,
     calibre,
     calibre_found,
@@ -32,7 +31,6 @@ from reading_tools_helpers import (
     note_links,
     opf_fields,
     repeated_titles,
-    require,
     squeeze,
     toc_titles,
     write_findings,

@@ -228,22 +228,13 @@ class SpanCounter:
     def __init__(self) -> None:
         self.paragraph = 0
         self.sentence = 0
-        self.new_paragraph = False  # set by a p, list, table or heading; spent on its text
+        self.new_paragraph = False  # set by a p, list, table, heading or image; spent on its text
 
     def span(self) -> etree._Element:
         if self.new_paragraph:
             self.paragraph += 1
             self.sentence = 0
             self.new_paragraph = False
-        return self._next()
-
-    def image_span(self) -> etree._Element:
-        self.paragraph += 1
-        self.sentence = 0
-        self.new_paragraph = False
-        return self._next()
-
-    def _next(self) -> etree._Element:
         self.sentence += 1
         span = etree.Element(f"{{{XHTML}}}span")
         span.set("class", SPAN_CLASS)
@@ -270,7 +261,8 @@ def _visit(element: etree._Element, counter: SpanCounter) -> etree._Element:
         return element
     is_html = etree.QName(element).namespace == XHTML
     if is_html and name == "img":
-        span = counter.image_span()
+        counter.new_paragraph = True  # an image is a paragraph of its own
+        span = counter.span()
         element.addprevious(span)
         span.tail, element.tail = element.tail, None
         span.append(element)

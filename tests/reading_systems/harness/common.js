@@ -73,6 +73,17 @@ export const shownFraction = (docs, selector) => {
 
 export const textOf = docs => docs.map(d => d.body?.textContent ?? '').join(' ').replace(/\s+/g, ' ')
 
+// What every harness answers about the documents on screen (`docs()` lists them); an
+// engine that pops nothing up has no popup to read.
+export const probes = docs => ({
+    rects: selector => visibleRects(docs(), selector),
+    shown: selector => shownFraction(docs(), selector),
+    point: selector => clickPoint(docs(), selector),
+    popupText: () => null,
+    popupPoint: () => null,
+    text: () => textOf(docs()),
+})
+
 // The elements a reader sees after the chapter's last paragraph of running text: visible
 // text, or a visible border/box (an empty heading, an empty rule); foliate's hidden notes
 // must leave none of them.
