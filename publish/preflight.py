@@ -65,6 +65,7 @@ def preflight(path: Path, settings: Settings | None = None) -> PreflightReport:
                 fonts_embedded(reader),
                 notes_on_their_pages(reader),
                 text_inside_margins(pdf),
+                images_inside_margins(pdf),
                 image_resolution(pdf),
             )
             return PreflightReport(path, len(reader.pages), findings)
@@ -230,22 +231,40 @@ def text_columns(pdf: pdfplumber.PDF) -> dict[int, tuple[float, float]]:
 def _outside(
     page: pdfplumber.page.Page, trim: Box, column: tuple[float, float] | None, safe: float
 ) -> bool:
+    chars = (char for char in page.chars if not char["text"].isspace())
+    return any(_stands_out(char, trim, column, safe) for char in chars)
+
+
+def _stands_out(placed: dict, trim: Box, column: tuple[float, float] | None, safe: float) -> bool:
+    """Whether a glyph or an image (as pdfplumber places it) is near or past the trim's
+    edge, or out of the text column."""
     x0, top, x1, bottom = trim
-    for char in page.chars:
-        if char["text"].isspace():
-            continue
-        if char["x0"] < x0 + safe or char["x1"] > x1 - safe:
-            return True
-        if char["top"] < top + safe or char["bottom"] > bottom - safe:
-            return True
-        if column and not (column[0] - COLUMN_SLACK_PT <= char["x0"]):
-            return True
-        if column and char["x1"] > column[1] + COLUMN_SLACK_PT:
-            return True
-    return False
+    if placed["x0"] < x0 + safe or placed["x1"] > x1 - safe:
+        return True
+    if placed["top"] < top + safe or placed["bottom"] > bottom - safe:
+        return True
+    return bool(column) and not (
+        column[0] - COLUMN_SLACK_PT <= placed["x0"] and placed["x1"] <= column[1] + COLUMN_SLACK_PT
+    )
 
 
 # Images
+
+
+def images_inside_margins(pdf: pdfplumber.PDF) -> Finding:
+    """Every image inside the text column and the trim's safe area, as text must be."""
+    columns = text_columns(pdf)
+    safe = SAFE_MARGIN_MM * MM
+    outside = [
+        number
+        for number, page in enumerate(pdf.pages, start=1)
+        for image in page.images
+        if _stands_out(image, getattr(page, "trimbox", page.bbox), columns.get(number % 2), safe)
+    ]
+    if outside:
+        pages = _pages(sorted(set(outside)))
+        return Finding("Images inside the margins", False, f"an image outside on {pages}")
+    return Finding("Images inside the margins", True, "all images inside the column and trim")
 
 
 def image_resolution(pdf: pdfplumber.PDF) -> Finding:

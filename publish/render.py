@@ -393,6 +393,15 @@ _SIZES = ("width", "height")
 _LENGTH = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(%|px|cm|mm|in|pt|pc|em|rem|ex|ch|vw|vh)?\Z")
 
 
+def paragraph_classes(children: tuple[m.Inline, ...]) -> tuple[str, ...]:
+    """A paragraph of one image (no alt text, so not a figure) is set like a figure, and
+    one that opens with an image is not indented: the indent would push an image as wide
+    as the column out of it."""
+    if [type(child) for child in children] == [m.Image]:
+        return ("image",)
+    return ("starts-with-image",) if children and isinstance(children[0], m.Image) else ()
+
+
 def image_style(attrs: m.Attributes) -> str:
     """`width=60%`, `height=5cm`, `width=300` (pixels) as a CSS declaration list."""
     declarations = []
@@ -566,10 +575,7 @@ class HtmlSerializer:
         match block:
             case m.Paragraph(children):
                 body = self.inlines(children)
-                # A paragraph of one image (no alt text, so not a figure) is set like a
-                # figure: an indent would push an image as wide as the column out of it.
-                image_alone = [type(child) for child in children] == [m.Image]
-                return body if tight else self.tag("p", body, classes=("image",) * image_alone)
+                return body if tight else self.tag("p", body, classes=paragraph_classes(children))
             case m.Heading(level, children, _, attrs):
                 anchor = heading_id(block, self.id_prefix)
                 rest = self.attributes(attrs, with_id=False)

@@ -49,6 +49,7 @@ def test_a_pdf_publish_wrote_passes_every_check(good_pdf: Path) -> None:
         "Fonts embedded",
         "Notes on their call's page",
         "Text inside the margins",
+        "Images inside the margins",
         "Image resolution",
     ]
     notes = next(f for f in report.findings if f.check.startswith("Notes"))

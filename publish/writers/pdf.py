@@ -48,6 +48,7 @@ from publish.resources import image_source, style_cascade, style_dirs
 from publish.settings import MIN_DPI, MM, Settings, length_pt
 from publish.writers import atomic_output, build_timestamp
 from publish.writers.pdf_costs import linear_costs
+from publish.writers.pdf_figures import move_figures
 from publish.writers.pdf_notes import lay_out
 
 TEMPLATE = "print/document.html.j2"
@@ -89,6 +90,8 @@ def write_pdf(
             images_left_out(html.etree_element, target.documents),
         ):
             laid_out, _stats = lay_out(html, fonts, options)
+            if move_figures(html.etree_element, laid_out):
+                laid_out, _stats = lay_out(html, fonts, options)
             for warning in low_resolution_images(laid_out, target.documents):
                 (warn or _ignore)(warning)
             finish = set_bleed_boxes(length_pt(settings.bleed))
