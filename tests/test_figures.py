@@ -143,4 +143,6 @@ def test_check_fails_an_image_standing_out_of_the_margins(project, write_source,
 
     result = run_cli("check", project / "build" / "out.pdf")
     assert result.code == 1
-    assert re.search(r"Images inside the margins\s+FAIL\s+an image outside\s+on\s+page 1", result.out)
+    assert re.search(
+        r"Images inside the margins\s+FAIL\s+an image outside\s+on\s+page 1", result.out
+    )
