@@ -351,6 +351,23 @@ def proof_command(pdf: Path, out: Path | None) -> int:
     return EXIT_OK
 
 
+@cli.command("new")
+@click.argument("name", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--title", help="The book's title (default: made from NAME).")
+@click.option("--lang", default="en", show_default=True, help="The book's language (BCP 47).")
+def new_command(name: Path, title: str | None, lang: str) -> int:
+    """Make a project in NAME that builds at once: settings, a book of two chapters, styles."""
+    from publish.scaffold import new_project
+
+    try:
+        folder = new_project(name, title=title, lang=lang)
+    except PublishError as exc:
+        _err.print(shown(exc), markup=False, style="red")
+        return EXIT_FAILED
+    _out.print(f"[green]✓[/] {escape(shown(folder))}: cd there and run publish build", markup=True)
+    return EXIT_OK
+
+
 class BuildProgress:
     """A progress bar on the terminal while outputs are written (nothing when piped)."""
 
