@@ -10,9 +10,10 @@ Reads with pypdf and pdfplumber only: checking a PDF never loads WeasyPrint.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +21,9 @@ import pdfplumber
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from publish.errors import PublishError, SourceLocation
-from publish.settings import MIN_DPI, MM, Settings, length_pt
+from publish.errors import PublishError, SourceLocation, SourceWarning
+from publish.resources import project_around
+from publish.settings import MIN_DPI, MM, Settings, length_pt, project_settings, resolve
 
 SAFE_MARGIN_MM = 5.0  # text closer to the trim edge may be cut off
 TOLERANCE_PT = 0.5  # rounding in page boxes
@@ -54,6 +56,39 @@ class PreflightReport:
         return all(finding.ok for finding in self.findings)
 
 
+def pdf_settings(
+    pdf: Path, overrides: Mapping[str, str], warn: Callable[[SourceWarning], None]
+) -> tuple[Settings, list[str]]:
+    """The settings a PDF was built with, as far as its project tells: the project's
+    settings file, then the front matter (or book.yaml) of its source when the project has
+    exactly one source of the PDF's name, then `overrides` (the command line's flags).
+    Also the files read, to tell the user what the PDF is checked against."""
+    root = project_around(Path(os.path.abspath(pdf)).parent)
+    layers: list[Mapping[str, str]] = [project_settings(root, warn)]
+    read = [name for name in ("publish.toml", "pyproject.toml") if (root / name).is_file()][:1]
+    source = pdf_source(root, pdf.name.removesuffix(".pdf"))
+    if source is not None:
+        from publish.reader import read_book, read_document  # only when a source is found
+
+        target = (
+            read_book(source, warn, root)
+            if source.name == "book.yaml"
+            else read_document(source, warn)
+        )
+        layers.append(dict(target.settings))
+        read.append(os.path.relpath(source))
+    return resolve([*layers, overrides]), read
+
+
+def pdf_source(root: Path, name: str) -> Path | None:
+    """The one source in the project's `source/` that builds NAME.pdf, if there is one."""
+    folder = root / "source"
+    if not folder.is_dir():
+        return None
+    found = [*folder.rglob(f"{name}.md"), *folder.rglob(f"{name}/book.yaml")]
+    return found[0] if len(found) == 1 else None
+
+
 def preflight(path: Path, settings: Settings | None = None) -> PreflightReport:
     """Check the PDF at `path` against `settings` (trim and bleed; defaults if None)."""
     settings = settings or Settings()
@@ -79,12 +114,14 @@ def page_size(reader: PdfReader, settings: Settings) -> Finding:
     """Every TrimBox is the trim; the MediaBox and BleedBox add the bleed on each side."""
     width, height = (length_pt(side) for side in settings.page_size)
     bleed = length_pt(settings.bleed)
+    across = 2 * bleed if settings.gutter_bleed else bleed  # KDP: none on the binding side
     wrong = [
         number
         for number, page in enumerate(reader.pages, start=1)
-        if not _sizes_match(page, (width, height), bleed)
+        if not _sizes_match(page, (width, height), (across, 2 * bleed))
     ]
-    asked = f"trim {settings.trim} ({width:.1f} × {height:.1f} pt), bleed {settings.bleed}"
+    sides = "" if settings.gutter_bleed else " (not on the binding side)"
+    asked = f"trim {settings.trim} ({width:.1f} × {height:.1f} pt), bleed {settings.bleed}{sides}"
     if not wrong:
         return Finding("Page size", True, f"{asked} on every page")
     first = reader.pages[wrong[0] - 1]
@@ -92,9 +129,11 @@ def page_size(reader: PdfReader, settings: Settings) -> Finding:
     return Finding("Page size", False, f"asked {asked}; {_pages(wrong)}: {found}")
 
 
-def _sizes_match(page: object, trim: tuple[float, float], bleed: float) -> bool:
+def _sizes_match(page: object, trim: tuple[float, float], bleed: tuple[float, float]) -> bool:
+    """The TrimBox is the trim, the BleedBox adds `bleed` (across, down), the MediaBox at
+    least as much."""
     boxes = (page.trimbox, page.bleedbox, page.mediabox)  # type: ignore[attr-defined]
-    wanted = (trim, (trim[0] + 2 * bleed, trim[1] + 2 * bleed))
+    wanted = (trim, (trim[0] + bleed[0], trim[1] + bleed[1]))
     sizes = [(float(box.width), float(box.height)) for box in boxes]
     return (
         _near(sizes[0], wanted[0])

@@ -125,6 +125,8 @@ def style_sheets(
             bleed = 2 * bleed + MARKS_ROOM_MM * MM
         marks = "crop" if settings.marks == "crop" else "none"
         page = f"@page {{ size: {width} {height}; bleed: {bleed:.3f}pt; marks: {marks} }}"
+        if not settings.gutter_bleed:  # KDP: no bleed on the binding side
+            page += " @page :left { bleed-right: 0 } @page :right { bleed-left: 0 }"
         sheets.append(CSS(string=page, url_fetcher=fetcher, font_config=fonts))
     return sheets
 
@@ -140,7 +142,9 @@ def set_bleed_boxes(bleed: float) -> Callable[[LaidOut, pydyf.PDF], None]:
         for number in kids[::3]:
             page = pdf.objects[number]
             left, bottom, right, top = page["TrimBox"]
-            box = [left - bleed, bottom - bleed, right + bleed, top + bleed]
+            media = page["MediaBox"]  # no bleed where the page has none (a KDP gutter)
+            box = [max(left - bleed, media[0]), max(bottom - bleed, media[1]),
+                   min(right + bleed, media[2]), min(top + bleed, media[3])]  # fmt: skip
             page["BleedBox"] = pydyf.Array(box)
 
     return finish
