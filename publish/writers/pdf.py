@@ -49,6 +49,7 @@ from publish.settings import MIN_DPI, MM, Settings, length_pt
 from publish.writers import atomic_output, build_timestamp
 from publish.writers.pdf_costs import linear_costs
 from publish.writers.pdf_notes import lay_out
+from publish.writers.pdfx import pdfx_css, pdfx_finisher, verify_pdfx
 
 TEMPLATE = "print/document.html.j2"
 SECTION = "print/section.html.j2"
@@ -92,8 +93,10 @@ def write_pdf(
             for warning in low_resolution_images(laid_out, target.documents):
                 (warn or _ignore)(warning)
             finish = set_bleed_boxes(length_pt(settings.bleed))
+            finish = pdfx_finisher(finish, settings, target.location)  # OutputIntent, CMYK
             identifier = pdf_identifier(target.meta)
             laid_out.write_pdf(tmp, pdf_identifier=identifier, finisher=finish, **options)
+            verify_pdfx(tmp, settings, target.location)  # no false claim of PDF/X
         return len(laid_out.pages)
     except FatalURLFetchingError as exc:
         raise _resource_error(exc, target) from None
@@ -127,6 +130,7 @@ def style_sheets(
         page = f"@page {{ size: {width} {height}; bleed: {bleed:.3f}pt; marks: {marks} }}"
         if not settings.gutter_bleed:  # KDP: no bleed on the binding side
             page += " @page :left { bleed-right: 0 } @page :right { bleed-left: 0 }"
+        page += pdfx_css(settings)
         sheets.append(CSS(string=page, url_fetcher=fetcher, font_config=fonts))
     return sheets
 
