@@ -341,6 +341,36 @@ def _preflight(pdf: Path, overrides: dict[str, str]) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
+@cli.command("cover")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Folder for the covers.  [default: build/]"
+)
+@click.option("--trim", help="The book's trim: a5, a preset (kdp-6x9…) or WxH with units.")
+@click.option("--paper", help="The interior's paper, which sets the spine: white or cream.")
+@click.option("--bleed", help="The cover's bleed (at least 0.125in).")
+@click.option("--marks", help="'crop': trim and spine marks outside the bleed; 'none'.")
+@click.option("--pdf-variant", "pdf_variant", help="A PDF variant for the wrap, e.g. pdf/x-1a.")
+@_debug_option
+def cover_command(paths: tuple[Path, ...], out: Path | None, **flags: str | None) -> int:
+    """Write the printer's wrap cover (NAME.cover.pdf: back, spine, front, bleed, barcode
+    area; the spine from the interior's page count) and the stores' ebook cover
+    (NAME.cover.jpg, 1600 × 2560) of each book of PATHS (default: source/)."""
+    from publish.cover_files import make_covers  # WeasyPrint and Pillow: only for covers
+
+    sources, out = _or_the_projects(paths, out)
+    report = make_covers(sources, out, _setting_flags(flags))
+    for wrap_path, ebook_path, wrap in report.covers:
+        width, height = (side * 25.4 / 72 for side in wrap.media)
+        text = "" if wrap.spine_text else ", no text on it"
+        line = (
+            f"{wrap_path}: {wrap.pages} pages, spine {wrap.spine * 25.4 / 72:.2f} mm{text}, "
+            f"{width:.1f} × {height:.1f} mm with bleed; {ebook_path}: 1600 × 2560"
+        )
+        _out.print(f"[green]✓[/] {escape(shown(line))}", markup=True)
+    return _finish(report.build)
+
+
 @cli.command("proof")
 @click.argument("pdf", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from publish import model as m
 from publish.errors import ResourceError, SourceLocation
@@ -211,4 +211,22 @@ def png_bytes(image: Image.Image) -> bytes:
     # Pillow writes no tIME or text chunk unless asked, so the bytes follow the pixels alone.
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+# The stores' cover
+
+STORE_QUALITY = 92  # JPEG: what KDP and the other stores take, well under their size limits
+
+
+def store_cover(meta: m.Metadata, fonts: CoverFonts, image: bytes | None = None) -> bytes:
+    """The ebook cover at the size stores ask (SIZE, 1600 × 2560) as a JPEG: the cover image
+    cropped to that shape from its centre and scaled, or the typographic cover."""
+    if image is None:
+        picture = Image.open(io.BytesIO(typographic_cover(meta, fonts)))
+    else:
+        picture = ImageOps.fit(Image.open(io.BytesIO(image)), SIZE, Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    # No EXIF nor date is written: the bytes follow the pixels alone.
+    picture.convert("RGB").save(buffer, format="JPEG", quality=STORE_QUALITY, optimize=True)
     return buffer.getvalue()

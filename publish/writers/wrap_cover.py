@@ -1,0 +1,198 @@
+"""The printer's wrap cover: one PDF page holding the back, the spine and the front, with
+bleed all round, as print-on-demand services ask for a paperback's cover.
+
+Its width is two trims plus the spine plus the bleed on both sides; the spine is the page
+count times the paper's thickness per page, as the printer publishes it (`Printer.caliper`).
+On the back, a white box where the printer prints the ISBN's barcode; on the spine, the
+title and authors when the book has pages enough; on the front, the cover image (over the
+bleed) or the typographic cover of the ebook (`publish.cover`: its ground, frame, ink and
+fonts), set as text. Laid out by WeasyPrint's public API alone: HTML and CSS in, a PDF out.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from publish import model as m
+from publish.cover import ACCENT, FRAME_INSET, INK, PAPER, SIZE, project_fonts
+from publish.errors import SourceLocation
+from publish.resources import project_file, style_dirs
+from publish.settings import PRINTERS, Settings, length_pt
+from publish.writers import atomic_output
+from publish.writers.pdf import MARKS_ROOM_MM, LocalFileFetcher, set_bleed_boxes
+from publish.writers.pdfx import pdfx_finisher, verify_pdfx
+
+INCH = 72.0
+COVER_BLEED = "0.125in"  # KDP, IngramSpark and Lulu alike ask this much round a cover
+# KDP's barcode area: 2 × 1.2 in, in the back cover's lower corner by the spine, kept
+# 0.25 in from the spine and the bottom edge.
+BARCODE = (2.0 * INCH, 1.2 * INCH)
+BARCODE_MARGIN = 0.25 * INCH
+SPINE_MARGIN = 0.0625 * INCH  # KDP: spine text at least this far from each fold
+SAFE = 0.25 * INCH  # text this far inside the trim, on back and front
+
+
+@dataclass(frozen=True, slots=True)
+class Wrap:
+    """The cover's geometry, in points: each panel's size, the spine, the bleed."""
+
+    trim: tuple[float, float]  # one cover's width and height
+    spine: float
+    bleed: float
+    pages: int
+    spine_text: bool  # whether the spine is wide enough to carry the title
+
+    @property
+    def size(self) -> tuple[float, float]:
+        """The trimmed wrap: back, spine and front side by side."""
+        return 2 * self.trim[0] + self.spine, self.trim[1]
+
+    @property
+    def media(self) -> tuple[float, float]:
+        """The whole page with its bleed (without marks)."""
+        return self.size[0] + 2 * self.bleed, self.size[1] + 2 * self.bleed
+
+    @property
+    def front_left(self) -> float:
+        return self.trim[0] + self.spine
+
+
+def wrap_geometry(settings: Settings, pages: int) -> Wrap:
+    """The wrap for a book of `pages` printed pages on `settings.paper`: the printer a
+    preset names, or KDP's figures for any other trim."""
+    printer = settings.printer or PRINTERS["kdp"]
+    width, height = (length_pt(side) for side in settings.page_size)
+    spine = pages * printer.caliper[settings.paper] * INCH
+    bleed = max(length_pt(settings.bleed), length_pt(COVER_BLEED))
+    return Wrap((width, height), spine, bleed, pages, pages >= printer.spine_text_pages)
+
+
+def write_wrap_cover(
+    target: m.Document | m.Book,
+    wrap: Wrap,
+    out_path: Path,
+    *,
+    project_root: Path | None = None,
+    settings: Settings | None = None,
+) -> None:
+    """Write the wrap cover of `target` as a one-page PDF, atomically."""
+    settings = settings or Settings()
+    root = (project_root or Path(target.path).resolve().parent).resolve()
+    fetcher = LocalFileFetcher([root, *style_dirs(project_root)])
+    fonts = FontConfiguration()
+    marks = settings.marks == "crop"
+    css_bleed = 2 * wrap.bleed + MARKS_ROOM_MM * 72 / 25.4 if marks else wrap.bleed
+    sheet = CSS(
+        string=cover_css(wrap, css_bleed, marks, project_fonts(project_root)),
+        url_fetcher=fetcher,
+        font_config=fonts,
+    )
+    markup = cover_html(target, wrap, _cover_image(target, project_root), css_bleed if marks else 0)
+    where = SourceLocation(target.path)
+    finish = pdfx_finisher(set_bleed_boxes(wrap.bleed), settings, where)
+    variant = settings.pdf_variant or None
+    with atomic_output(out_path) as tmp:
+        HTML(string=markup, base_url=str(root), url_fetcher=fetcher).write_pdf(
+            tmp, stylesheets=[sheet], font_config=fonts, finisher=finish, pdf_variant=variant
+        )
+        verify_pdfx(tmp, settings, where)
+
+
+def _cover_image(target: m.Document | m.Book, project_root: Path | None) -> str:
+    """The `cover-image` as a file URL, or '' to set the typographic cover."""
+    src = target.meta.cover_image
+    if not src:
+        return ""
+    where = SourceLocation(target.path, target.meta.line)
+    return project_file("cover image", src, target.path, project_root, where).as_uri()
+
+
+def _rgb(colour: tuple[int, int, int]) -> str:
+    return "#" + "".join(f"{value:02x}" for value in colour)
+
+
+def cover_css(wrap: Wrap, css_bleed: float, marks: bool, fonts: object) -> str:
+    """The page (the trimmed wrap, its bleed, crop marks if asked) and the panels."""
+    width, height = wrap.size
+    trim_w, trim_h = wrap.trim
+    inset = trim_w * FRAME_INSET / SIZE[0]  # the ebook cover's frame, to scale
+    spine_font = max(5.0, min(11.0, (wrap.spine - 2 * SPINE_MARGIN) * 0.75))
+    faces = "\n".join(
+        f'@font-face {{ font-family: "Cover"; src: url("{Path(path).as_uri()}");'
+        f" font-style: {style}; font-weight: {weight} }}"
+        for path, style, weight in (
+            (fonts.regular, "normal", 400),  # type: ignore[attr-defined]
+            (fonts.italic, "italic", 400),  # type: ignore[attr-defined]
+            (fonts.bold, "normal", 700),  # type: ignore[attr-defined]
+        )
+    )
+    return f"""{faces}
+@page {{ size: {width:.3f}pt {height:.3f}pt; margin: 0; bleed: {css_bleed:.3f}pt;
+        marks: {"crop" if marks else "none"}; background: {_rgb(PAPER)} }}
+html, body {{ margin: 0; font-family: "Cover", serif; color: {_rgb(INK)} }}
+.panel {{ position: absolute; top: 0; height: {trim_h:.3f}pt; width: {trim_w:.3f}pt;
+         box-sizing: border-box; text-align: center }}
+.back {{ left: 0; padding: {SAFE + inset:.3f}pt; text-align: left; font-size: 10pt;
+        line-height: 1.4 }}
+.front {{ left: {wrap.front_left:.3f}pt; padding: {SAFE + inset:.3f}pt }}
+.frame {{ position: absolute; left: {wrap.front_left + inset:.3f}pt; top: {inset:.3f}pt;
+         width: {trim_w - 2 * inset:.3f}pt; height: {trim_h - 2 * inset:.3f}pt;
+         border: {max(1.0, trim_w / 400):.2f}pt solid {_rgb(ACCENT)}; box-sizing: border-box }}
+.title {{ margin-top: {trim_h * 0.18:.3f}pt; font-weight: 700; font-size: {trim_w / 12:.2f}pt;
+         line-height: 1.12 }}
+.subtitle {{ font-style: italic; font-size: {trim_w / 24:.2f}pt; margin-top: 1em }}
+.authors {{ position: absolute; left: 0; right: 0; top: {trim_h * 0.7:.3f}pt;
+           font-size: {trim_w / 22:.2f}pt }}
+.publisher {{ position: absolute; left: 0; right: 0; bottom: {SAFE + inset:.3f}pt;
+             font-size: {trim_w / 32:.2f}pt }}
+.image {{ position: absolute; left: {wrap.front_left:.3f}pt; top: {-wrap.bleed:.3f}pt;
+         width: {trim_w + wrap.bleed:.3f}pt; height: {trim_h + 2 * wrap.bleed:.3f}pt;
+         object-fit: cover }}
+.spine {{ position: absolute; left: {trim_w + wrap.spine:.3f}pt; top: 0; width: {trim_h:.3f}pt;
+         height: {wrap.spine:.3f}pt; transform-origin: 0 0; transform: rotate(90deg);
+         display: flex; align-items: center; justify-content: center;
+         font-size: {spine_font:.2f}pt; white-space: nowrap; overflow: hidden }}
+.barcode {{ position: absolute; background: white;
+           left: {trim_w - BARCODE_MARGIN - BARCODE[0]:.3f}pt;
+           top: {trim_h - BARCODE_MARGIN - BARCODE[1]:.3f}pt;
+           width: {BARCODE[0]:.3f}pt; height: {BARCODE[1]:.3f}pt }}
+.mark {{ position: absolute; width: 0; border-left: 0.25pt solid black }}
+"""
+
+
+def cover_html(target: m.Document | m.Book, wrap: Wrap, image: str, slug: float) -> str:
+    """The panels: back (the description), spine, front (image or type), barcode area; the
+    spine's folds marked in the slug when crop marks are asked for (`slug` > 0)."""
+    meta = target.meta
+    esc = html.escape
+    authors = ", ".join(meta.authors)
+    back = f'<div class="panel back">{esc(meta.description)}</div>'
+    if image:
+        front = f'<img class="image" src="{esc(image)}" alt="">'
+    else:
+        subtitle = f'<div class="subtitle">{esc(meta.subtitle)}</div>' if meta.subtitle else ""
+        front = (
+            '<div class="frame"></div><div class="panel front">'
+            f'<div class="title">{esc(meta.title)}</div>{subtitle}'
+            f'<div class="authors">{esc(authors)}</div>'
+            f'<div class="publisher">{esc(meta.publisher)}</div></div>'
+        )
+    spine_words = " · ".join(part for part in (meta.title, authors) if part)
+    spine = f'<div class="spine">{esc(spine_words)}</div>' if wrap.spine_text else ""
+    marks = "".join(
+        f'<div class="mark" style="left: {x:.3f}pt; top: {top:.3f}pt; height: {length:.3f}pt"></div>'
+        for x in (wrap.trim[0], wrap.front_left)
+        for top, length in (
+            (-slug, slug - wrap.bleed - 2),
+            (wrap.size[1] + wrap.bleed + 2, slug - wrap.bleed - 2),
+        )
+        if slug
+    )
+    body = f'{back}{front}{spine}<div class="barcode"></div>{marks}'
+    lang = esc(meta.lang)
+    return f'<!DOCTYPE html><html lang="{lang}"><head><title>{esc(meta.title)}</title></head><body>{body}</body></html>'
