@@ -163,8 +163,8 @@ def _trim(value: Any) -> str:
     if not _TRIM.fullmatch(text):
         names = ", ".join(TRIM_SIZES)
         raise ValueError(
-            f"must be {names}, a printer's preset (kdp-6x9, ingram-5.5x8.5, lulu-a5…) "
-            f"or WIDTHxHEIGHT with units (5x8in, 152x229mm), not {value!r}"
+            f"must be one of {names}, a preset such as kdp-6x9, "
+            f"or WIDTHxHEIGHT with units, not {value!r}"
         )
     low, high = TRIM_MM
     if not all(low <= _mm(side) <= high for side in trim_size(text)):
