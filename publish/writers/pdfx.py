@@ -6,7 +6,7 @@ file has no OutputIntent; and it keeps sRGB colours (`rg`) and RGB images as the
 printer's preflight refuses such a file. This module finishes the PDF before it is written:
 
 - the OutputIntent (`/GTS_PDFX`) carrying a CMYK ICC profile (Debian's `libgs-common`:
-  Artifex's SWOP profile, or the project's own `output-profile`);
+  Artifex's SWOP profile);
 - every sRGB colour of the pages made CMYK through that profile (neutral greys become
   DeviceGray, so black text stays black ink only), gradients too;
 - every RGB image converted to CMYK with Pillow's ImageCms; for X-1a and X-3, which allow no
