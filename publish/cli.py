@@ -298,6 +298,7 @@ def _setting_flags(flags: dict[str, str | None]) -> dict[str, str]:
 @click.option("--trim", help="For a PDF: the trim it should have (default: the project's).")
 @click.option("--bleed", help="For a PDF: the bleed it should have (default: the project's).")
 @click.option("--pdf-variant", "pdf_variant", help="For a PDF: the variant it should be.")
+@click.option("--paper", help="For a wrap cover (NAME.cover.pdf): the interior's paper.")
 @_debug_option
 def check_command(paths: tuple[Path, ...], **flags: str | None) -> int:
     """Validate PATHS (default: source/): sources are read, PDFs are preflighted."""

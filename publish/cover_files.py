@@ -14,11 +14,11 @@ from pypdf import PdfReader
 
 from publish import model as m
 from publish.build import BuildReport, build, read_targets, target_settings
-from publish.cover import project_fonts, store_cover
+from publish.cover import Wrap, project_fonts, store_cover, wrap_geometry
 from publish.errors import OutputError, PublishError, SourceLocation
 from publish.resources import cover_content, find_project_root
 from publish.writers import atomic_output
-from publish.writers.wrap_cover import Wrap, wrap_geometry, write_wrap_cover
+from publish.writers.wrap_cover import write_wrap_cover
 
 
 @dataclass

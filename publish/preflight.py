@@ -21,6 +21,7 @@ import pdfplumber
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
+from publish.cover import wrap_geometry
 from publish.errors import PublishError, SourceLocation, SourceWarning
 from publish.resources import project_around
 from publish.settings import MIN_DPI, MM, Settings, length_pt, project_settings, resolve
@@ -66,7 +67,7 @@ def pdf_settings(
     root = project_around(Path(os.path.abspath(pdf)).parent)
     layers: list[Mapping[str, str]] = [project_settings(root, warn)]
     read = [name for name in ("publish.toml", "pyproject.toml") if (root / name).is_file()][:1]
-    source = pdf_source(root, pdf.name.removesuffix(".pdf"))
+    source = pdf_source(root, pdf.name.removesuffix(".pdf").removesuffix(".cover"))
     if source is not None:
         from publish.reader import read_book, read_document  # only when a source is found
 
@@ -96,10 +97,10 @@ def preflight(path: Path, settings: Settings | None = None) -> PreflightReport:
         reader = PdfReader(path)
         with pdfplumber.open(path) as pdf:
             findings = (
-                page_size(reader, settings),
+                wrap_size(reader, settings, path) if is_wrap(path) else page_size(reader, settings),
                 fonts_embedded(reader),
                 notes_on_their_pages(reader),
-                text_inside_margins(pdf),
+                text_inside_margins(pdf, column=not is_wrap(path)),
                 image_resolution(pdf),
             )
             pdfx = _pdfx(reader, settings.pdf_variant)
@@ -129,6 +130,30 @@ def page_size(reader: PdfReader, settings: Settings) -> Finding:
     first = reader.pages[wrong[0] - 1]
     found = f"trim {_size(first.trimbox)}, media {_size(first.mediabox)}"
     return Finding("Page size", False, f"asked {asked}; {_pages(wrong)}: {found}")
+
+
+def is_wrap(path: Path) -> bool:
+    """Whether the PDF is a wrap cover `publish cover` wrote (NAME.cover.pdf)."""
+    return path.name.endswith(".cover.pdf")
+
+
+def wrap_size(reader: PdfReader, settings: Settings, path: Path) -> Finding:
+    """A wrap cover is one page: two trims and the spine for the page count of the interior
+    beside it (NAME.pdf) on the paper of the settings, and the cover's bleed round it."""
+    interior = path.with_name(path.name.removesuffix(".cover.pdf") + ".pdf")
+    try:
+        pages = len(PdfReader(interior).pages)
+    except (OSError, PdfReadError, ValueError):
+        detail = f"no readable {interior.name} beside it to count the interior's pages"
+        return Finding("Wrap size", False, detail)
+    wrap = wrap_geometry(settings, pages)
+    spine = f"{pages} pages on {settings.paper} paper: spine {wrap.spine / MM:.2f} mm"
+    asked = f"{spine}, wrap {wrap.size[0]:.1f} × {wrap.size[1]:.1f} pt, bleed {wrap.bleed:.1f} pt"
+    first = reader.pages[0]
+    if len(reader.pages) == 1 and _sizes_match(first, wrap.size, (2 * wrap.bleed,) * 2):
+        return Finding("Wrap size", True, asked)
+    found = f"{len(reader.pages)} pages, trim {_size(first.trimbox)}, media {_size(first.mediabox)}"
+    return Finding("Wrap size", False, f"asked {asked}; found {found}")
 
 
 def _sizes_match(page: object, trim: tuple[float, float], bleed: tuple[float, float]) -> bool:
@@ -232,9 +257,10 @@ def _where(page: int | None) -> str:
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom, as pdfplumber places text
 
 
-def text_inside_margins(pdf: pdfplumber.PDF) -> Finding:
-    """No text near or past the trim edge, and none standing out of the text column."""
-    columns = text_columns(pdf)
+def text_inside_margins(pdf: pdfplumber.PDF, column: bool = True) -> Finding:
+    """No text near or past the trim edge, and none standing out of the text column (a
+    wrap cover, `column=False`, has panels, not a column)."""
+    columns = text_columns(pdf) if column else {}
     safe = SAFE_MARGIN_MM * MM
     outside = [
         number

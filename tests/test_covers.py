@@ -94,6 +94,19 @@ def test_the_back_has_the_barcode_area_and_the_front_the_title(thick: Path) -> N
         assert "Cartas y manifiestos" in spine and "Trotsky" in spine
 
 
+def test_check_measures_the_wrap_against_the_interior_beside_it(
+    thick: Path, run_cli, monkeypatch
+) -> None:
+    monkeypatch.chdir(thick.parent)
+
+    checked = run_cli("check", "build/libro.cover.pdf")
+
+    assert checked.code == 0, checked.out
+    assert "on cream paper: spine" in " ".join(checked.out.split())
+    # On white paper the spine would be thinner: this wrap is not that book's.
+    assert run_cli("check", "build/libro.cover.pdf", "--paper", "white").code == 1
+
+
 def test_the_ebook_cover_is_the_size_stores_ask(thick: Path) -> None:
     with Image.open(thick / "libro.cover.jpg") as image:
         assert (image.format, image.size) == ("JPEG", (1600, 2560))

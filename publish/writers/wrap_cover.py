@@ -12,64 +12,31 @@ fonts), set as text. Laid out by WeasyPrint's public API alone: HTML and CSS in,
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 from pathlib import Path
 
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from publish import model as m
-from publish.cover import ACCENT, FRAME_INSET, INK, PAPER, SIZE, project_fonts
+from publish.cover import (
+    ACCENT,
+    BARCODE,
+    BARCODE_MARGIN,
+    FRAME_INSET,
+    INK,
+    PAPER,
+    SAFE,
+    SIZE,
+    SPINE_MARGIN,
+    Wrap,
+    project_fonts,
+)
 from publish.errors import SourceLocation
 from publish.resources import project_file, style_dirs
-from publish.settings import PRINTERS, Settings, length_pt
+from publish.settings import Settings
 from publish.writers import atomic_output
 from publish.writers.pdf import MARKS_ROOM_MM, LocalFileFetcher, set_bleed_boxes
 from publish.writers.pdfx import pdfx_finisher, verify_pdfx
-
-INCH = 72.0
-COVER_BLEED = "0.125in"  # KDP, IngramSpark and Lulu alike ask this much round a cover
-# KDP's barcode area: 2 × 1.2 in, in the back cover's lower corner by the spine, kept
-# 0.25 in from the spine and the bottom edge.
-BARCODE = (2.0 * INCH, 1.2 * INCH)
-BARCODE_MARGIN = 0.25 * INCH
-SPINE_MARGIN = 0.0625 * INCH  # KDP: spine text at least this far from each fold
-SAFE = 0.25 * INCH  # text this far inside the trim, on back and front
-
-
-@dataclass(frozen=True, slots=True)
-class Wrap:
-    """The cover's geometry, in points: each panel's size, the spine, the bleed."""
-
-    trim: tuple[float, float]  # one cover's width and height
-    spine: float
-    bleed: float
-    pages: int
-    spine_text: bool  # whether the spine is wide enough to carry the title
-
-    @property
-    def size(self) -> tuple[float, float]:
-        """The trimmed wrap: back, spine and front side by side."""
-        return 2 * self.trim[0] + self.spine, self.trim[1]
-
-    @property
-    def media(self) -> tuple[float, float]:
-        """The whole page with its bleed (without marks)."""
-        return self.size[0] + 2 * self.bleed, self.size[1] + 2 * self.bleed
-
-    @property
-    def front_left(self) -> float:
-        return self.trim[0] + self.spine
-
-
-def wrap_geometry(settings: Settings, pages: int) -> Wrap:
-    """The wrap for a book of `pages` printed pages on `settings.paper`: the printer a
-    preset names, or KDP's figures for any other trim."""
-    printer = settings.printer or PRINTERS["kdp"]
-    width, height = (length_pt(side) for side in settings.page_size)
-    spine = pages * printer.caliper[settings.paper] * INCH
-    bleed = max(length_pt(settings.bleed), length_pt(COVER_BLEED))
-    return Wrap((width, height), spine, bleed, pages, pages >= printer.spine_text_pages)
 
 
 def write_wrap_cover(
