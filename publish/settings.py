@@ -109,6 +109,7 @@ class Settings:
     start: str = "recto"  # where a document of a book starts in print
     styles: str = "add"  # the project's style sheets apply after the built-in ones, or alone
     paper: str = "white"  # the interior's paper, which sets the spine's width
+    output_profile: str = ""  # PDF/X: the printer's CMYK ICC profile, a file of the project
 
     @property
     def page_size(self) -> tuple[str, str]:
@@ -172,6 +173,16 @@ def _trim(value: Any) -> str:
     return text
 
 
+def _profile(value: Any) -> str:
+    """A file of the project, named from its folder: an ICC profile (`.icc`, `.icm`)."""
+    text = str(value).strip()
+    if not re.fullmatch(r"[^:\\]+\.(?i:icc|icm)", text) or text.startswith("/"):
+        raise ValueError(
+            f"must be an ICC profile of the project such as styles/press.icc, not {value!r}"
+        )
+    return text
+
+
 def _length(value: Any) -> str:
     text = str(value).strip().lower()
     if not re.fullmatch(_LENGTH, text):
@@ -201,6 +212,7 @@ _CHECKS: dict[str, Callable[[Any], str]] = {
     "start": _choice("recto", "any"),
     "styles": _choice("add", "replace"),
     "paper": _choice("white", "cream"),
+    "output_profile": _profile,
 }
 SETTING_KEYS = frozenset(_CHECKS)
 

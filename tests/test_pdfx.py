@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageCms
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 from weasyprint import HTML
@@ -161,4 +161,55 @@ def test_without_a_cmyk_profile_pdfx_is_refused(monkeypatch: pytest.MonkeyPatch)
     assert str(error.value) == (
         "source/carta.md: pdf/x-1a needs a CMYK ICC profile for its OutputIntent, and none is "
         "installed (Debian: apt-get install libgs-common); without one publish writes no PDF/X"
+    )
+
+
+def test_the_printers_own_profile_is_the_output_intent(
+    project: Path, write_source, run_cli
+) -> None:
+    (project / "styles").mkdir()
+    (project / "styles" / "press.icc").write_bytes(
+        (SYSTEM_CMYK_PROFILES[0].parent / "ps_cmyk.icc").read_bytes()
+    )
+    (project / "publish.toml").write_text('output-profile = "styles/press.icc"\n')
+    write_source("carta.md", "---\ntitle: T\n---\n\nText.\n")
+
+    result = run_cli("build", "--format", "pdf", "--pdf-variant", "pdf/x-4", "--jobs", "1")
+
+    assert result.code == 0, result.err
+    reader = PdfReader(project / "build" / "carta.pdf")
+    (intent,) = [i.get_object() for i in reader.trailer["/Root"]["/OutputIntents"]]
+    assert intent["/Info"] == "Artifex PS CMYK Profile"
+
+
+def test_an_rgb_output_profile_is_refused(project: Path, write_source, run_cli) -> None:
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    (project / "screen.icc").write_bytes(srgb)
+    (project / "publish.toml").write_text('output-profile = "screen.icc"\n')
+    write_source("carta.md", "---\ntitle: T\n---\n\nText.\n")
+
+    result = run_cli("build", "--format", "pdf", "--pdf-variant", "pdf/x-1a", "--jobs", "1")
+
+    assert result.code == 1
+    assert (
+        "source/carta.md: output profile 'screen.icc' is an RGB profile: "
+        "PDF/X here needs a CMYK one"
+    ) in result.err
+    assert not (project / "build" / "carta.pdf").exists()
+
+
+def test_an_output_profile_must_name_a_file_of_the_project(
+    project: Path, write_source, run_cli
+) -> None:
+    (project / "publish.toml").write_text(
+        'notes = "book"\noutput-profile = "https://x.org/p.icc"\n'
+    )
+    write_source("carta.md", "---\ntitle: T\n---\n\nText.\n")
+
+    checked = run_cli("check")
+
+    assert checked.code == 1
+    assert (
+        "publish.toml:2: setting 'output_profile' must be an ICC profile of the project"
+        in checked.err
     )

@@ -93,7 +93,7 @@ def write_pdf(
             for warning in low_resolution_images(laid_out, target.documents):
                 (warn or _ignore)(warning)
             finish = set_bleed_boxes(length_pt(settings.bleed))
-            finish = pdfx_finisher(finish, settings, target.location)  # OutputIntent, CMYK
+            finish = pdfx_finisher(finish, settings, target.location, project_root)  # CMYK
             identifier = pdf_identifier(target.meta)
             laid_out.write_pdf(tmp, pdf_identifier=identifier, finisher=finish, **options)
             verify_pdfx(tmp, settings, target.location)  # no false claim of PDF/X

@@ -5,8 +5,8 @@ DeviceCMYK by default, but embeds no output profile unless a style sheet declare
 file has no OutputIntent; and it keeps sRGB colours (`rg`) and RGB images as they are. A
 printer's preflight refuses such a file. This module finishes the PDF before it is written:
 
-- the OutputIntent (`/GTS_PDFX`) carrying a CMYK ICC profile (Debian's `libgs-common`:
-  Artifex's SWOP profile);
+- the OutputIntent (`/GTS_PDFX`) carrying a CMYK ICC profile: the project's own
+  (`output-profile`, the printer's), else Debian's `libgs-common` (Artifex's SWOP profile);
 - every sRGB colour of the pages made CMYK through that profile (neutral greys become
   DeviceGray, so black text stays black ink only), gradients too;
 - every RGB image converted to CMYK with Pillow's ImageCms; for X-1a and X-3, which allow no
@@ -33,6 +33,7 @@ import pydyf
 from PIL import Image, ImageCms
 
 from publish.errors import OutputError, SourceLocation
+from publish.files import MAX_BINARY_BYTES, check_regular, project_path
 from publish.settings import Settings
 
 # Where Debian puts a CMYK profile that may be installed here (`apt-get install
@@ -58,8 +59,11 @@ def pdfx_css(settings: Settings) -> str:
     return _OPAQUE_RULE if settings.pdf_variant in NO_TRANSPARENCY else ""
 
 
-def output_profile(settings: Settings, where: SourceLocation) -> Path:
-    """The CMYK profile of the OutputIntent, or an OutputError saying why there is none."""
+def output_profile(
+    settings: Settings, where: SourceLocation, project_root: Path | None = None
+) -> Path:
+    """The CMYK profile of the OutputIntent: the project's `output-profile`, else the one
+    installed; or an OutputError saying why there is none."""
     variant = settings.pdf_variant
     if variant not in MADE:
         raise OutputError(
@@ -67,6 +71,8 @@ def output_profile(settings: Settings, where: SourceLocation) -> Path:
             "does not write; use pdf/x-4 (or pdf/x-1a, pdf/x-3)",
             where,
         )
+    if settings.output_profile:
+        return project_profile(settings.output_profile, project_root, where)
     for path in SYSTEM_CMYK_PROFILES:
         if path.is_file():
             return path
@@ -77,13 +83,32 @@ def output_profile(settings: Settings, where: SourceLocation) -> Path:
     )
 
 
+def project_profile(name: str, project_root: Path | None, where: SourceLocation) -> Path:
+    """The project's own profile, named from the project's folder: a regular file inside it
+    that is a CMYK output profile."""
+    root = (project_root or Path.cwd()).resolve()
+    path = project_path(root / name, root, where, "output profile", OutputError)
+    check_regular(path, where, MAX_BINARY_BYTES, "output profile", OutputError)
+    try:
+        space = ImageCms.getOpenProfile(str(path)).profile.xcolor_space.strip()
+    except (OSError, ImageCms.PyCMSError) as exc:
+        raise OutputError(f"output profile '{name}' is not an ICC profile ({exc})", where) from None
+    if space != "CMYK":
+        message = f"output profile '{name}' is an {space} profile: PDF/X here needs a CMYK one"
+        raise OutputError(message, where)
+    return path
+
+
 def pdfx_finisher(
-    finish: Callable[[Any, pydyf.PDF], None], settings: Settings, where: SourceLocation
+    finish: Callable[[Any, pydyf.PDF], None],
+    settings: Settings,
+    where: SourceLocation,
+    project_root: Path | None = None,
 ) -> Callable[[Any, pydyf.PDF], None]:
     """`finish`, then, for a PDF/X variant, the OutputIntent and the CMYK conversion."""
     if not is_pdfx(settings):
         return finish
-    profile = output_profile(settings, where)
+    profile = output_profile(settings, where, project_root)
     flatten = settings.pdf_variant in NO_TRANSPARENCY
 
     def finish_pdfx(document: Any, pdf: pydyf.PDF) -> None:

@@ -61,7 +61,7 @@ def write_wrap_cover(
     )
     markup = cover_html(target, wrap, _cover_image(target, project_root), css_bleed if marks else 0)
     where = SourceLocation(target.path)
-    finish = pdfx_finisher(set_bleed_boxes(wrap.bleed), settings, where)
+    finish = pdfx_finisher(set_bleed_boxes(wrap.bleed), settings, where, project_root)
     variant = settings.pdf_variant or None
     with atomic_output(out_path) as tmp:
         HTML(string=markup, base_url=str(root), url_fetcher=fetcher).write_pdf(
