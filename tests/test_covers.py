@@ -168,7 +168,7 @@ def test_crop_marks_go_outside_the_bleed_and_the_boxes_stay_exact(
 @pytest.mark.skipif(
     not any(path.is_file() for path in SYSTEM_CMYK_PROFILES), reason="no CMYK profile installed"
 )
-def test_a_pdfx_wrap_cover_is_pdfx(tmp_path: Path) -> None:
+def test_a_pdfx_wrap_cover_is_pdfx_and_made_again_the_same(tmp_path: Path) -> None:
     root = write_book(tmp_path, 3, 'trim = "kdp-6x9"\npdf-variant = "pdf/x-1a"\n')
 
     report = make_covers([root / "source"], root / "build", {})
@@ -176,3 +176,14 @@ def test_a_pdfx_wrap_cover_is_pdfx(tmp_path: Path) -> None:
     assert report.build.ok, report.build.errors
     finding = pdfx_conformance(root / "build" / "libro.cover.pdf")
     assert finding is not None and finding.ok, finding
+    # Made again from the same files, the covers are the same bytes.
+    first = [
+        (root / "build" / name).read_bytes() for name in ("libro.cover.pdf", "libro.cover.jpg")
+    ]
+    for name in ("libro.cover.pdf", "libro.cover.jpg"):
+        (root / "build" / name).unlink()
+    assert make_covers([root / "source"], root / "build", {}).build.ok
+    again = [
+        (root / "build" / name).read_bytes() for name in ("libro.cover.pdf", "libro.cover.jpg")
+    ]
+    assert again == first

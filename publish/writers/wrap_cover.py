@@ -11,6 +11,8 @@ fonts), set as text. Laid out by WeasyPrint's public API alone: HTML and CSS in,
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import html
 from pathlib import Path
 
@@ -28,14 +30,20 @@ from publish.cover import (
     SAFE,
     SIZE,
     SPINE_MARGIN,
+    CoverFonts,
     Wrap,
     project_fonts,
 )
 from publish.errors import SourceLocation
 from publish.resources import project_file, style_dirs
 from publish.settings import Settings
-from publish.writers import atomic_output
-from publish.writers.pdf import MARKS_ROOM_MM, LocalFileFetcher, set_bleed_boxes
+from publish.writers import atomic_output, build_timestamp
+from publish.writers.pdf import (
+    MARKS_ROOM_MM,
+    LocalFileFetcher,
+    fixed_font_timestamps,
+    set_bleed_boxes,
+)
 from publish.writers.pdfx import pdfx_finisher, verify_pdfx
 
 
@@ -59,15 +67,26 @@ def write_wrap_cover(
         url_fetcher=fetcher,
         font_config=fonts,
     )
-    markup = cover_html(target, wrap, _cover_image(target, project_root), css_bleed if marks else 0)
+    made = build_timestamp(target, project_root)  # dated as the interior: rebuilds are equal
+    image = _cover_image(target, project_root)
+    markup = cover_html(target, wrap, image, css_bleed if marks else 0, made)
     where = SourceLocation(target.path)
     finish = pdfx_finisher(set_bleed_boxes(wrap.bleed), settings, where, project_root)
-    variant = settings.pdf_variant or None
-    with atomic_output(out_path) as tmp:
+    options = {"pdf_variant": settings.pdf_variant or None, "pdf_identifier": _identifier(target)}
+    with fixed_font_timestamps(made), atomic_output(out_path) as tmp:
         HTML(string=markup, base_url=str(root), url_fetcher=fetcher).write_pdf(
-            tmp, stylesheets=[sheet], font_config=fonts, finisher=finish, pdf_variant=variant
+            tmp, stylesheets=[sheet], font_config=fonts, finisher=finish, **options
         )
         verify_pdfx(tmp, settings, where)
+
+
+def _identifier(target: m.Document | m.Book) -> bytes:
+    """A fixed /ID, the interior's own made from the cover's name."""
+    return (
+        hashlib.md5(f"{target.meta.identifier} cover".encode(), usedforsecurity=False)
+        .hexdigest()
+        .encode()
+    )
 
 
 def _cover_image(target: m.Document | m.Book, project_root: Path | None) -> str:
@@ -83,7 +102,7 @@ def _rgb(colour: tuple[int, int, int]) -> str:
     return "#" + "".join(f"{value:02x}" for value in colour)
 
 
-def cover_css(wrap: Wrap, css_bleed: float, marks: bool, fonts: object) -> str:
+def cover_css(wrap: Wrap, css_bleed: float, marks: bool, fonts: CoverFonts) -> str:
     """The page (the trimmed wrap, its bleed, crop marks if asked) and the panels."""
     width, height = wrap.size
     trim_w, trim_h = wrap.trim
@@ -93,9 +112,9 @@ def cover_css(wrap: Wrap, css_bleed: float, marks: bool, fonts: object) -> str:
         f'@font-face {{ font-family: "Cover"; src: url("{Path(path).as_uri()}");'
         f" font-style: {style}; font-weight: {weight} }}"
         for path, style, weight in (
-            (fonts.regular, "normal", 400),  # type: ignore[attr-defined]
-            (fonts.italic, "italic", 400),  # type: ignore[attr-defined]
-            (fonts.bold, "normal", 700),  # type: ignore[attr-defined]
+            (fonts.regular, "normal", 400),
+            (fonts.italic, "italic", 400),
+            (fonts.bold, "normal", 700),
         )
     )
     return f"""{faces}
@@ -132,7 +151,9 @@ html, body {{ margin: 0; font-family: "Cover", serif; color: {_rgb(INK)} }}
 """
 
 
-def cover_html(target: m.Document | m.Book, wrap: Wrap, image: str, slug: float) -> str:
+def cover_html(
+    target: m.Document | m.Book, wrap: Wrap, image: str, slug: float, made: datetime.datetime
+) -> str:
     """The panels: back (the description), spine, front (image or type), barcode area; the
     spine's folds marked in the slug when crop marks are asked for (`slug` > 0)."""
     meta = target.meta
@@ -161,5 +182,11 @@ def cover_html(target: m.Document | m.Book, wrap: Wrap, image: str, slug: float)
         if slug
     )
     body = f'{back}{front}{spine}<div class="barcode"></div>{marks}'
+    stamp = made.strftime("%Y-%m-%dT%H:%M:%SZ")
+    head = (
+        f"<title>{esc(meta.title)}</title>"
+        f'<meta name="dcterms.created" content="{stamp}">'
+        f'<meta name="dcterms.modified" content="{stamp}">'
+    )
     lang = esc(meta.lang)
-    return f'<!DOCTYPE html><html lang="{lang}"><head><title>{esc(meta.title)}</title></head><body>{body}</body></html>'
+    return f'<!DOCTYPE html><html lang="{lang}"><head>{head}</head><body>{body}</body></html>'
