@@ -433,7 +433,7 @@ def _colour_problems(reader: PdfReader, cmyk_only: bool, strict: bool) -> list[s
         kinds: set[str] = set()
         _scan(page.get_contents(), page.get("/Resources"), kinds, cmyk_only, strict, set())
         if strict and page.get("/Group") is not None:
-            kinds.add("a transparency group")
+            kinds.add("transparency")
         for kind in kinds:
             found.setdefault(kind, []).append(number)
     return [f"{kind} on {_pages(pages)}" for kind, pages in sorted(found.items())]
@@ -483,7 +483,7 @@ def _scan(
                 kinds.add("transparency")
         elif xobject.get("/Subtype") == "/Form":
             if strict and xobject.get("/Group") is not None:
-                kinds.add("a transparency group")
+                kinds.add("transparency")
             _scan(xobject, xobject.get("/Resources") or resources, kinds, cmyk_only, strict, seen)
 
 

@@ -213,3 +213,20 @@ def test_an_output_profile_must_name_a_file_of_the_project(
         "publish.toml:2: setting 'output_profile' must be an ICC profile of the project"
         in checked.err
     )
+
+
+def test_transparency_x1a_cannot_hold_is_refused_with_the_way_out(
+    project: Path, write_source, run_cli
+) -> None:
+    (project / "styles").mkdir()
+    (project / "styles" / "print.css").write_text("h1 { opacity: 0.5 }\n")
+    write_source("carta.md", "---\ntitle: T\n---\n\n# Medio tono\n\nTexto.\n")
+
+    strict = run_cli("build", "--format", "pdf", "--pdf-variant", "pdf/x-1a", "--jobs", "1")
+
+    assert strict.code == 1
+    assert "source/carta.md: pdf/x-1a cannot be made: transparency on page 1" in strict.err
+    assert "use pdf/x-4, which allows it" in strict.err
+    assert not (project / "build" / "carta.pdf").exists()
+    loose = run_cli("build", "--format", "pdf", "--pdf-variant", "pdf/x-4", "--jobs", "1")
+    assert loose.code == 0, loose.err

@@ -309,4 +309,5 @@ def verify_pdfx(path: Path, settings: Settings, where: SourceLocation) -> None:
 
     finding = pdfx_conformance(path)
     if finding is not None and not finding.ok:
-        raise OutputError(f"{settings.pdf_variant} cannot be made: {finding.detail}", where)
+        hint = "; use pdf/x-4, which allows it" if "transparen" in finding.detail else ""
+        raise OutputError(f"{settings.pdf_variant} cannot be made: {finding.detail}{hint}", where)
