@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from publish.errors import PublishError, SourceError, SourceLocation, SourceWarning, raise_problems
-from publish.files import MAX_TEXT_BYTES, check_regular, project_path, shown
+from publish.files import MAX_BINARY_BYTES, MAX_TEXT_BYTES, check_regular, project_path, shown
 
 TRIM_SIZES = {
     "a4": ("210mm", "297mm"),
@@ -252,8 +252,29 @@ def project_settings(root: Path, warn: Callable[[SourceWarning], None]) -> dict[
                 "settings file",
                 SourceError,
             )
-            return _toml_layer(path, table, warn)
+            layer = _toml_layer(path, table, warn)
+            if "output_profile" in layer:
+                at = SourceLocation(where.path, _toml_line(path, "output-profile"))
+                check_profile(layer["output_profile"], root, at)
+            return layer
     return {}
+
+
+def check_profile(name: str, root: Path, where: SourceLocation) -> Path:
+    """The `output-profile` file: inside the project, regular, and a CMYK ICC profile; else
+    an error at `where` (the build and `publish check` say the same)."""
+    from PIL import ImageCms  # only a project that names a profile needs it
+
+    path = project_path(root / name, root, where, "output profile", SourceError)
+    check_regular(path, where, MAX_BINARY_BYTES, "output profile", SourceError)
+    try:
+        space = ImageCms.getOpenProfile(str(path)).profile.xcolor_space.strip()
+    except (OSError, ImageCms.PyCMSError) as exc:
+        raise SourceError(f"output profile '{name}' is not an ICC profile ({exc})", where) from None
+    if space != "CMYK":
+        message = f"output profile '{name}' is an {space} profile: PDF/X here needs a CMYK one"
+        raise SourceError(message, where)
+    return path
 
 
 def _toml_layer(

@@ -189,13 +189,19 @@ def test_an_rgb_output_profile_is_refused(project: Path, write_source, run_cli) 
     write_source("carta.md", "---\ntitle: T\n---\n\nText.\n")
 
     result = run_cli("build", "--format", "pdf", "--pdf-variant", "pdf/x-1a", "--jobs", "1")
+    checked = run_cli("check")
 
-    assert result.code == 1
-    assert (
-        "source/carta.md: output profile 'screen.icc' is an RGB profile: "
-        "PDF/X here needs a CMYK one"
-    ) in result.err
+    assert result.code == checked.code == 1
+    message = "output profile 'screen.icc' is an RGB profile: PDF/X here needs a CMYK one"
+    assert f"publish.toml:1: {message}" in result.err
+    assert f"publish.toml:1: {message}" in checked.err
     assert not (project / "build" / "carta.pdf").exists()
+    # Named in a front matter, it is told at the document.
+    (project / "publish.toml").write_text("")
+    write_source("carta.md", "---\ntitle: T\noutput-profile: screen.icc\n---\n\nText.\n")
+    result = run_cli("build", "--format", "pdf", "--pdf-variant", "pdf/x-1a", "--jobs", "1")
+    assert result.code == 1
+    assert f"source/carta.md: {message}" in result.err
 
 
 def test_an_output_profile_must_name_a_file_of_the_project(

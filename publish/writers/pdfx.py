@@ -32,9 +32,8 @@ from typing import Any
 import pydyf
 from PIL import Image, ImageCms
 
-from publish.errors import OutputError, SourceLocation
-from publish.files import MAX_BINARY_BYTES, check_regular, project_path
-from publish.settings import Settings
+from publish.errors import OutputError, SourceError, SourceLocation
+from publish.settings import Settings, check_profile
 
 # Where Debian puts a CMYK profile that may be installed here (`apt-get install
 # libgs-common`: Ghostscript's "Artifex CMYK SWOP Profile", for coated paper). It is
@@ -85,18 +84,11 @@ def output_profile(
 
 def project_profile(name: str, project_root: Path | None, where: SourceLocation) -> Path:
     """The project's own profile, named from the project's folder: a regular file inside it
-    that is a CMYK output profile."""
-    root = (project_root or Path.cwd()).resolve()
-    path = project_path(root / name, root, where, "output profile", OutputError)
-    check_regular(path, where, MAX_BINARY_BYTES, "output profile", OutputError)
+    that is a CMYK output profile (`check_profile`, as the settings file is checked)."""
     try:
-        space = ImageCms.getOpenProfile(str(path)).profile.xcolor_space.strip()
-    except (OSError, ImageCms.PyCMSError) as exc:
-        raise OutputError(f"output profile '{name}' is not an ICC profile ({exc})", where) from None
-    if space != "CMYK":
-        message = f"output profile '{name}' is an {space} profile: PDF/X here needs a CMYK one"
-        raise OutputError(message, where)
-    return path
+        return check_profile(name, (project_root or Path.cwd()).resolve(), where)
+    except SourceError as exc:  # named from the front matter: the document cannot be written
+        raise OutputError(exc.message, where) from None
 
 
 def pdfx_finisher(
