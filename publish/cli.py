@@ -33,7 +33,7 @@ from publish.build import (
 )
 from publish.errors import PublishError, SourceLocation, SourceWarning, UnexpectedFailure
 from publish.resources import project_around
-from publish.settings import Settings, check_setting, resolve
+from publish.settings import check_setting
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -92,7 +92,10 @@ def cli() -> None:
 @click.option(
     "--notes", help="EPUB notes: 'chapter' (end of each file) or 'book' (one endnotes file)."
 )
-@click.option("--trim", help="Print trim size: a5, a4, letter, 6x9in, 5.5x8.5in, b5 or WxH.")
+@click.option(
+    "--trim", help="Print trim: a5, a4, b5, letter, a preset (kdp-6x9…) or WxH with units (5x8in)."
+)
+@click.option("--paper", help="The interior's paper, for the cover's spine: white or cream.")
 @click.option("--bleed", help="Print bleed beyond the trim, e.g. 3mm.")
 @click.option("--marks", help="Printer's marks: 'crop' or 'none'.")
 @click.option("--pdf-variant", "pdf_variant", help="A WeasyPrint PDF variant, e.g. pdf/a-3b.")
@@ -292,8 +295,10 @@ def _setting_flags(flags: dict[str, str | None]) -> dict[str, str]:
 
 @cli.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--trim", help="For a PDF: the trim size it should have (default: a5).")
-@click.option("--bleed", help="For a PDF: the bleed it should have (default: 0mm).")
+@click.option("--trim", help="For a PDF: the trim it should have (default: the project's).")
+@click.option("--bleed", help="For a PDF: the bleed it should have (default: the project's).")
+@click.option("--pdf-variant", "pdf_variant", help="For a PDF: the variant it should be.")
+@click.option("--paper", help="For a wrap cover (NAME.cover.pdf): the interior's paper.")
 @_debug_option
 def check_command(paths: tuple[Path, ...], **flags: str | None) -> int:
     """Validate PATHS (default: source/): sources are read, PDFs are preflighted."""
@@ -305,22 +310,28 @@ def check_command(paths: tuple[Path, ...], **flags: str | None) -> int:
         if report.ok:
             _out.print("[green]✓[/] sources are valid", markup=True)
         code = _finish(report)
-    settings = resolve([_setting_flags(flags)])
+    overrides = _setting_flags(flags)
     for pdf in pdfs:
-        code = max(code, _preflight(pdf, settings))
+        code = max(code, _preflight(pdf, overrides))
     return code
 
 
-def _preflight(pdf: Path, settings: Settings) -> int:
-    """Print the preflight table of one PDF; EXIT_FAILED if a check fails."""
-    from publish.preflight import preflight  # reads PDFs: loaded only when one is checked
+def _preflight(pdf: Path, overrides: dict[str, str]) -> int:
+    """Print the preflight table of one PDF, checked against its project's settings (and
+    its source's, when found) and the flags; EXIT_FAILED if a check fails."""
+    from publish.preflight import pdf_settings, preflight  # loaded only when a PDF is checked
 
+    warnings: list[SourceWarning] = []
     try:
+        settings, read = pdf_settings(pdf, overrides, warnings.append)
         report = preflight(pdf, settings)
     except PublishError as exc:
         _err.print(shown(exc), markup=False, style="red")
         return EXIT_FAILED
-    title = plain(f"{pdf} ({report.pages} pages)")
+    for warning in warnings:
+        _err.print(shown(warning), markup=False, style="yellow")
+    against = ", ".join([*read, *(f"--{k.replace('_', '-')}" for k in overrides)]) or "defaults"
+    title = plain(f"{pdf} ({report.pages} pages; settings from {against})")
     table = Table(title=title, title_justify="left", box=box.SIMPLE)
     for column in ("check", "result", "details"):
         table.add_column(column)
@@ -329,6 +340,36 @@ def _preflight(pdf: Path, settings: Settings) -> int:
         table.add_row(plain(finding.check), result, plain(finding.detail))
     _out.print(table)
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+@cli.command("cover")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Folder for the covers.  [default: build/]"
+)
+@click.option("--trim", help="The book's trim: a5, a preset (kdp-6x9…) or WxH with units.")
+@click.option("--paper", help="The interior's paper, which sets the spine: white or cream.")
+@click.option("--bleed", help="The cover's bleed (at least 0.125in).")
+@click.option("--marks", help="'crop': trim and spine marks outside the bleed; 'none'.")
+@click.option("--pdf-variant", "pdf_variant", help="A PDF variant for the wrap, e.g. pdf/x-1a.")
+@_debug_option
+def cover_command(paths: tuple[Path, ...], out: Path | None, **flags: str | None) -> int:
+    """Write the printer's wrap cover (NAME.cover.pdf: back, spine, front, bleed, barcode
+    area; the spine from the interior's page count) and the stores' ebook cover
+    (NAME.cover.jpg, 1600 × 2560) of each book of PATHS (default: source/)."""
+    from publish.cover_files import make_covers  # WeasyPrint and Pillow: only for covers
+
+    sources, out = _or_the_projects(paths, out)
+    report = make_covers(sources, out, _setting_flags(flags))
+    for wrap_path, ebook_path, wrap in report.covers:
+        width, height = (side * 25.4 / 72 for side in wrap.media)
+        text = "" if wrap.spine_text else ", no text on it"
+        line = (
+            f"{wrap_path}: {wrap.pages} pages, spine {wrap.spine * 25.4 / 72:.2f} mm{text}, "
+            f"{width:.1f} × {height:.1f} mm with bleed; {ebook_path}: 1600 × 2560"
+        )
+        _out.print(f"[green]✓[/] {escape(shown(line))}", markup=True)
+    return _finish(report.build)
 
 
 @cli.command("proof")

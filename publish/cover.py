@@ -15,12 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from publish import model as m
 from publish.errors import ResourceError, SourceLocation
 from publish.files import MAX_BINARY_BYTES, check_regular, shown
 from publish.resources import find_style
+from publish.settings import PRINTERS, Settings, length_pt
 
 SIZE = (1600, 2560)  # 5:8, the shape of most e-reader screens and what stores ask for
 MEASURE = 1200  # the widest line, leaving wide margins inside the frame
@@ -212,3 +213,68 @@ def png_bytes(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
+
+
+# The stores' cover
+
+STORE_QUALITY = 92  # JPEG: what KDP and the other stores take, well under their size limits
+
+
+def store_cover(meta: m.Metadata, fonts: CoverFonts, image: bytes | None = None) -> bytes:
+    """The ebook cover at the size stores ask (SIZE, 1600 × 2560) as a JPEG: the cover image
+    cropped to that shape from its centre and scaled, or the typographic cover."""
+    if image is None:
+        picture = Image.open(io.BytesIO(typographic_cover(meta, fonts)))
+    else:
+        picture = ImageOps.fit(Image.open(io.BytesIO(image)), SIZE, Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    # No EXIF nor date is written: the bytes follow the pixels alone.
+    picture.convert("RGB").save(buffer, format="JPEG", quality=STORE_QUALITY, optimize=True)
+    return buffer.getvalue()
+
+
+# The printer's wrap cover: its geometry (publish.writers.wrap_cover draws it)
+
+INCH = 72.0
+COVER_BLEED = "0.125in"  # KDP, IngramSpark and Lulu alike ask this much round a cover
+# KDP's barcode area: 2 × 1.2 in, in the back cover's lower corner by the spine, kept
+# 0.25 in from the spine and the bottom edge.
+BARCODE = (2.0 * INCH, 1.2 * INCH)
+BARCODE_MARGIN = 0.25 * INCH
+SPINE_MARGIN = 0.0625 * INCH  # KDP: spine text at least this far from each fold
+SAFE = 0.25 * INCH  # text this far inside the trim, on back and front
+
+
+@dataclass(frozen=True, slots=True)
+class Wrap:
+    """The cover's geometry, in points: each panel's size, the spine, the bleed."""
+
+    trim: tuple[float, float]  # one cover's width and height
+    spine: float
+    bleed: float
+    pages: int
+    spine_text: bool  # whether the spine is wide enough to carry the title
+
+    @property
+    def size(self) -> tuple[float, float]:
+        """The trimmed wrap: back, spine and front side by side."""
+        return 2 * self.trim[0] + self.spine, self.trim[1]
+
+    @property
+    def media(self) -> tuple[float, float]:
+        """The whole page with its bleed (without marks)."""
+        return self.size[0] + 2 * self.bleed, self.size[1] + 2 * self.bleed
+
+    @property
+    def front_left(self) -> float:
+        return self.trim[0] + self.spine
+
+
+def wrap_geometry(settings: Settings, pages: int) -> Wrap:
+    """The wrap for a book of `pages` printed pages on `settings.paper`: the printer a
+    preset names, or KDP's figures for any other trim."""
+    printer = settings.printer or PRINTERS["kdp"]
+    width, height = (length_pt(side) for side in settings.page_size)
+    spine = pages * printer.caliper[settings.paper] * INCH
+    bleed = max(length_pt(settings.bleed), length_pt(COVER_BLEED))
+    return Wrap((width, height), spine, bleed, pages, pages >= printer.spine_text_pages)

@@ -10,9 +10,10 @@ Reads with pypdf and pdfplumber only: checking a PDF never loads WeasyPrint.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +21,10 @@ import pdfplumber
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from publish.errors import PublishError, SourceLocation
-from publish.settings import MIN_DPI, MM, Settings, length_pt
+from publish.cover import wrap_geometry
+from publish.errors import PublishError, SourceLocation, SourceWarning
+from publish.resources import project_around
+from publish.settings import MIN_DPI, MM, Settings, length_pt, project_settings, resolve
 
 SAFE_MARGIN_MM = 5.0  # text closer to the trim edge may be cut off
 TOLERANCE_PT = 0.5  # rounding in page boxes
@@ -54,20 +57,56 @@ class PreflightReport:
         return all(finding.ok for finding in self.findings)
 
 
+def pdf_settings(
+    pdf: Path, overrides: Mapping[str, str], warn: Callable[[SourceWarning], None]
+) -> tuple[Settings, list[str]]:
+    """The settings a PDF was built with, as far as its project tells: the project's
+    settings file, then the front matter (or book.yaml) of its source when the project has
+    exactly one source of the PDF's name, then `overrides` (the command line's flags).
+    Also the files read, to tell the user what the PDF is checked against."""
+    root = project_around(Path(os.path.abspath(pdf)).parent)
+    layers: list[Mapping[str, str]] = [project_settings(root, warn)]
+    read = [name for name in ("publish.toml", "pyproject.toml") if (root / name).is_file()][:1]
+    source = pdf_source(root, pdf.name.removesuffix(".pdf").removesuffix(".cover"))
+    if source is not None:
+        from publish.reader import read_book, read_document  # only when a source is found
+
+        target = (
+            read_book(source, warn, root)
+            if source.name == "book.yaml"
+            else read_document(source, warn)
+        )
+        layers.append(dict(target.settings))
+        read.append(os.path.relpath(source))
+    return resolve([*layers, overrides]), read
+
+
+def pdf_source(root: Path, name: str) -> Path | None:
+    """The one source in the project's `source/` that builds NAME.pdf, if there is one."""
+    folder = root / "source"
+    if not folder.is_dir():
+        return None
+    found = [*folder.rglob(f"{name}.md"), *folder.rglob(f"{name}/book.yaml")]
+    return found[0] if len(found) == 1 else None
+
+
 def preflight(path: Path, settings: Settings | None = None) -> PreflightReport:
     """Check the PDF at `path` against `settings` (trim and bleed; defaults if None)."""
     settings = settings or Settings()
+    wrap = is_wrap(path)
     try:
         reader = PdfReader(path)
         with pdfplumber.open(path) as pdf:
             findings = (
-                page_size(reader, settings),
+                wrap_size(reader, settings, path) if wrap else page_size(reader, settings),
                 fonts_embedded(reader),
                 notes_on_their_pages(reader),
-                text_inside_margins(pdf),
-                images_inside_margins(pdf),
+                text_inside_margins(pdf, column=not wrap),
+                *(() if wrap else (images_inside_margins(pdf),)),  # a cover image bleeds
                 image_resolution(pdf),
             )
+            pdfx = _pdfx(reader, settings.pdf_variant)
+            findings += (pdfx,) if pdfx is not None else ()
             return PreflightReport(path, len(reader.pages), findings)
     except (OSError, PdfReadError, ValueError) as exc:
         raise PreflightError(f"cannot read the PDF: {exc}", SourceLocation(str(path))) from None
@@ -80,12 +119,14 @@ def page_size(reader: PdfReader, settings: Settings) -> Finding:
     """Every TrimBox is the trim; the MediaBox and BleedBox add the bleed on each side."""
     width, height = (length_pt(side) for side in settings.page_size)
     bleed = length_pt(settings.bleed)
+    across = 2 * bleed if settings.gutter_bleed else bleed  # KDP: none on the binding side
     wrong = [
         number
         for number, page in enumerate(reader.pages, start=1)
-        if not _sizes_match(page, (width, height), bleed)
+        if not _sizes_match(page, (width, height), (across, 2 * bleed))
     ]
-    asked = f"trim {settings.trim} ({width:.1f} × {height:.1f} pt), bleed {settings.bleed}"
+    sides = "" if settings.gutter_bleed else " (not on the binding side)"
+    asked = f"trim {settings.trim} ({width:.1f} × {height:.1f} pt), bleed {settings.bleed}{sides}"
     if not wrong:
         return Finding("Page size", True, f"{asked} on every page")
     first = reader.pages[wrong[0] - 1]
@@ -93,9 +134,35 @@ def page_size(reader: PdfReader, settings: Settings) -> Finding:
     return Finding("Page size", False, f"asked {asked}; {_pages(wrong)}: {found}")
 
 
-def _sizes_match(page: object, trim: tuple[float, float], bleed: float) -> bool:
+def is_wrap(path: Path) -> bool:
+    """Whether the PDF is a wrap cover `publish cover` wrote (NAME.cover.pdf)."""
+    return path.name.endswith(".cover.pdf")
+
+
+def wrap_size(reader: PdfReader, settings: Settings, path: Path) -> Finding:
+    """A wrap cover is one page: two trims and the spine for the page count of the interior
+    beside it (NAME.pdf) on the paper of the settings, and the cover's bleed round it."""
+    interior = path.with_name(path.name.removesuffix(".cover.pdf") + ".pdf")
+    try:
+        pages = len(PdfReader(interior).pages)
+    except (OSError, PdfReadError, ValueError):
+        detail = f"no readable {interior.name} beside it to count the interior's pages"
+        return Finding("Wrap size", False, detail)
+    wrap = wrap_geometry(settings, pages)
+    spine = f"{pages} pages on {settings.paper} paper: spine {wrap.spine / MM:.2f} mm"
+    asked = f"{spine}, wrap {wrap.size[0]:.1f} × {wrap.size[1]:.1f} pt, bleed {wrap.bleed:.1f} pt"
+    first = reader.pages[0]
+    if len(reader.pages) == 1 and _sizes_match(first, wrap.size, (2 * wrap.bleed,) * 2):
+        return Finding("Wrap size", True, asked)
+    found = f"{len(reader.pages)} pages, trim {_size(first.trimbox)}, media {_size(first.mediabox)}"
+    return Finding("Wrap size", False, f"asked {asked}; found {found}")
+
+
+def _sizes_match(page: object, trim: tuple[float, float], bleed: tuple[float, float]) -> bool:
+    """The TrimBox is the trim, the BleedBox adds `bleed` (across, down), the MediaBox at
+    least as much."""
     boxes = (page.trimbox, page.bleedbox, page.mediabox)  # type: ignore[attr-defined]
-    wanted = (trim, (trim[0] + 2 * bleed, trim[1] + 2 * bleed))
+    wanted = (trim, (trim[0] + bleed[0], trim[1] + bleed[1]))
     sizes = [(float(box.width), float(box.height)) for box in boxes]
     return (
         _near(sizes[0], wanted[0])
@@ -192,9 +259,10 @@ def _where(page: int | None) -> str:
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom, as pdfplumber places text
 
 
-def text_inside_margins(pdf: pdfplumber.PDF) -> Finding:
-    """No text near or past the trim edge, and none standing out of the text column."""
-    columns = text_columns(pdf)
+def text_inside_margins(pdf: pdfplumber.PDF, column: bool = True) -> Finding:
+    """No text near or past the trim edge, and none standing out of the text column (a
+    wrap cover, `column=False`, has panels, not a column)."""
+    columns = text_columns(pdf) if column else {}
     safe = SAFE_MARGIN_MM * MM
     outside = [
         number
@@ -288,3 +356,180 @@ def placed_dpi(image: dict) -> float:
     width = max(float(image["x1"]) - float(image["x0"]), 1e-6) / 72
     height = max(float(image["bottom"]) - float(image["top"]), 1e-6) / 72
     return min(pixels_w / width, pixels_h / height)
+
+
+# PDF/X
+
+
+_PDFX_XMP = re.compile(rb"GTS_PDFXVersion(?:>|=\")\s*(PDF/X-[^<\"]+)")
+_TRANSPARENT_BLEND = {"/Normal", "/Compatible"}
+
+
+def claimed_pdfx(reader: PdfReader) -> str:
+    """The PDF/X version the file claims (`PDF/X-1a:2003`), in its Info or its XMP; or ''."""
+    info = reader.trailer["/Root"].get_object()
+    version = str((reader.metadata or {}).get("/GTS_PDFXVersion", "") or "")
+    metadata = info.get("/Metadata")
+    if not version and metadata is not None:
+        found = _PDFX_XMP.search(metadata.get_object().get_data())
+        version = found[1].decode("utf-8", "replace").strip() if found else ""
+    return version
+
+
+def pdfx_conformance(path: Path, asked: str = "") -> Finding | None:
+    """Whether a PDF that claims PDF/X (or is `asked` to be, `pdf/x-1a`) is what it claims:
+    an OutputIntent with a CMYK ICC profile, page boxes, no RGB (X-1a: no colour but CMYK
+    and grey), no transparency for X-1a and X-3. None when no PDF/X is claimed nor asked."""
+    reader = PdfReader(path)
+    return _pdfx(reader, asked)
+
+
+def _pdfx(reader: PdfReader, asked: str) -> Finding | None:
+    claimed = claimed_pdfx(reader)
+    if not claimed and not asked.startswith("pdf/x-"):
+        return None
+    check = claimed or asked.upper()
+    if not claimed:
+        return Finding(check, False, f"asked {asked}; the PDF claims no PDF/X")
+    strict = claimed.startswith(("PDF/X-1", "PDF/X-3"))
+    problems = _output_intent_problems(reader)
+    problems += _page_box_problems(reader)
+    problems += _colour_problems(reader, cmyk_only=claimed.startswith("PDF/X-1"), strict=strict)
+    if problems:
+        return Finding(check, False, "; ".join(problems[:6]))
+    return Finding(check, True, "OutputIntent with a CMYK profile, page boxes, no RGB")
+
+
+def _output_intent_problems(reader: PdfReader) -> list[str]:
+    intents = reader.trailer["/Root"].get_object().get("/OutputIntents")
+    for intent in intents.get_object() if intents else ():
+        intent = intent.get_object()
+        if intent.get("/S") != "/GTS_PDFX":
+            continue
+        profile = intent.get("/DestOutputProfile")
+        if profile is None:
+            return ["the OutputIntent carries no ICC profile"]
+        data = profile.get_object().get_data()
+        if data[36:40] != b"acsp" or data[16:20] != b"CMYK":
+            return ["the OutputIntent's profile is not a CMYK ICC profile"]
+        return []
+    return ["no PDF/X OutputIntent"]
+
+
+def _page_box_problems(reader: PdfReader) -> list[str]:
+    missing = [
+        n
+        for n, page in enumerate(reader.pages, 1)
+        if "/TrimBox" not in page and "/ArtBox" not in page
+    ]
+    outside = [
+        n
+        for n, page in enumerate(reader.pages, 1)
+        if not _inside(page.trimbox, page.bleedbox) or not _inside(page.bleedbox, page.mediabox)
+    ]
+    problems = [f"no TrimBox on {_pages(missing)}"] if missing else []
+    return problems + (
+        [f"TrimBox or BleedBox outside the MediaBox on {_pages(outside)}"] if outside else []
+    )
+
+
+def _inside(inner: object, outer: object) -> bool:
+    a = [float(v) for v in inner]  # type: ignore[attr-defined]
+    b = [float(v) for v in outer]  # type: ignore[attr-defined]
+    slack = TOLERANCE_PT
+    return (
+        a[0] >= b[0] - slack
+        and a[1] >= b[1] - slack
+        and a[2] <= b[2] + slack
+        and a[3] <= b[3] + slack
+    )
+
+
+def _colour_problems(reader: PdfReader, cmyk_only: bool, strict: bool) -> list[str]:
+    """What each page draws: RGB colours and images, other colour spaces (X-1a), and
+    transparency (X-1a, X-3), found in its content and the forms it draws."""
+    found: dict[str, list[int]] = {}
+    for number, page in enumerate(reader.pages, 1):
+        kinds: set[str] = set()
+        _scan(page.get_contents(), page.get("/Resources"), kinds, cmyk_only, strict, set())
+        if strict and page.get("/Group") is not None:
+            kinds.add("transparency")
+        for kind in kinds:
+            found.setdefault(kind, []).append(number)
+    return [f"{kind} on {_pages(pages)}" for kind, pages in sorted(found.items())]
+
+
+_DEVICE = {"/DeviceCMYK", "/DeviceGray", "/Pattern", "/Separation", "/DeviceN", "/Indexed"}
+
+
+def _scan(
+    contents: object,
+    resources: object,
+    kinds: set[str],
+    cmyk_only: bool,
+    strict: bool,
+    seen: set[int],
+) -> None:
+    from pypdf.generic import ContentStream
+
+    resources = resources.get_object() if resources is not None else {}
+    if contents is not None:
+        for operands, operator in ContentStream(contents, None).operations:
+            if operator in (b"rg", b"RG"):
+                kinds.add("RGB colour")
+            elif operator in (b"cs", b"CS") and operands:
+                _space(operands[0], resources, kinds, cmyk_only)
+    for state in (resources.get("/ExtGState") or {}).values() if resources else ():
+        state = state.get_object()
+        mask = state.get("/SMask")
+        if strict and (
+            (mask is not None and mask != "/None")
+            or float(state.get("/CA", 1)) < 1
+            or float(state.get("/ca", 1)) < 1
+            or str(state.get("/BM", "/Normal")) not in _TRANSPARENT_BLEND
+        ):
+            kinds.add("transparency")
+    for shading in (resources.get("/Shading") or {}).values() if resources else ():
+        _space(shading.get_object().get("/ColorSpace"), resources, kinds, cmyk_only)
+    for ref in (resources.get("/XObject") or {}).values() if resources else ():
+        xobject = ref.get_object()
+        key = id(xobject) if not hasattr(ref, "idnum") else ref.idnum
+        if key in seen:
+            continue
+        seen.add(key)
+        if xobject.get("/Subtype") == "/Image":
+            _space(xobject.get("/ColorSpace"), resources, kinds, cmyk_only, "RGB image")
+            if strict and xobject.get("/SMask") is not None:
+                kinds.add("transparency")
+        elif xobject.get("/Subtype") == "/Form":
+            if strict and xobject.get("/Group") is not None:
+                kinds.add("transparency")
+            _scan(xobject, xobject.get("/Resources") or resources, kinds, cmyk_only, strict, seen)
+
+
+def _space(
+    space: object, resources: object, kinds: set[str], cmyk_only: bool, what: str = "RGB colour"
+) -> None:
+    """Note an RGB colour space (or, for X-1a, any but CMYK, grey and their kin)."""
+    if space is None:
+        return
+    space = space.get_object() if hasattr(space, "get_object") else space
+    if isinstance(space, str) and space not in ("/DeviceRGB", "/CalRGB", *_DEVICE):
+        named = (resources.get("/ColorSpace") or {}) if resources else {}  # type: ignore[union-attr]
+        space = (
+            named.get_object().get(space, space)
+            if hasattr(named, "get_object")
+            else named.get(space, space)
+        )
+        space = space.get_object() if hasattr(space, "get_object") else space
+    family = str(space[0] if isinstance(space, list) else space)
+    if family in ("/DeviceRGB", "/CalRGB"):
+        kinds.add(what)
+    elif family == "/ICCBased":
+        components = int(space[1].get_object().get("/N", 0))
+        if components == 3:
+            kinds.add(what)
+        elif cmyk_only:
+            kinds.add("an ICC-based colour (X-1a allows CMYK and grey only)")
+    elif cmyk_only and family not in _DEVICE:
+        kinds.add(f"{family} colour (X-1a allows CMYK and grey only)")

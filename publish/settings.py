@@ -17,16 +17,54 @@ from pathlib import Path
 from typing import Any
 
 from publish.errors import PublishError, SourceError, SourceLocation, SourceWarning, raise_problems
-from publish.files import MAX_TEXT_BYTES, check_regular, project_path, shown
+from publish.files import MAX_BINARY_BYTES, MAX_TEXT_BYTES, check_regular, project_path, shown
 
 TRIM_SIZES = {
     "a4": ("210mm", "297mm"),
     "a5": ("148mm", "210mm"),
     "b5": ("176mm", "250mm"),
     "letter": ("8.5in", "11in"),
-    "6x9in": ("6in", "9in"),
-    "5.5x8.5in": ("5.5in", "8.5in"),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Printer:
+    """A print-on-demand service's rules for a book's files, as it publishes them."""
+
+    name: str
+    bleed: str  # beyond the trim, where a page has bleed
+    gutter_bleed: bool  # whether the bleed is also added on the binding side
+    # Paper thickness per page (inches), for the spine: KDP's published figures. Where a
+    # printer publishes none that publish knows, KDP's stand in (the README says so).
+    caliper: dict[str, float] = dataclasses.field(default_factory=dict)
+    # No text on a spine narrower than this many pages (KDP: fewer than 79 pages).
+    spine_text_pages: int = 79
+
+
+_KDP_PAPER = {"white": 0.002252, "cream": 0.0025}
+PRINTERS = {
+    # KDP: 0.125 in on top, bottom and the outside edge only (a PDF 0.125 in wider, 0.25 in
+    # taller than the trim).
+    "kdp": Printer("Amazon KDP", "0.125in", False, _KDP_PAPER),
+    "ingram": Printer("IngramSpark", "0.125in", True, _KDP_PAPER),
+    # Lulu: 0.125 in on every side, also without bleed content.
+    "lulu": Printer("Lulu", "0.125in", True, _KDP_PAPER),
+}
+_INCHES = lambda *sizes: {size: tuple(f"{side}in" for side in size.split("x")) for size in sizes}  # noqa: E731
+PRESETS: dict[str, tuple[str, str]] = {
+    **{f"kdp-{k}": v for k, v in _INCHES(
+        "5x8", "5.06x7.81", "5.25x8", "5.5x8.5", "6x9", "6.14x9.21", "6.69x9.61", "7x10",
+        "7.44x9.69", "7.5x9.25", "8x10", "8.25x6", "8.25x8.25", "8.5x8.5", "8.5x11",
+    ).items()},
+    "kdp-a4": ("8.27in", "11.69in"),
+    **{f"ingram-{k}": v for k, v in _INCHES(
+        "5x8", "5.25x8", "5.5x8.5", "6x9", "6.14x9.21", "6.69x9.61", "7x10", "8.5x11",
+    ).items()},
+    **{f"lulu-{k}": v for k, v in _INCHES("4.25x6.87", "5x8", "5.5x8.5", "6x9", "6.14x9.21",
+                                          "7.44x9.68", "8.5x11").items()},
+    "lulu-a5": ("148mm", "210mm"),
+    "lulu-a4": ("210mm", "297mm"),
+}  # fmt: skip
 PDF_VARIANTS = [
     "pdf/a-1a",
     "pdf/a-1b",
@@ -53,7 +91,12 @@ MM = 72 / 25.4  # points per millimetre
 _UNITS = {"mm": MM, "cm": 10 * MM, "in": 72.0, "pt": 1.0, "pc": 12.0, "px": 0.75, "q": MM / 4}
 
 _LENGTH = r"(?:0|\d+(?:\.\d+)?(?:mm|cm|in|pt|px|pc|q))"
-_TRIM = re.compile(rf"({_LENGTH})\s*[x\u00d7]\s*({_LENGTH})")
+# `5x8in`, `6.14x9.21in`, `152x229mm`, `130mm x 200mm`: a unit after each side, or one unit
+# after both. A bare pair (`6x9`) is refused: inches and millimetres are both usual.
+_NUMBER = r"\d+(?:\.\d+)?"
+_UNIT = r"(?:mm|cm|in|pt|pc|px|q)"
+_TRIM = re.compile(rf"({_NUMBER})({_UNIT})?\s*[x\u00d7]\s*({_NUMBER})({_UNIT})")
+_BARE_TRIM = re.compile(rf"({_NUMBER})\s*[x\u00d7]\s*({_NUMBER})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,14 +108,23 @@ class Settings:
     pdf_variant: str = ""
     start: str = "recto"  # where a document of a book starts in print
     styles: str = "add"  # the project's style sheets apply after the built-in ones, or alone
+    paper: str = "white"  # the interior's paper, which sets the spine's width
+    output_profile: str = ""  # PDF/X: the printer's CMYK ICC profile, a file of the project
 
     @property
     def page_size(self) -> tuple[str, str]:
         """The trim's width and height as CSS lengths."""
-        if self.trim in TRIM_SIZES:
-            return TRIM_SIZES[self.trim]
-        width, height = _TRIM.fullmatch(self.trim).groups()  # type: ignore[union-attr]
-        return width, height
+        return trim_size(self.trim)
+
+    @property
+    def printer(self) -> Printer | None:
+        """The print-on-demand service a preset trim (`kdp-6x9`) names."""
+        return PRINTERS.get(self.trim.split("-", 1)[0]) if self.trim in PRESETS else None
+
+    @property
+    def gutter_bleed(self) -> bool:
+        """Whether the bleed is added on the binding side too (not for KDP's interiors)."""
+        return self.printer is None or self.printer.gutter_bleed
 
 
 def _choice(*allowed: str) -> Callable[[Any], str]:
@@ -90,15 +142,44 @@ TRIM_MM = (50, 1000)
 BLEED_MM = (0, 20)
 
 
+def trim_size(trim: str) -> tuple[str, str]:
+    """A checked trim's width and height as CSS lengths (`5x8in` → 5in, 8in)."""
+    if trim in TRIM_SIZES:
+        return TRIM_SIZES[trim]
+    if trim in PRESETS:
+        return PRESETS[trim]
+    width, unit, height, last = _TRIM.fullmatch(trim).groups()  # type: ignore[union-attr]
+    return width + (unit or last), height + last
+
+
 def _trim(value: Any) -> str:
-    text = str(value).strip().lower()
-    found = _TRIM.fullmatch(text)
-    if text not in TRIM_SIZES and not found:
+    text = re.sub(r"\s+", "", str(value).strip().lower())
+    if text in TRIM_SIZES or text in PRESETS:
+        return text
+    if _BARE_TRIM.fullmatch(text):
+        raise ValueError(
+            f"{value!r} has no unit: write {text}in or {text}mm (units: mm, cm, in, pt), "
+            "or name a preset such as kdp-6x9"
+        )
+    if not _TRIM.fullmatch(text):
         names = ", ".join(TRIM_SIZES)
-        raise ValueError(f"must be one of {names} or WIDTHxHEIGHT with units, not {value!r}")
+        raise ValueError(
+            f"must be one of {names}, a preset such as kdp-6x9, "
+            f"or WIDTHxHEIGHT with units, not {value!r}"
+        )
     low, high = TRIM_MM
-    if found and not all(low <= _mm(side) <= high for side in found.groups()):
+    if not all(low <= _mm(side) <= high for side in trim_size(text)):
         raise ValueError(f"must be from {low}mm to {high}mm on each side, not {value!r}")
+    return text
+
+
+def _profile(value: Any) -> str:
+    """A file of the project, named from its folder: an ICC profile (`.icc`, `.icm`)."""
+    text = str(value).strip()
+    if not re.fullmatch(r"[^:\\]+\.(?i:icc|icm)", text) or text.startswith("/"):
+        raise ValueError(
+            f"must be an ICC profile of the project such as styles/press.icc, not {value!r}"
+        )
     return text
 
 
@@ -130,6 +211,8 @@ _CHECKS: dict[str, Callable[[Any], str]] = {
     "pdf_variant": _choice("", *PDF_VARIANTS),
     "start": _choice("recto", "any"),
     "styles": _choice("add", "replace"),
+    "paper": _choice("white", "cream"),
+    "output_profile": _profile,
 }
 SETTING_KEYS = frozenset(_CHECKS)
 
@@ -143,10 +226,15 @@ def check_setting(key: str, value: Any, where: SourceLocation) -> str:
 
 
 def resolve(layers: Iterable[Mapping[str, str]]) -> Settings:
-    """Defaults overridden by each checked layer in turn."""
+    """Defaults overridden by each checked layer in turn. A printer's preset trim brings its
+    bleed, unless a layer sets one (`bleed = "0mm"` for a book with nothing to the edge)."""
     settings = Settings()
+    bleed_set = False
     for layer in layers:
         settings = dataclasses.replace(settings, **layer)
+        bleed_set = bleed_set or "bleed" in layer
+    if settings.printer is not None and not bleed_set:
+        settings = dataclasses.replace(settings, bleed=settings.printer.bleed)
     return settings
 
 
@@ -164,8 +252,29 @@ def project_settings(root: Path, warn: Callable[[SourceWarning], None]) -> dict[
                 "settings file",
                 SourceError,
             )
-            return _toml_layer(path, table, warn)
+            layer = _toml_layer(path, table, warn)
+            if "output_profile" in layer:
+                at = SourceLocation(where.path, _toml_line(path, "output-profile"))
+                check_profile(layer["output_profile"], root, at)
+            return layer
     return {}
+
+
+def check_profile(name: str, root: Path, where: SourceLocation) -> Path:
+    """The `output-profile` file: inside the project, regular, and a CMYK ICC profile; else
+    an error at `where` (the build and `publish check` say the same)."""
+    from PIL import ImageCms  # only a project that names a profile needs it
+
+    path = project_path(root / name, root, where, "output profile", SourceError)
+    check_regular(path, where, MAX_BINARY_BYTES, "output profile", SourceError)
+    try:
+        space = ImageCms.getOpenProfile(str(path)).profile.xcolor_space.strip()
+    except (OSError, ImageCms.PyCMSError) as exc:
+        raise SourceError(f"output profile '{name}' is not an ICC profile ({exc})", where) from None
+    if space != "CMYK":
+        message = f"output profile '{name}' is an {space} profile: PDF/X here needs a CMYK one"
+        raise SourceError(message, where)
+    return path
 
 
 def _toml_layer(

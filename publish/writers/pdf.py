@@ -50,6 +50,7 @@ from publish.writers import atomic_output, build_timestamp
 from publish.writers.pdf_costs import linear_costs
 from publish.writers.pdf_figures import move_figures
 from publish.writers.pdf_notes import lay_out
+from publish.writers.pdfx import pdfx_css, pdfx_finisher, verify_pdfx
 
 TEMPLATE = "print/document.html.j2"
 SECTION = "print/section.html.j2"
@@ -95,8 +96,10 @@ def write_pdf(
             for warning in low_resolution_images(laid_out, target.documents):
                 (warn or _ignore)(warning)
             finish = set_bleed_boxes(length_pt(settings.bleed))
+            finish = pdfx_finisher(finish, settings, target.location, project_root)  # CMYK
             identifier = pdf_identifier(target.meta)
             laid_out.write_pdf(tmp, pdf_identifier=identifier, finisher=finish, **options)
+            verify_pdfx(tmp, settings, target.location)  # no false claim of PDF/X
         return len(laid_out.pages)
     except FatalURLFetchingError as exc:
         raise _resource_error(exc, target) from None
@@ -128,6 +131,9 @@ def style_sheets(
             bleed = 2 * bleed + MARKS_ROOM_MM * MM
         marks = "crop" if settings.marks == "crop" else "none"
         page = f"@page {{ size: {width} {height}; bleed: {bleed:.3f}pt; marks: {marks} }}"
+        if not settings.gutter_bleed:  # KDP: no bleed on the binding side
+            page += " @page :left { bleed-right: 0 } @page :right { bleed-left: 0 }"
+        page += pdfx_css(settings)
         sheets.append(CSS(string=page, url_fetcher=fetcher, font_config=fonts))
     return sheets
 
@@ -143,7 +149,9 @@ def set_bleed_boxes(bleed: float) -> Callable[[LaidOut, pydyf.PDF], None]:
         for number in kids[::3]:
             page = pdf.objects[number]
             left, bottom, right, top = page["TrimBox"]
-            box = [left - bleed, bottom - bleed, right + bleed, top + bleed]
+            media = page["MediaBox"]  # no bleed where the page has none (a KDP gutter)
+            box = [max(left - bleed, media[0]), max(bottom - bleed, media[1]),
+                   min(right + bleed, media[2]), min(top + bleed, media[3])]  # fmt: skip
             page["BleedBox"] = pydyf.Array(box)
 
     return finish
