@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from publish import build as publish_build
+from publish import builder as publish_build
 from publish import cli
 from publish.errors import SourceError, SourceErrors, SourceLocation, UnexpectedFailure, problems
 
