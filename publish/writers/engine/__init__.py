@@ -119,7 +119,7 @@ class Engine:
         version = getattr(weasyprint, "__version__", "?")
         self.why_not = f"WeasyPrint {version}'s internals are not as expected ({_short(exc)})"
         self.internals = None
-        log.warning("%s: %s", self.why_not, FALLBACK_EFFECT)
+        log.info("%s: %s", self.why_not, FALLBACK_EFFECT)  # the writer warns, once
 
     def close(self) -> None:
         self._applied.close()
