@@ -209,6 +209,25 @@ def test_when_weasyprint_internals_are_gone_the_pdf_is_written_and_weasyprint_pu
     assert weasyprint.document.LayoutContext is context
 
 
+def test_when_weasyprint_changed_under_the_internals_the_pdf_is_laid_out_again_alone(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A name is there but no longer means what it did: the layout fails half-way, and the
+    PDF is laid out again by WeasyPrint's own code."""
+
+    def changed(*_args: object) -> None:
+        raise TypeError("layout_footnote() takes 2 positional arguments but 3 were given")
+
+    monkeypatch.setattr(weasyprint70.NoteSplittingContext, "layout_footnote", changed)
+
+    pdf, heard = write_pdf(letter())
+
+    assert moved_whole(pdf)
+    assert len(heard) == 1
+    assert "internals are not as expected (TypeError: layout_footnote()" in heard[0]
+    assert weasyprint.document.LayoutContext is weasyprint70.LayoutContext
+
+
 def test_a_pdf_build_warns_once_through_the_command_line_too(
     project: Path, write_source, run_cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
