@@ -42,6 +42,7 @@ def build(
 ) -> list[Path]:
     """Build every source under `paths` into `out` (as `publish build` does) and return the
     files written or already up to date. Raises PublishError with every problem found."""
+    formats = (formats,) if isinstance(formats, str) else tuple(formats)
     unknown = [fmt for fmt in formats if fmt not in KNOWN_FORMATS]
     if unknown:
         raise PublishError(f"unknown format {unknown[0]!r}: one of {', '.join(KNOWN_FORMATS)}")

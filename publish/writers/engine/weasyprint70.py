@@ -1,6 +1,6 @@
-"""WeasyPrint 70's layout internals, as publish uses them: everything here is below
-WeasyPrint's public API, and is reached only through `publish.writers.engine`, which
-applies it (`applied()`) for the duration of one PDF and only on the versions it was
+"""WeasyPrint's internals as of its versions 69 and 70, as publish uses them: everything
+here is below WeasyPrint's public API, and is reached only through `publish.writers.engine`,
+which applies it (`applied()`) for the duration of one PDF and only on the versions it was
 tested with.
 
 Page footnotes split across pages, in WeasyPrint's own single layout. WeasyPrint never
