@@ -129,19 +129,30 @@ class Engine:
     ) -> tuple[LaidOut, LayoutStats]:
         """Paginate `html` once (breaking notes too long for their page, with the internals)."""
         start = time.perf_counter()
-        if self.internals is not None:
-            try:
-                laid_out = html.render(font_config=fonts, **options)
-            except INTERNALS_BROKEN as exc:  # laid out again with WeasyPrint's own
-                self._fall_back(exc)
-        if self.internals is None:
-            laid_out = html.render(font_config=fonts, **options)
-        continued = self.internals.continued_notes(laid_out) if self.internals else set()
+        laid_out = self._render(html, fonts, options)
         stats = LayoutStats(
-            len(laid_out.pages), len(continued), round(time.perf_counter() - start, 2)
+            len(laid_out.pages),
+            self._continued_notes(laid_out),
+            round(time.perf_counter() - start, 2),
         )
         log.info("pagination: %s", stats)
         return laid_out, stats
+
+    def _render(self, html: HTML, fonts: FontConfiguration, options: dict[str, Any]) -> LaidOut:
+        if self.internals is not None:
+            try:
+                return html.render(font_config=fonts, **options)
+            except INTERNALS_BROKEN as exc:  # laid out again with WeasyPrint's own
+                self._fall_back(exc)
+        return html.render(font_config=fonts, **options)
+
+    def _continued_notes(self, laid_out: LaidOut) -> int:
+        if self.internals is None:
+            return 0
+        try:
+            return len(self.internals.continued_notes(laid_out))
+        except INTERNALS_BROKEN:  # only a figure for the log
+            return 0
 
     def placed_images(self, laid_out: LaidOut) -> list[PlacedImage]:
         """The raster images as laid out; none when only the public API is used (it has no
