@@ -190,7 +190,7 @@ def test_on_a_weasyprint_publish_was_not_tested_with_a_long_note_moves_whole_wit
     assert moved_whole(whole)
     assert len(heard) == 1
     assert "WeasyPrint 71.0 is not one publish was tested with (69.x, 70.x)" in heard[0]
-    assert "move whole to the next page" in heard[0]
+    assert "moves whole to the next page" in heard[0]
 
 
 def test_when_weasyprint_internals_are_gone_the_pdf_is_written_and_weasyprint_put_back(
@@ -238,7 +238,7 @@ def test_a_pdf_build_warns_once_through_the_command_line_too(
 
     assert result.code == 0
     assert (project / "build" / "letter.pdf").stat().st_size > 0
-    assert (result.out + result.err).count("move whole to the next page") == 1
+    assert (result.out + result.err).count("moves whole to the next page") == 1
 
 
 # Threads

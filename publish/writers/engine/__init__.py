@@ -13,8 +13,9 @@ own thread: a program's own WeasyPrint rendering on another thread gets WeasyPri
 
 On any other WeasyPrint, or when its internals are not what the module expects, the session
 uses WeasyPrint's public API alone (`Engine.fallback` says why, for one warning): a note too
-long for its page then moves whole to the next page, as WeasyPrint does, and the PDF is
-still written; images are not measured for their resolution while laid out (`publish
+long for the room under its call then moves whole to the next page, as WeasyPrint does (one
+longer than a page runs off its foot: WeasyPrint never breaks a note), and the PDF is still
+written; images are not measured for their resolution while laid out (`publish
 check` still measures them in the PDF).
 """
 
@@ -46,7 +47,8 @@ INTERNALS_BROKEN = (AttributeError, ImportError, TypeError, ValueError)
 
 RENDER_LOCK = threading.RLock()
 FALLBACK_EFFECT = (
-    "notes too long for their page move whole to the next page instead of breaking there"
+    "a note too long for the room under its call moves whole to the next page instead of "
+    "breaking there, and one longer than a page runs off the page's foot"
 )
 
 
