@@ -22,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from publish import __version__
-from publish.build import (
+from publish.builder import (
     FORMATS,
     KNOWN_FORMATS,
     BuildReport,

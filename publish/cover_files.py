@@ -13,7 +13,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from publish import model as m
-from publish.build import BuildReport, build, read_targets, target_settings
+from publish.builder import BuildReport, build, read_targets, target_settings
 from publish.cover import Wrap, project_fonts, store_cover, wrap_geometry
 from publish.errors import OutputError, PublishError, SourceLocation
 from publish.resources import cover_content, find_project_root

@@ -278,7 +278,9 @@ COLUMN_EVIDENCE = 5  # lines that must end at the same place for it to be the co
 
 
 def text_columns(pdf: pdfplumber.PDF) -> dict[int, tuple[float, float]]:
-    """The text column of odd and even pages: where most lines start and end.
+    """The text column of odd and even pages: where most lines end, and the leftmost place
+    where enough lines start (indents only go right: a page of a long note's hanging lines
+    must not move the column's edge to theirs).
 
     Justified lines all end at the column's edge; with too few of them to tell (a page or
     two of text), no column is known and only the trim's safe area is checked.
@@ -292,7 +294,9 @@ def text_columns(pdf: pdfplumber.PDF) -> dict[int, tuple[float, float]]:
     columns = {}
     for side in (0, 1):
         if ends[side] and ends[side].most_common(1)[0][1] >= COLUMN_EVIDENCE:
-            columns[side] = (starts[side].most_common(1)[0][0], ends[side].most_common(1)[0][0])
+            edges = [x for x, lines in starts[side].items() if lines >= COLUMN_EVIDENCE]
+            start = min(edges) if edges else starts[side].most_common(1)[0][0]
+            columns[side] = (start, ends[side].most_common(1)[0][0])
     return columns
 
 

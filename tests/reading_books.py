@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from publish.build import build
+from publish.builder import build
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -118,7 +118,7 @@ def test_each_chapter_counts_its_notes_from_1_and_has_a_bookmark(book_pdf) -> No
 def test_the_speed_workarounds_leave_the_printed_book_the_same_byte_for_byte(
     book_pdf, project, run_cli, monkeypatch
 ) -> None:
-    monkeypatch.setattr("publish.writers.pdf.linear_costs", contextlib.nullcontext)
+    monkeypatch.setattr("publish.writers.engine.weasyprint70.linear_costs", contextlib.nullcontext)
     plain = project / "plain"
     build = ("build", "source/cartas-y-manifiestos", "--format", "pdf", "--force")
 

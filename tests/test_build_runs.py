@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from publish import build as publish_build
+from publish import builder as publish_build
 from tests.conftest import epubcheck_problems
 from tests.epub_helpers import tiny_png
 

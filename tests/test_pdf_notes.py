@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from publish.writers.pdf_notes import LayoutStats
+from publish.writers.engine import LayoutStats
 from tests.pdf_helpers import (
     Story,
     Word,
@@ -55,7 +55,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, story: Story) -> tuple[Path,
     folder = tmp_path_factory.mktemp("story")
     source = folder / "historia.md"
     source.write_text(story.markdown, encoding="utf-8")
-    logger, handler = logging.getLogger("publish.writers.pdf_notes"), _Stats()
+    logger, handler = logging.getLogger("publish.writers.engine"), _Stats()
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     try:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from publish import build as publish_build
+from publish import builder as publish_build
 from publish import cli
 from publish.errors import SourceError, SourceErrors, SourceLocation, UnexpectedFailure, problems
 
@@ -225,7 +225,7 @@ def test_a_crash_in_the_middle_of_a_pdf_keeps_the_last_good_one(
     def crash(*_args, **_kwargs):
         raise AttributeError("'BlockBox' object has no attribute 'border_top_width'")
 
-    monkeypatch.setattr(pdf, "lay_out", crash)  # WeasyPrint failing while the PDF is written
+    monkeypatch.setattr(pdf.engine.Engine, "lay_out", crash)  # WeasyPrint failing mid-PDF
 
     result = run_cli("build", "--jobs", "1")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from publish.build import BuildReport, target_settings
+from publish.builder import BuildReport, target_settings
 from publish.errors import SourceError
 from publish.reader import read_document
 from publish.resources import find_project_root

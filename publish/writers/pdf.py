@@ -1,10 +1,10 @@
 """PDF writer: the print template and styles/print.css, laid out by WeasyPrint.
 
 Notes are real page footnotes: the template floats each note from its first call
-(`float: footnote`), so WeasyPrint puts it at the foot of the page that calls it; its
-layout context is `pdf_notes`'s, which breaks a note too long for its page and goes on
-with it at the foot of the next. Resources come only from the project and the style
-folders (`LocalFileFetcher`).
+(`float: footnote`), so WeasyPrint puts it at the foot of the page that calls it; the
+engine's layout (`writers.engine`, the one door to WeasyPrint's internals) breaks a note
+too long for its page and goes on with it at the foot of the next. Resources come only
+from the project and the style folders (`LocalFileFetcher`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import hashlib
 import logging
 import mimetypes
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,9 +27,7 @@ import jinja2
 import pydyf
 from markupsafe import Markup
 from weasyprint import CSS, HTML
-from weasyprint.document import Document as LaidOut
-from weasyprint.formatting_structure import boxes
-from weasyprint.images import RasterImage
+from weasyprint import Document as LaidOut
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -46,10 +44,8 @@ from publish.files import MAX_BINARY_BYTES, read_file, shown
 from publish.render import heading_id, plain_text, render_template
 from publish.resources import image_source, style_cascade, style_dirs
 from publish.settings import MIN_DPI, MM, Settings, length_pt
-from publish.writers import atomic_output, build_timestamp
-from publish.writers.pdf_costs import linear_costs
+from publish.writers import atomic_output, build_timestamp, engine
 from publish.writers.pdf_figures import move_figures
-from publish.writers.pdf_notes import lay_out
 from publish.writers.pdfx import pdfx_css, pdfx_finisher, verify_pdfx
 
 TEMPLATE = "print/document.html.j2"
@@ -69,7 +65,8 @@ def write_pdf(
 ) -> int:
     """Write a document, or a book of documents, as a print-ready PDF to `out_path`.
 
-    Written atomically. `warn` hears of images that print under MIN_DPI at their size.
+    Written atomically. `warn` hears of images that print under MIN_DPI at their size, and
+    of notes moved whole when WeasyPrint is one the engine does not know (`engine.fallback`).
     Returns the number of pages.
     """
     settings = settings or Settings()
@@ -85,15 +82,18 @@ def write_pdf(
         rebase_images(html.etree_element, target.documents)
         unlink_local_references(html.etree_element)
         with (
+            engine.session() as renderer,
             fixed_font_timestamps(made),
-            linear_costs(),
             atomic_output(out_path) as tmp,
             images_left_out(html.etree_element, target.documents),
         ):
-            laid_out, _stats = lay_out(html, fonts, options)
-            if move_figures(html.etree_element, laid_out):
-                laid_out, _stats = lay_out(html, fonts, options)
-            for warning in low_resolution_images(laid_out, target.documents):
+            laid_out, _stats = renderer.lay_out(html, fonts, options)
+            if move_figures(html.etree_element, renderer.page_blocks(laid_out)):
+                laid_out, _stats = renderer.lay_out(html, fonts, options)
+            if renderer.fallback:
+                (warn or _ignore)(SourceWarning(renderer.fallback, target.location))
+            placed = renderer.placed_images(laid_out)
+            for warning in low_resolution_images(placed, target.documents):
                 (warn or _ignore)(warning)
             finish = set_bleed_boxes(length_pt(settings.bleed))
             finish = pdfx_finisher(finish, settings, target.location, project_root)  # CMYK
@@ -336,14 +336,14 @@ def _ignore(_warning: SourceWarning) -> None:
 
 
 def low_resolution_images(
-    laid_out: LaidOut, documents: tuple[m.Document, ...]
+    placed: Iterable[engine.PlacedImage], documents: tuple[m.Document, ...]
 ) -> Iterator[SourceWarning]:
     """A warning for each image (once) printed under MIN_DPI at its placed size."""
     seen: set[tuple[str, str]] = set()
-    for box in _images(laid_out):
-        src = box.element.get("data-src") or box.element.get("src", "")
-        document = documents[int(box.element.get("data-doc") or 0)]
-        dpi = _dpi(box)
+    for image in placed:
+        src = image.element.get("data-src") or image.element.get("src", "")
+        document = documents[int(image.element.get("data-doc") or 0)]
+        dpi = _dpi(image)
         if (document.path, src) in seen or dpi >= MIN_DPI:
             continue
         seen.add((document.path, src))
@@ -352,18 +352,10 @@ def low_resolution_images(
         yield SourceWarning(message, SourceLocation(document.path, line))
 
 
-def _images(laid_out: LaidOut) -> Iterator[boxes.ReplacedBox]:
-    for page in laid_out.pages:
-        for box in page._page_box.descendants():  # the layout boxes (no public accessor)
-            if isinstance(box, boxes.ReplacedBox) and isinstance(box.replacement, RasterImage):
-                yield box
-
-
-def _dpi(box: boxes.ReplacedBox) -> float:
+def _dpi(image: engine.PlacedImage) -> float:
     """The lower of the two resolutions: pixels over inches printed (CSS px are 1/96 in)."""
-    image = box.replacement
-    width, height = max(box.width, 1e-6) / 96, max(box.height, 1e-6) / 96
-    return min(image.width / width, image.height / height)
+    width, height = max(image.width, 1e-6) / 96, max(image.height, 1e-6) / 96
+    return min(image.pixel_width / width, image.pixel_height / height)
 
 
 def pdf_identifier(meta: m.Metadata) -> bytes:

@@ -8,21 +8,17 @@ after the paragraphs that fill the room it left, and the book is laid out once m
 first paragraph that does not fit whole may break across the two pages: the figure then
 follows it.
 
-This reads WeasyPrint's layout boxes (no public accessor); without them, figures stay where
-WeasyPrint put them.
+The blocks as laid out come from the engine (`engine.page_blocks`); on a WeasyPrint the
+engine does not know, figures stay where WeasyPrint put them.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
-from weasyprint.document import Document as LaidOut
-from weasyprint.formatting_structure import boxes
-
-log = logging.getLogger(__name__)
+from publish.writers.engine import PageBlocks
 
 MIN_ROOM_LINES = 3  # less room than this under the text is not worth filling
 LINE_PX = 16.0  # a line when none is found to measure (CSS px)
@@ -39,14 +35,12 @@ class Fragment:
     bottom: float
 
 
-def move_figures(root: Element, laid_out: LaidOut) -> int:
+def move_figures(root: Element, pages: Sequence[PageBlocks] | None) -> int:
     """Move each figure pushed to the next page after the text that fills its room.
     Returns how many moved (0: the layout stands)."""
-    try:
-        moves = list(_deferred(root, laid_out))
-    except AttributeError as exc:  # another WeasyPrint's boxes: figures stay as laid out
-        log.info("figures stay in place: %s", exc)
+    if not pages:
         return 0
+    moves = list(_deferred(root, pages))
     parents = {child: parent for parent in root.iter() for child in parent}
     for figure, after in moves:
         parent = parents[figure]
@@ -61,9 +55,8 @@ def is_float(element: Element) -> bool:
     return element.tag == "figure" or (element.tag == "p" and "image" in classes)
 
 
-def _deferred(root: Element, laid_out: LaidOut) -> Iterator[tuple[Element, Element]]:
-    fragments = _fragments(laid_out)
-    bottoms = [_text_bottom(page._page_box) for page in laid_out.pages]
+def _deferred(root: Element, pages: Sequence[PageBlocks]) -> Iterator[tuple[Element, Element]]:
+    fragments = _fragments(pages)
     for parent in root.iter():
         siblings = list(parent)
         for index, figure in enumerate(siblings[1:], start=1):
@@ -71,46 +64,24 @@ def _deferred(root: Element, laid_out: LaidOut) -> Iterator[tuple[Element, Eleme
             placed = fragments.get(id(figure))
             if not (is_float(figure) and before and placed):
                 continue
-            page = before[-1].page
-            room = bottoms[page] - before[-1].bottom
-            if placed[0].page != page + 1 or room < MIN_ROOM_LINES * _line(laid_out, page):
+            page = pages[before[-1].page]
+            room = page.text_bottom - before[-1].bottom
+            if placed[0].page != before[-1].page + 1:
+                continue
+            if room < MIN_ROOM_LINES * (page.line or LINE_PX):
                 continue
             after = _filling(siblings[index + 1 :], fragments, room)
             if after is not None:
                 yield figure, after
 
 
-def _fragments(laid_out: LaidOut) -> dict[int, list[Fragment]]:
-    """Each element's block fragments, page by page, keyed by the element's id(): the
-    outermost box of each page (its anonymous boxes inside share its element)."""
+def _fragments(pages: Sequence[PageBlocks]) -> dict[int, list[Fragment]]:
+    """Each element's block fragments, page by page, keyed by the element's id()."""
     found: dict[int, list[Fragment]] = {}
-    for number, page in enumerate(laid_out.pages):
-        for box in page._page_box.descendants():
-            if not isinstance(box, boxes.BlockBox) or box.element is None:
-                continue
-            fragments = found.setdefault(id(box.element), [])
-            if not fragments or fragments[-1].page != number:
-                top = box.position_y
-                fragments.append(Fragment(number, top, top + box.margin_height()))
+    for number, page in enumerate(pages):
+        for element, top, bottom in page.blocks:
+            found.setdefault(id(element), []).append(Fragment(number, top, bottom))
     return found
-
-
-def _text_bottom(page_box: boxes.PageBox) -> float:
-    """How low the text may reach: the page area's bottom, or the top of its notes."""
-    bottom = page_box.content_box_y() + page_box.height
-    for area in page_box.children:
-        if isinstance(area, boxes.FootnoteAreaBox) and area.children:
-            bottom = min(bottom, area.position_y)
-    return bottom
-
-
-def _line(laid_out: LaidOut, page: int) -> float:
-    lines = (
-        box.height
-        for box in laid_out.pages[page]._page_box.descendants()
-        if isinstance(box, boxes.LineBox) and box.height
-    )
-    return next(lines, LINE_PX)
 
 
 def _filling(

@@ -1,8 +1,12 @@
-"""Page footnotes split across pages, in WeasyPrint's own single layout.
+"""WeasyPrint's internals as of its versions 69 and 70, as publish uses them: everything
+here is below WeasyPrint's public API, and is reached only through `publish.writers.engine`,
+which applies it (`applied()`) for the duration of one PDF and only on the versions it was
+tested with.
 
-WeasyPrint 70 never breaks a footnote (upstream #1833): a note taller than the room under
-its call goes whole to the next page, taking its call's line along (`footnote-policy:
-line`) or leaving it behind (the note then prints a page after its call).
+Page footnotes split across pages, in WeasyPrint's own single layout. WeasyPrint never
+breaks a footnote (upstream #1833): a note taller than the room under its call goes whole
+to the next page, taking its call's line along (`footnote-policy: line`) or leaving it
+behind (the note then prints a page after its call).
 
 `NoteSplittingContext` is WeasyPrint's layout context with what a book needs: it lays out a
 page's notes the way WeasyPrint lays out a page's text, down to a limit (the footnote area's
@@ -10,69 +14,206 @@ page's notes the way WeasyPrint lays out a page's text, down to a limit (the foo
 crosses the limit breaks between two lines, keeping its paragraphs' `orphans` and `widows`;
 its rest opens the next page's notes, above that page's own, and goes on from page to page
 while it is longer than they allow. The text is laid out once, as WeasyPrint alone would.
+It works on the context's footnote methods and the footnote area's last layout in
+`layout.page.make_page`.
 
-It works on WeasyPrint 70's layout internals (pinned in pyproject.toml): the context's
-footnote methods, and the footnote area's last layout in `layout.page.make_page`.
+Also here: costs in WeasyPrint and pydyf that grow with the square of a book's pages, each
+worked around while the PDF is made (the library's result stays the same, only the time
+changes; measured on a 1,059-page book, `bench/README.md`), and the images as laid out.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
-import logging
-import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from math import inf
 from typing import Any
 
+import pydyf
 from weasyprint import HTML, document
+from weasyprint.css import StyleFor
 from weasyprint.document import Document as LaidOut
 from weasyprint.formatting_structure import boxes, build
+from weasyprint.images import RasterImage
 from weasyprint.layout import LayoutContext
 from weasyprint.layout import page as page_layout
 from weasyprint.layout.block import block_level_layout
-from weasyprint.text.fonts import FontConfiguration
-
-from publish.writers.pdf_costs import swapped
-
-log = logging.getLogger(__name__)
+from weasyprint.layout.page import PageType
 
 SkipStack = dict[int, Any] | None
 MIN_LINES = 2  # a note broken across pages keeps at least this many lines on each side
 
 
-@dataclass(frozen=True)
-class LayoutStats:
-    """What pagination took: pages, notes continued on a later page, seconds."""
+@contextlib.contextmanager
+def applied() -> Iterator[None]:
+    """Everything below, in WeasyPrint and pydyf, for the thread that enters, meanwhile.
 
-    pages: int
-    continued_notes: int
-    seconds: float
-
-
-def lay_out(
-    html: HTML, fonts: FontConfiguration, options: dict[str, Any]
-) -> tuple[LaidOut, LayoutStats]:
-    """Paginate `html` once, breaking the notes too long for the foot of their page."""
-    start = time.perf_counter()
-    with splitting_notes():
-        laid_out = html.render(font_config=fonts, **options)
-    stats = LayoutStats(
-        len(laid_out.pages), len(continued_notes(laid_out)), round(time.perf_counter() - start, 2)
-    )
-    log.info("pagination: %s", stats)
-    return laid_out, stats
+    Raises AttributeError when a name publish replaces is not there (another WeasyPrint):
+    whatever was replaced before it is put back first.
+    """
+    with splitting_notes(), linear_costs():
+        yield
 
 
-def splitting_notes() -> contextlib.AbstractContextManager[None]:
-    """WeasyPrint lays out with a `NoteSplittingContext` meanwhile.
+@contextlib.contextmanager
+def splitting_notes() -> Iterator[None]:
+    """WeasyPrint lays out with a `NoteSplittingContext`, and prints its notes as laid out.
 
-    `Document._render` makes its context from this module global. (Calling `_render`
+    `Document._render` makes its context from `document.LayoutContext`. (Calling `_render`
     directly instead of through `HTML.render` costs, for a reason not found, four times
     the memory maps and a second of system time on 220 pages: measured with strace.)
     """
-    return swapped(document, "LayoutContext", NoteSplittingContext)
+    with (
+        swapped(document, "LayoutContext", NoteSplittingContext),
+        swapped(page_layout, "block_level_layout", _lay_out_page_box),
+    ):
+        yield
+
+
+@contextlib.contextmanager
+def linear_costs() -> Iterator[None]:
+    """The workarounds for costs that grow with the square of a book's pages (below)."""
+    with (
+        fewer_collections(),
+        swapped(page_layout, "set_page_type_computed_styles", set_page_styles),
+        swapped(pydyf.PDF, "page_references", property(_page_references)),
+    ):
+        yield
+
+
+@contextlib.contextmanager
+def swapped(owner: object, name: str, value: Any) -> Iterator[None]:
+    """`owner.name` is `value` meanwhile, for the thread that entered; put back after.
+
+    Another thread that uses WeasyPrint at the same time (a program's own PDFs) finds the
+    library's own: the replacement looks at the thread that calls it. Two of publish's PDFs
+    never overlap (the engine's lock).
+    """
+    plain = inspect_attribute(owner, name)
+    setattr(owner, name, _for_thread(threading.get_ident(), value, plain))
+    try:
+        yield
+    finally:
+        setattr(owner, name, plain)
+
+
+def inspect_attribute(owner: object, name: str) -> Any:
+    """`owner.name` as stored (a property stays a property); AttributeError if absent."""
+    for holder in getattr(owner, "__mro__", ()) or ():
+        if name in vars(holder):
+            return vars(holder)[name]
+    return getattr(owner, name)
+
+
+def _for_thread(thread: int, value: Any, plain: Any) -> Any:
+    if isinstance(plain, property):
+        return property(lambda obj: (value if threading.get_ident() == thread else plain).fget(obj))
+
+    def dispatch(*args: Any, **kwargs: Any) -> Any:
+        return (value if threading.get_ident() == thread else plain)(*args, **kwargs)
+
+    return dispatch
+
+
+def placed_images(laid_out: LaidOut) -> Iterator[tuple[Any, float, float, int, int]]:
+    """Each raster image as laid out: (its element, width and height in CSS px, its pixels)."""
+    for page in laid_out.pages:
+        for box in page._page_box.descendants():  # the layout boxes (no public accessor)
+            if isinstance(box, boxes.ReplacedBox) and isinstance(box.replacement, RasterImage):
+                image = box.replacement
+                yield box.element, box.width, box.height, image.width, image.height
+
+
+def page_blocks(laid_out: LaidOut) -> Iterator[tuple[list[tuple[Any, float, float]], float, float]]:
+    """Each page's blocks as laid out: (element, top, bottom) of each element's outermost
+    block box (its anonymous boxes share its element), in CSS px; how low the text may reach
+    (the page area's bottom, or the top of its notes); and the height of its first line."""
+    for page in laid_out.pages:
+        page_box = page._page_box  # the layout boxes (no public accessor)
+        blocks: dict[int, tuple[Any, float, float]] = {}
+        line = 0.0
+        for box in page_box.descendants():
+            if isinstance(box, boxes.BlockBox) and box.element is not None:
+                top = box.position_y
+                blocks.setdefault(id(box.element), (box.element, top, top + box.margin_height()))
+            elif isinstance(box, boxes.LineBox) and not line:
+                line = box.height
+        bottom = page_box.content_box_y() + page_box.height
+        for area in page_box.children:
+            if isinstance(area, boxes.FootnoteAreaBox) and area.children:
+                bottom = min(bottom, area.position_y)
+        yield list(blocks.values()), bottom, line
+
+
+# Costs that grow with the square of a book's pages
+
+
+@contextlib.contextmanager
+def fewer_collections(threshold: int = 10_000) -> Iterator[None]:
+    """Run the garbage collector's youngest generation every `threshold` allocations.
+
+    Layout allocates millions of boxes that live until the PDF is written; at Python's
+    default (700) the collector went over them 4,700 times for the book: 7.6 of 73 s.
+    At 10,000: 2 to 4 s, for 8% more peak memory (garbage cycles wait longer). The
+    setting is the process's: other threads collect less often meanwhile too.
+    """
+    plain = gc.get_threshold()
+    gc.set_threshold(threshold, *plain[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*plain)
+
+
+def set_page_styles(page_type: PageType, html: HTML, style_for: StyleFor) -> None:
+    """WeasyPrint's `set_page_type_computed_styles`, looking up the page's own styles.
+
+    WeasyPrint looks for a page's margin boxes among the cascaded styles of every element
+    of the document and of every page before, for each page (3 s for the book, profiled).
+    """
+    root = html.etree_element
+    style_for.add_page_declarations(page_type)
+    style_for.set_computed_styles(page_type, root=root, parent=root, base_url=html.base_url)
+    cascaded = style_for.get_cascaded_styles()
+    for pseudo_type in _page_pseudo_types(style_for):
+        if (page_type, pseudo_type) in cascaded:
+            style_for.set_computed_styles(
+                page_type, pseudo_type=pseudo_type, root=root, parent=page_type,
+                base_url=html.base_url,
+            )  # fmt: skip
+
+
+def _page_pseudo_types(style_for: StyleFor) -> set[str]:
+    """The margin boxes and areas (`@top-center`, `@footnote`…) the `@page` rules style."""
+    return {
+        pseudo_type
+        for sheet, _origin, _specificity in style_for._sheets  # no public accessor
+        for _rule, selectors, _declarations in sheet.page_rules
+        for _specificity, pseudo_type, _page_selector in selectors
+        if pseudo_type
+    }
+
+
+_PAGE_REFERENCES: Callable[[pydyf.PDF], tuple[bytes, ...]] = pydyf.PDF.page_references.fget
+
+
+def _page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
+    """pydyf's tuple of page references, kept while the page count stays the same.
+
+    pydyf builds the tuple of every page's reference each time WeasyPrint asks for one
+    page's, which it does for each tagged element (41 of 208 s for the book, profiled).
+    """
+    count = len(pdf.pages["Kids"])
+    cached: Any = pdf.__dict__.get("_publish_page_references")
+    if cached is None or cached[0] != count:
+        cached = pdf.__dict__["_publish_page_references"] = (count, _PAGE_REFERENCES(pdf))
+    return cached[1]
+
+
+# Notes broken across pages
 
 
 def continued_notes(laid_out: LaidOut) -> set[str]:
@@ -363,6 +504,3 @@ def _lay_out_page_box(context: LayoutContext, box: boxes.Box, *args: Any, **kwar
     if isinstance(box, boxes.FootnoteAreaBox) and isinstance(context, NoteSplittingContext):
         return (context.finish_notes(), None, None, [], False, None)
     return block_level_layout(context, box, *args, **kwargs)
-
-
-page_layout.block_level_layout = _lay_out_page_box
