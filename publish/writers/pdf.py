@@ -48,6 +48,7 @@ from publish.resources import image_source, style_cascade, style_dirs
 from publish.settings import MIN_DPI, MM, Settings, length_pt
 from publish.writers import atomic_output, build_timestamp
 from publish.writers.pdf_costs import linear_costs
+from publish.writers.pdf_labels import with_page_labels
 from publish.writers.pdf_notes import lay_out
 
 TEMPLATE = "print/document.html.j2"
@@ -91,7 +92,7 @@ def write_pdf(
             laid_out, _stats = lay_out(html, fonts, options)
             for warning in low_resolution_images(laid_out, target.documents):
                 (warn or _ignore)(warning)
-            finish = set_bleed_boxes(length_pt(settings.bleed))
+            finish = with_page_labels(set_bleed_boxes(length_pt(settings.bleed)))
             identifier = pdf_identifier(target.meta)
             laid_out.write_pdf(tmp, pdf_identifier=identifier, finisher=finish, **options)
         return len(laid_out.pages)
