@@ -406,8 +406,9 @@ class Metadata:
 
     @property
     def has_imprint(self) -> bool:
-        """Whether there is anything for a copyright page."""
-        return any(getattr(self, name) for name in IMPRINT_FIELDS)
+        """Whether there is anything for a copyright page (a translator alone is not: the
+        title page names them)."""
+        return any(getattr(self, name) for name in IMPRINT_FIELDS if name != "translators")
 
 
 # What a copyright page prints, in its order (one list for the PDF and the EPUB).

@@ -235,7 +235,7 @@ def test_the_table_of_contents_lists_the_header_page_the_text_and_its_headings(
     nav = book.page(book.resolve(nav_href))
     toc = nav.tree.xpath("//x:nav[@epub:type='toc']//x:a", namespaces=NS)
     assert [(a.text, a.get("href")) for a in toc] == [
-        ("Portadilla", "header.xhtml"),
+        ("Portada", "header.xhtml"),
         ("Cartas de prueba", "text.xhtml"),
         ("Primera parte", "text.xhtml#primera-parte"),
         ("Una sección", "text.xhtml#una-sección"),
