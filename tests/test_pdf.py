@@ -23,11 +23,11 @@ from tests.pdf_helpers import (
     SEED_LETTER,
     Word,
     body_bottom,
-    folios,
     build_pdf,
     call_after,
     call_token,
     copy_seed_letter,
+    folios,
     font_dicts,
     long_document,
     note_token,
@@ -110,7 +110,7 @@ def test_letter_notes_sit_at_the_foot_of_the_page_that_calls_them(letter_pdf: Pa
 
 
 def test_letter_running_heads_and_page_numbers(letter_pdf: Path) -> None:
-    first, second, copyright_page = pages_words(letter_pdf)
+    first, second, _copyright_page = pages_words(letter_pdf)
     width = PdfReader(letter_pdf).pages[0].mediabox.width
 
     top_of_text = min(w.top for w in second if w.is_body)

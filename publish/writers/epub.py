@@ -563,8 +563,11 @@ def landmark_entries(
     marks = [
         Landmark(COVER.guide, COVER.landmark, COVER_FILE, labels["cover"]),
         Landmark(HEADER.guide, HEADER.landmark, HEADER_FILE, labels["title_page"]),
-        *([Landmark(COPYRIGHT.guide, COPYRIGHT.landmark, COPYRIGHT_FILE, labels["copyright"])]
-          if imprint else []),
+        *(
+            [Landmark(COPYRIGHT.guide, COPYRIGHT.landmark, COPYRIGHT_FILE, labels["copyright"])]
+            if imprint
+            else []
+        ),
         *([Landmark("toc", "toc", f"{NAV_FILE}#toc", labels["contents"])] if contents_page else []),
         Landmark("text", "bodymatter", first.file_name, first.document.meta.title),
     ]
