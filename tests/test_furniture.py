@@ -223,6 +223,28 @@ def test_a_letter_has_no_folio_on_its_opening_and_its_copyright_page_last(
     assert f"ISBN {PRINT_ISBN} (impreso)" in epub.spine_page("copyright.xhtml").text()
 
 
+def test_a_compact_book_has_no_folio_on_its_title_page_and_its_copyright_page_last(
+    project: Path, run_cli
+) -> None:
+    folder = make_book(project)
+    yaml = (folder / "book.yaml").read_text(encoding="utf-8")
+    (folder / "book.yaml").write_text(yaml + "front-matter: compact\n", encoding="utf-8")
+    assert run_cli("build", "source/cartas", "--format", "pdf").code == 0
+    pdf = Path("build/cartas.pdf")
+
+    texts = page_texts(pdf)
+    printed = folios(pdf)
+    labels = PdfReader(pdf).page_labels
+    assert texts[0].startswith("Cartas del exilio\nLondres, 1850–1883")  # no half-title
+    assert PRINT_ISBN not in texts[0]
+    assert printed[0] == ""  # the title page
+    assert texts[2] == "To Laura." and printed[2] == ""
+    assert texts[4].startswith("The tradition") and printed[4] == ""
+    assert labels == [str(n) for n in range(1, len(labels) + 1)]
+    assert all(folio == label for folio, label in zip(printed, labels, strict=True) if folio)
+    assert f"ISBN {PRINT_ISBN} (impreso)" in texts[-1] and printed[-1] == ""
+
+
 def test_a_document_can_have_the_full_front_matter(project: Path, write_source, run_cli) -> None:
     body = "\n\n".join([PARAGRAPH] * 12)
     write_source(
