@@ -26,15 +26,20 @@ from publish.settings import SETTING_KEYS, check_setting
 
 # Pandoc's names. Each maps to how its value is read.
 TEXT_KEYS = ("title", "subtitle", "publisher", "contact", "rights", "description", "identifier")
-BOOK_KEYS = ("series", "volume", "isbn")  # text keys only a book.yaml has
+BOOK_KEYS = ("series", "volume")  # text keys only a book.yaml has
+# The copyright page's own (Pandoc has no names for them): key → Metadata field.
+IMPRINT_KEYS = {"edition": "edition", "printer": "printer", "publisher-place": "place"}
+ISBN_KEYS = {"isbn": "isbn", "ebook-isbn": "ebook_isbn"}  # the print book's, the EPUB's
 PATH_KEYS = {"cover-image": "cover_image"}
 PEOPLE_KEYS = {"author": "authors", "translator": "translators", "editor": "editors"}
 SUBJECT_KEYS = ("subject", "keywords")  # both become the subjects
 CONTENTS_KEYS = ("toc", "toc-depth", "toc-title")
-OTHER_KEYS = ("date", "lang", "source", "abstract", "abstract-title", "dedication")
+OTHER_KEYS = ("date", "lang", "source", "abstract", "abstract-title", "dedication", "epigraph")
+FURNITURE_KEYS = ("front-matter", "role")  # how much furniture; a document's place in a book
+FRONT_MATTER_KINDS = ("full", "compact")
 KNOWN_KEYS = frozenset(
     (*TEXT_KEYS, *PEOPLE_KEYS, *SUBJECT_KEYS, *PATH_KEYS, *CONTENTS_KEYS, *OTHER_KEYS)
-)
+) | {*IMPRINT_KEYS, *ISBN_KEYS, *FURNITURE_KEYS}
 
 _EXACT_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
@@ -257,7 +262,10 @@ def parse_front_matter(
         where_documents = where.get("documents", start)
         documents = problems.read(_documents, values.get("documents"), nodes, where_documents)
     problems.raise_any()
-    if not (fields.get("identifier") or "").strip():  # a blank one is no identifier (EPUBCheck)
+    fields.setdefault("front_matter", "full" if book else "compact")
+    if fields.get("ebook_isbn"):  # the EPUB's unique identifier, before any other
+        fields["identifier"] = f"urn:isbn:{isbn_digits(fields['ebook_isbn'])}"
+    elif not (fields.get("identifier") or "").strip():  # blank is no identifier (EPUBCheck)
         fields["identifier"] = _derived_identifier(fields)
     return Header(m.Metadata(**fields), settings, documents)
 
@@ -302,6 +310,12 @@ def _metadata_fields(
 
     for key in (*TEXT_KEYS, *BOOK_KEYS):
         fields[key] = read(key, _text, key)
+    for key, name in IMPRINT_KEYS.items():
+        fields[name] = read(key, _text, key)
+    for key, name in ISBN_KEYS.items():
+        fields[name] = read(key, _isbn, key)
+    fields["front_matter"] = read("front-matter", _choice, "front-matter", FRONT_MATTER_KINDS)
+    fields["role"] = read("role", _choice, "role", tuple(m.BACK_MATTER_ROLES))
     for key, name in PATH_KEYS.items():
         fields[name] = read(key, _text, key)
     lang = read("lang", _lang)
@@ -325,6 +339,9 @@ def _metadata_fields(
         fields["description"] = " ".join(_plain(paragraph) for paragraph in abstract)
     fields["abstract_title"] = read("abstract-title", _text, "abstract-title")
     fields["dedication"] = read("dedication", _paragraphs, "dedication", parse_inline, lang)
+    epigraph = read("epigraph", _epigraph, parse_inline, lang)
+    if epigraph is not None:
+        fields["epigraph"], fields["epigraph_attribution"] = epigraph
     fields["toc"] = read("toc", _flag, "toc")
     fields["toc_depth"] = read("toc-depth", _toc_depth)
     fields["toc_title"] = read("toc-title", _text, "toc-title")
@@ -402,7 +419,7 @@ def _character_problem_in(value: Any) -> str | None:
 # one is a mistake, and would cost a PDF of one page per few hundred characters of it.
 SHORT_TEXT_KEYS = frozenset(
     {"title", "subtitle", "publisher", "contact", "identifier", "abstract-title", "toc-title"}
-    | {"series", "volume", "isbn"}
+    | {"series", "volume", *ISBN_KEYS, *IMPRINT_KEYS}
 )
 MAX_SHORT_TEXT = 2_000
 
@@ -507,6 +524,64 @@ def _plain(inlines: Iterable[Any]) -> str:
         elif isinstance(getattr(node, "children", None), tuple):
             words.append(_plain(node.children))
     return "".join(words)
+
+
+def _epigraph(
+    value: Any, parse_inline: InlineParser, lang: str, where: SourceLocation
+) -> tuple[tuple[tuple[m.Inline, ...], ...], tuple[m.Inline, ...]]:
+    """An epigraph: Markdown text, or `{text: …, attribution: …}`; its paragraphs and who
+    said it."""
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - {"text", "attribution"}, key=str)
+        if unknown or "text" not in value:
+            raise SourceError(
+                "'epigraph' must be text, or a mapping with 'text' and, if you like, 'attribution'",
+                where,
+            )
+        text = _paragraphs(value["text"], "epigraph", parse_inline, lang, where)
+        attribution = value.get("attribution")
+        if attribution is None:
+            return text, ()
+        said = _text(attribution, "epigraph", where)
+        return text, parse_inline(said, where.line, lang)
+    return _paragraphs(value, "epigraph", parse_inline, lang, where), ()
+
+
+def isbn_problem(text: str) -> str | None:
+    """What is wrong with an ISBN (ISBN-10 or ISBN-13, hyphens and spaces allowed), or None."""
+    digits = isbn_digits(text)
+    if len(digits) == 10 and re.fullmatch(r"\d{9}[\dX]", digits):
+        values = [10 if c == "X" else int(c) for c in digits]
+        total = sum(weight * value for weight, value in zip(range(10, 0, -1), values, strict=True))
+        return None if total % 11 == 0 else "checksum"
+    if len(digits) == 13 and digits.isdigit():
+        if not digits.startswith(("978", "979")):
+            return "an ISBN-13 starts with 978 or 979"
+        total = sum(int(c) * (1 if i % 2 == 0 else 3) for i, c in enumerate(digits))
+        return None if total % 10 == 0 else "checksum"
+    return "it needs 10 or 13 digits"
+
+
+def isbn_digits(text: str) -> str:
+    """The digits of an ISBN as written (`978-84-…`), its final X upper-cased."""
+    return re.sub(r"[\s\-‐‑]", "", text).upper()
+
+
+def _isbn(value: Any, key: str, where: SourceLocation) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # `isbn: 9780306406157`, unquoted
+    text = _text(value, key, where)
+    problem = isbn_problem(text)
+    if problem is not None:
+        raise SourceError(f"'{key}' {text!r} is not a valid ISBN ({problem})", where)
+    return text
+
+
+def _choice(value: Any, key: str, choices: tuple[str, ...], where: SourceLocation) -> str:
+    if value not in choices:
+        listed = ", ".join(f"'{choice}'" for choice in choices)
+        raise SourceError(f"'{key}' must be one of {listed}, not {value!r}", where)
+    return value
 
 
 def _flag(value: Any, key: str, where: SourceLocation) -> bool:

@@ -384,11 +384,49 @@ class Metadata:
     cover_image: str = ""  # a path relative to the source file
     series: str = ""
     volume: str = ""
-    isbn: str = ""
+    isbn: str = ""  # the printed book's ISBN, as written (hyphens kept)
+    ebook_isbn: str = ""  # the EPUB's ISBN: its unique identifier, `urn:isbn:…`
+    edition: str = ""  # "First edition, 2026"
+    printer: str = ""  # who printed it ("Printed by …")
+    place: str = ""  # where it is published (`publisher-place`)
+    epigraph: tuple[tuple[Inline, ...], ...] = ()  # its paragraphs
+    epigraph_attribution: tuple[Inline, ...] = ()  # who said it, under it
+    front_matter: str = ""  # "full" or "compact"; "": a book full, a document compact
+    role: str = ""  # a book's document at the back: one of BACK_MATTER_ROLES; "" a chapter
     line: int = 0
 
     def affiliation(self, name: str) -> str:
         return next((place for person, place in self.affiliations if person == name), "")
+
+    @property
+    def full_front_matter(self) -> bool:
+        """A book's furniture before the text (half-title, title page, copyright page on its
+        verso, roman folios), or a document's compact opening (header over the text)."""
+        return self.front_matter == "full"
+
+    @property
+    def has_imprint(self) -> bool:
+        """Whether there is anything for a copyright page (a translator alone is not: the
+        title page names them)."""
+        return any(getattr(self, name) for name in IMPRINT_FIELDS if name != "translators")
+
+
+# What a copyright page prints, in its order (one list for the PDF and the EPUB).
+IMPRINT_FIELDS = (
+    "rights", "edition", "source", "translators", "publisher", "place", "contact",
+    "isbn", "ebook_isbn", "printer",
+)  # fmt: skip
+
+# The roles a book's document may take at the back (`role: afterword`), each with the
+# DPUB-ARIA role that says so to assistive technology ("" where there is none).
+BACK_MATTER_ROLES = {
+    "afterword": "doc-afterword",
+    "acknowledgments": "doc-acknowledgments",
+    "appendix": "doc-appendix",
+    "about-author": "",
+    "about-translator": "",
+    "colophon": "doc-colophon",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,6 +73,22 @@ def pages_words(pdf_path: Path) -> list[list[Word]]:
         ]
 
 
+# The foot of the page under the text block (print.css's --page-margin-bottom): where the
+# folio is printed.
+FOOT_MARGIN_PT = 22 * 72 / 25.4
+
+
+def folios(pdf_path: Path) -> list[str]:
+    """What each page prints in its bottom margin (its folio, or "" for none)."""
+    with pdfplumber.open(pdf_path) as pdf:
+        return [
+            " ".join(
+                w["text"] for w in page.extract_words() if w["top"] > page.height - FOOT_MARGIN_PT
+            )
+            for page in pdf.pages
+        ]
+
+
 def page_texts(pdf_path: Path) -> list[str]:
     """Each page's text with line ends made spaces (and hyphenated line ends joined)."""
     with pdfplumber.open(pdf_path) as pdf:

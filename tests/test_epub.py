@@ -119,21 +119,29 @@ def test_the_letters_package_says_who_wrote_what_when(letter: Path) -> None:
     assert book.meta_property("dcterms:modified") == [w3c_time(SEED_LETTER.stat().st_mtime)]
 
 
-def test_the_letter_opens_on_a_header_page_with_its_bibliography(letter: Path) -> None:
-    header = OpenedEpub(letter).spine_page("header.xhtml")
+def test_the_letter_opens_on_a_title_page_then_its_copyright_page(letter: Path) -> None:
+    """Who wrote what and when on the title page; the original's source and the contact on
+    the copyright page after it, which reading systems and assistive technology know."""
+    book = OpenedEpub(letter)
+    header = book.spine_page("header.xhtml")
     text = header.text()
-    for shown in (
-        "[La represión en la URSS]",
-        "León Trotsky",
-        "12 de febrero de 1936",
-        "Versión al castellano desde “[La répression en URSS]”, en Oeuvres, Tomo 8",
-        "germinal_1917@yahoo.es",
-    ):
+    for shown in ("[La represión en la URSS]", "León Trotsky", "12 de febrero de 1936"):
         assert shown in text
-    assert header.tree.xpath("//x:em/text()", namespaces=NS) == ["Oeuvres"]
-    assert header.tree.xpath("//x:a/@href", namespaces=NS) == ["mailto:germinal_1917@yahoo.es"]
+    assert "germinal_1917@yahoo.es" not in text
     assert header.tree.get("lang") == "es"
     assert header.tree.get("{http://www.w3.org/XML/1998/namespace}lang") == "es"
+    copyright_page = book.spine_page("copyright.xhtml")
+    for shown in (
+        "Fuente: Versión al castellano desde “[La répression en URSS]”, en Oeuvres, Tomo 8",
+        "Contacto: germinal_1917@yahoo.es",
+    ):
+        assert shown in copyright_page.text()
+    assert copyright_page.tree.xpath("//*[@epub:type='copyright-page']", namespaces=NS)
+    assert copyright_page.tree.xpath("//x:em/text()", namespaces=NS) == ["Oeuvres"]
+    links = copyright_page.tree.xpath("//x:a/@href", namespaces=NS)
+    assert links == ["mailto:germinal_1917@yahoo.es"]
+    spine = [page.name.rsplit("/", 1)[-1] for page in book.spine()]
+    assert spine[:3] == ["cover.xhtml", "header.xhtml", "copyright.xhtml"]
 
 
 def test_the_letters_text_page_has_its_title_style_and_every_paragraph(letter: Path) -> None:
@@ -222,9 +230,15 @@ def test_translators_editors_and_publisher_are_credited(rich_book: Path) -> None
         "Edición de Eva Editora",
         "marzo de 1936",
         "Ediciones Ejemplo",
-        "Dominio público.",
     ):
         assert shown in header
+    copyright_page = book.spine_page("copyright.xhtml").text()
+    for shown in (
+        "Dominio público.",
+        "Traducción de Carla Traductora, Dani Traductor",
+        "Edita Ediciones Ejemplo",
+    ):
+        assert shown in copyright_page
 
 
 def test_the_table_of_contents_lists_the_header_page_the_text_and_its_headings(
@@ -235,7 +249,7 @@ def test_the_table_of_contents_lists_the_header_page_the_text_and_its_headings(
     nav = book.page(book.resolve(nav_href))
     toc = nav.tree.xpath("//x:nav[@epub:type='toc']//x:a", namespaces=NS)
     assert [(a.text, a.get("href")) for a in toc] == [
-        ("Portadilla", "header.xhtml"),
+        ("Portada", "header.xhtml"),
         ("Cartas de prueba", "text.xhtml"),
         ("Primera parte", "text.xhtml#primera-parte"),
         ("Una sección", "text.xhtml#una-sección"),

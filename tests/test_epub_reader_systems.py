@@ -204,6 +204,7 @@ def test_chapter_notes_close_the_text_with_nothing_that_shows_when_readers_hide_
     assert [p.name for p in book.spine()] == [
         "EPUB/cover.xhtml",
         "EPUB/header.xhtml",
+        "EPUB/copyright.xhtml",
         "EPUB/text.xhtml",
     ]
     [notes] = book.spine_page("text.xhtml").tree.xpath("//x:section[@class='notes']", namespaces=NS)
@@ -310,7 +311,7 @@ def test_landmarks_lead_to_cover_title_page_text_and_notes(
     assert landmarks.get("hidden") is not None
     kinds = [a.get(EPUB_TYPE) for a in landmarks.iterfind(".//x:a", NS)]
     # No "toc" landmark: a document's nav is no page of the book (it has no contents page).
-    assert kinds == ["cover", "titlepage", "bodymatter", *last]
+    assert kinds == ["cover", "titlepage", "copyright-page", "bodymatter", *last]
 
 
 def test_the_package_carries_accessibility_metadata(library: dict[str, Path]) -> None:

@@ -127,7 +127,7 @@ def test_the_epub_carries_the_metadata_and_shows_it(letter) -> None:
     nav = book.nav()
     assert nav.by_id("toc-title").text == "Lo que contiene"
     entries = ["".join(a.itertext()) for a in nav.by_id("toc").iter("{*}a")]
-    assert entries == ["Portadilla", "Carta a Engels", "Primera parte", "Segunda parte"]
+    assert entries == ["Portada", "Carta a Engels", "Primera parte", "Segunda parte"]
 
 
 def test_the_pdf_carries_the_metadata_and_shows_it(letter, tmp_path) -> None:
@@ -142,7 +142,7 @@ def test_the_pdf_carries_the_metadata_and_shows_it(letter, tmp_path) -> None:
     assert "c. 1830" in pages[0]
     assert "Archivo Familiar de Londres" in pages[0]
     assert "Franziska" not in pages[0]
-    assert pages[1].strip() == "A la memoria de Franziska. 2"  # alone on its page
+    assert pages[1].strip() == "A la memoria de Franziska."  # alone on its page, no folio
     assert "Querido amigo" in pages[2]
 
 

@@ -27,6 +27,7 @@ from tests.pdf_helpers import (
     call_after,
     call_token,
     copy_seed_letter,
+    folios,
     font_dicts,
     long_document,
     note_token,
@@ -71,20 +72,27 @@ def call_of(words: list[Word], before: str) -> str | None:
 # The seed letter
 
 
-def test_letter_opens_with_its_bibliographic_header_on_page_one(letter_pdf: Path) -> None:
-    first_page = page_texts(letter_pdf)[0]
+def test_letter_opens_with_its_header_and_ends_with_its_copyright_page(letter_pdf: Path) -> None:
+    """The header over the text says who wrote what and when; where the text comes from
+    and whom to write to are on the copyright page, last, not crammed under the title."""
+    pages = page_texts(letter_pdf)
+    first_page, last_page = pages[0], pages[-1]
 
     for shown in (
         "[La represión en la URSS]",
         "León Trotsky",
         "12 de febrero de 1936",
-        "Versión al castellano desde “[La répression en URSS]”, en Oeuvres, Tomo 8",
-        "París, 1980, páginas 206-207.",
-        "germinal_1917@yahoo.es",
         "Estimado camarada Muste,",
     ):
         assert shown in first_page
-    assert first_page.index("germinal_1917@yahoo.es") < first_page.index("Estimado camarada")
+    assert "germinal_1917@yahoo.es" not in first_page
+    for shown in (
+        "Fuente: Versión al castellano desde “[La répression en URSS]”, en Oeuvres, Tomo 8",
+        "París, 1980, páginas 206-207.",
+        "Contacto: germinal_1917@yahoo.es",
+    ):
+        assert shown in last_page
+    assert "Estimado" not in last_page and "febrero" not in last_page
 
 
 def test_letter_notes_sit_at_the_foot_of_the_page_that_calls_them(letter_pdf: Path) -> None:
@@ -102,7 +110,7 @@ def test_letter_notes_sit_at_the_foot_of_the_page_that_calls_them(letter_pdf: Pa
 
 
 def test_letter_running_heads_and_page_numbers(letter_pdf: Path) -> None:
-    first, second = pages_words(letter_pdf)
+    first, second, _copyright_page = pages_words(letter_pdf)
     width = PdfReader(letter_pdf).pages[0].mediabox.width
 
     top_of_text = min(w.top for w in second if w.is_body)
@@ -110,9 +118,11 @@ def test_letter_running_heads_and_page_numbers(letter_pdf: Path) -> None:
     assert head == ["León", "Trotsky"]  # a verso carries the author
     title = next(w for w in first if w.text == "[La")
     assert all(w.top >= title.top - 1 for w in first)  # no running head above the title
-    number_1, number_2 = first[-1], second[-1]
-    assert (number_1.text, number_2.text) == ("1", "2")
-    assert number_1.x0 > width / 2 > number_2.x1  # the outer corner: right, then left
+    # No folio on the opening page nor on the copyright page; page 2's at its outer corner.
+    assert folios(letter_pdf) == ["", "2", ""]
+    number_2 = second[-1]
+    assert number_2.text == "2" and number_2.x1 < width / 2  # a verso: on the left
+    assert PdfReader(letter_pdf).page_labels == ["1", "2", "3"]
 
 
 def test_letter_pdf_metadata(letter_pdf: Path) -> None:

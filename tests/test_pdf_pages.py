@@ -21,6 +21,7 @@ from publish.writers.pdf import write_pdf
 from tests.pdf_helpers import (
     MM,
     build_pdf,
+    folios,
     font_dicts,
     long_document,
     pages_words,
@@ -113,7 +114,8 @@ def test_running_heads_author_left_title_right_none_on_page_one(long_pdf: Path) 
 
 def test_page_numbers_sit_at_the_outer_corner(long_pdf: Path) -> None:
     width = float(PdfReader(long_pdf).pages[0].mediabox.width)
-    for number, words in enumerate(pages_words(long_pdf)[:4], start=1):
+    assert folios(long_pdf)[:4] == ["", "2", "3", "4"]  # none on the opening page
+    for number, words in enumerate(pages_words(long_pdf)[1:4], start=2):
         folio = words[-1]
         assert folio.text == str(number)
         assert (folio.x0 > width / 2) == (number % 2 == 1), f"page {number}"
@@ -191,10 +193,14 @@ def test_a_book_restarts_notes_and_opens_each_document_on_a_recto(tmp_path: Path
         for n, words in enumerate(pages, start=1)
         if any(w.text == "uno" or w.text == "dos" for w in words if w.size > 15)
     ]
-    assert openings == [5, 7]  # title page, blank, contents, blank, then each document on a recto
+    # Half-title, blank, title page, blank (no copyright fields), contents, blank, then
+    # each document on a recto, the first on arabic 1.
+    assert openings == [7, 9]
     markers = [w.text for words in pages for w in words if w.is_note and w.text.endswith(".")]
     assert [m for m in markers if re.fullmatch(r"\d\.", m)] == ["1.", "2.", "3.", "1.", "2.", "3."]
     assert not [w for w in pages[1] if w.text.strip()]  # the blank page has no folio
+    assert PdfReader(out).page_labels == ["i", "ii", "iii", "iv", "v", "vi", "1", "2", "3"]
+    assert folios(out) == ["", "", "", "", "v", "", "", "", ""]
 
 
 # Images

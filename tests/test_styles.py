@@ -40,12 +40,14 @@ def fonts(pdf: Path) -> set[str]:
 
 
 def assert_the_design_is_kept(pdf: Path) -> None:
-    """Page footnotes on their call's page, a running head on page 2, Charis SIL embedded."""
+    """Page footnotes on their call's page, a running head on page 2, Charis SIL embedded,
+    and the letter's copyright page last."""
     report = preflight(pdf)
     assert all(finding.ok for finding in report.findings), report.findings
     notes = next(f for f in report.findings if f.check.startswith("Notes"))
     assert notes.detail == "2 notes"
-    first, second = pages_words(pdf)
+    first, second, copyright_page = pages_words(pdf)
+    assert "Contacto:" in [w.text for w in copyright_page]
     top_of_text = min(w.top for w in second if w.is_body)
     assert [w.text for w in second if w.bottom < top_of_text] == ["León", "Trotsky"]
     text_bottom = max(w.bottom for w in first if w.is_body)
@@ -263,10 +265,8 @@ def test_an_image_alone_in_its_paragraph_stays_inside_the_column(
     pdf = project / "build" / "pic.pdf"
     with pdfplumber.open(pdf) as document:
         [page] = [p for p in document.pages if p.images]
-        text_right = max(word["x1"] for word in page.extract_words())
-        column_right = max(
-            text_right, *(w["x1"] for p in document.pages for w in p.extract_words())
-        )
+        assert page.page_number % 2 == 1  # a recto: the outer margin (16 mm) on the right
+        column_right = page.width - 16 * MM
         assert page.images[0]["x1"] <= column_right + 0.5
 
     body, image = evaluate_in_chromium(

@@ -5,8 +5,9 @@ of the package (metadata, style sheet, images, cover, pages, navigation, write).
 page shows, the navigation document included, is decided by templates/epub/; this module
 only packs the book. The ebooklib 0.20 traps it works around are noted where they bite.
 
-Pages, in spine order: cover.xhtml, header.xhtml, dedication.xhtml (when the header has a
-`dedication`), the text (text.xhtml for a document; in a book, the contents page nav.xhtml
+Pages, in spine order: cover.xhtml, header.xhtml (the title page), copyright.xhtml (when the
+header has anything for a copyright page: rights, ISBNs, publisher…), dedication.xhtml and
+epigraph.xhtml (when the header has a `dedication`, an `epigraph`), the text (text.xhtml for a document; in a book, the contents page nav.xhtml
 and then chapter-01.xhtml, chapter-02.xhtml…), then endnotes.xhtml when the `notes` setting
 is `book` (with `chapter`, each text page ends with its own notes). Without a contents page
 (a document's default, or `toc: false`) nav.xhtml is out of the spine.
@@ -50,6 +51,8 @@ HEADER_FILE = "header.xhtml"
 TEXT_FILE = "text.xhtml"
 ENDNOTES_FILE = "endnotes.xhtml"
 DEDICATION_FILE = "dedication.xhtml"
+COPYRIGHT_FILE = "copyright.xhtml"
+EPIGRAPH_FILE = "epigraph.xhtml"
 NAV_FILE = "nav.xhtml"
 STYLE_FILE = "styles/epub.css"
 PROJECT_STYLE_FILE = "styles/project.css"  # a project's epub.css, after the built-in one
@@ -83,6 +86,10 @@ ENDNOTES = PagePlan(ENDNOTES_FILE, "epub/endnotes.xhtml.j2", "endnotes", "notes"
 DEDICATION = PagePlan(
     DEDICATION_FILE, "epub/dedication.xhtml.j2", "dedication", "dedication", "dedication"
 )
+COPYRIGHT = PagePlan(
+    COPYRIGHT_FILE, "epub/copyright.xhtml.j2", "copyright-page", "copyright-page", "copyright"
+)
+EPIGRAPH = PagePlan(EPIGRAPH_FILE, "epub/epigraph.xhtml.j2", "epigraph", "epigraph", "epigraph")
 TEXT_TEMPLATE = "epub/text.xhtml.j2"
 
 
@@ -208,8 +215,10 @@ def add_pages(
 
 
 def front_pages(meta: m.Metadata) -> tuple[PagePlan, ...]:
-    """The pages before the text (and before a book's contents page)."""
-    return (COVER, HEADER, DEDICATION) if meta.dedication else (COVER, HEADER)
+    """The pages before the text (and before a book's contents page): cover, title page,
+    then those the header has something for."""
+    wanted = {COPYRIGHT: meta.has_imprint, DEDICATION: meta.dedication, EPIGRAPH: meta.epigraph}
+    return (COVER, HEADER, *(plan for plan, present in wanted.items() if present))
 
 
 def render_chapter(
@@ -228,6 +237,7 @@ def render_chapter(
         text_file=chapter.file_name if notes_apart else "",
         id_prefix=chapter.prefix,
         book_meta=target.meta if isinstance(target, m.Book) else None,
+        back_matter_roles=m.BACK_MATTER_ROLES,
         relink=relink,
     )
 
@@ -513,7 +523,7 @@ def add_navigation(
     toc = toc_entries(chapters, notes_apart, labels, meta.toc_depth)
     book.toc = [ncx_entry(entry) for entry in toc]
     contents_page = m.has_contents_page(target)
-    landmarks = landmark_entries(chapters, notes_apart, labels, contents_page)
+    landmarks = landmark_entries(chapters, notes_apart, labels, contents_page, meta.has_imprint)
     book.guide = [{"type": g.guide, "href": g.href, "title": g.title} for g in landmarks]
     markup = render_template(env, "epub/nav.xhtml.j2", target, toc=toc, landmarks=landmarks)
     # Without the NCX the spine still names toc="ncx". Without a contents page (a
@@ -545,13 +555,19 @@ def landmark_entries(
     notes_apart: bool,
     labels: Mapping[str, str],
     contents_page: bool = True,
+    imprint: bool = False,
 ) -> list[Landmark]:
-    """Cover, title page, contents (when it is a page of the book), the start of the text
-    and the notes, in reading order."""
+    """Cover, title page, copyright page (`imprint`), contents (when it is a page of the
+    book), the start of the text and the notes, in reading order."""
     first = chapters[0]
     marks = [
         Landmark(COVER.guide, COVER.landmark, COVER_FILE, labels["cover"]),
         Landmark(HEADER.guide, HEADER.landmark, HEADER_FILE, labels["title_page"]),
+        *(
+            [Landmark(COPYRIGHT.guide, COPYRIGHT.landmark, COPYRIGHT_FILE, labels["copyright"])]
+            if imprint
+            else []
+        ),
         *([Landmark("toc", "toc", f"{NAV_FILE}#toc", labels["contents"])] if contents_page else []),
         Landmark("text", "bodymatter", first.file_name, first.document.meta.title),
     ]

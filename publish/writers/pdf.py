@@ -46,6 +46,7 @@ from publish.resources import image_source, style_cascade, style_dirs
 from publish.settings import MIN_DPI, MM, Settings, length_pt
 from publish.writers import atomic_output, build_timestamp, engine
 from publish.writers.pdf_figures import move_figures
+from publish.writers.pdf_labels import with_page_labels
 from publish.writers.pdfx import pdfx_css, pdfx_finisher, verify_pdfx
 
 TEMPLATE = "print/document.html.j2"
@@ -95,7 +96,7 @@ def write_pdf(
             placed = renderer.placed_images(laid_out)
             for warning in low_resolution_images(placed, target.documents):
                 (warn or _ignore)(warning)
-            finish = set_bleed_boxes(length_pt(settings.bleed))
+            finish = with_page_labels(set_bleed_boxes(length_pt(settings.bleed)))
             finish = pdfx_finisher(finish, settings, target.location, project_root)  # CMYK
             identifier = pdf_identifier(target.meta)
             laid_out.write_pdf(tmp, pdf_identifier=identifier, finisher=finish, **options)
