@@ -55,6 +55,7 @@ from publish.pandoc_inline import (
     trailing_attributes,
 )
 from publish.sanitize import DROPPED_WITH_CONTENT, VOID_TAGS, TooDeep, clean_block, inline_tag
+from publish.xref import is_cross_reference, name_cross_references
 
 Warn = Callable[[SourceWarning], None]
 
@@ -379,6 +380,7 @@ def read_book(
     if header is not None:
         book = m.Book(shown, header.meta, tuple(documents), tuple(header.settings.items()))
         errors.extend(_report(link_problems(book), warn))
+        book = dataclasses.replace(book, documents=name_cross_references(book.documents))
     raise_problems(errors)
     return book
 
@@ -407,9 +409,15 @@ def link_problems(target: m.Document | m.Book) -> Iterator[SourceError | SourceW
                     f"the link to '{link.href}' leads to nothing in the book; its words are kept"
                 )
                 yield SourceWarning(message, where)
+            elif fragment and fragment not in ids[key] and is_cross_reference(link):
+                yield SourceError(_broken_reference(link.href), where)
             elif fragment and fragment not in ids[key]:
                 message = f"the link to '{link.href}' leads nowhere: {documents[key].path} has no heading or element with the id '{fragment}'"
                 yield SourceError(message, where)
+
+
+def _broken_reference(href: str) -> str:
+    return f"cross-reference '{href}' names no heading, figure, table or element"
 
 
 def _report(found: Iterator[SourceError | SourceWarning], warn: Warn) -> list[SourceError]:
@@ -525,6 +533,7 @@ def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
         document = m.Document(shown, header.meta, blocks, notes, tuple(header.settings.items()))
         converter.check_links(document)
         document = m.without_repeated_title(document)
+        document = name_cross_references((document,))[0]
     raise_problems([*errors, *converter.errors])
     return document
 
@@ -1098,7 +1107,9 @@ class _Converter:
         ids = self.check_ids(document)
         for link in (node for node in m.walk(document) if isinstance(node, m.Link)):
             fragment = unquote(link.href[1:]) if link.href.startswith("#") else ""
-            if fragment and fragment not in ids:
+            if fragment and fragment not in ids and is_cross_reference(link):
+                self.error(_broken_reference(link.href), link.line)
+            elif fragment and fragment not in ids:
                 message = (
                     f"the link to '{link.href}' leads nowhere: no heading or element of this "
                     f"document has the id '{fragment}'"

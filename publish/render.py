@@ -40,6 +40,7 @@ from publish.errors import PublishError, ResourceError, SourceLocation
 from publish.files import MAX_TEXT_BYTES, project_path, read_file
 from publish.labels import labels_for
 from publish.sanitize import INLINE_TAGS
+from publish.xref import NAMED_CLASS
 
 NoteCall = Callable[[m.Footnote, int], str]
 
@@ -660,7 +661,10 @@ class HtmlSerializer:
             return self.inlines(link.children)
         title_attr = f' title="{escape(link.title)}"' if link.title else ""
         attrs = self.attributes(link.attrs, titled=bool(link.title))
-        return f'<a href="{escape(target)}"{title_attr}{attrs}>{self.inlines(link.children)}</a>'
+        # A cross-reference given no words prints only its page (the sheet's ::after).
+        named = self.for_print and NAMED_CLASS in link.attrs.classes
+        body = "" if named else self.inlines(link.children)
+        return f'<a href="{escape(target)}"{title_attr}{attrs}>{body}</a>'
 
     def inlines(self, inlines: Iterable[m.Inline]) -> str:
         return "".join(self.inline(node) for node in inlines)
