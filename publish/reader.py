@@ -55,7 +55,7 @@ from publish.pandoc_inline import (
     trailing_attributes,
 )
 from publish.sanitize import DROPPED_WITH_CONTENT, VOID_TAGS, TooDeep, clean_block, inline_tag
-from publish.xref import is_cross_reference, name_cross_references
+from publish.xref import is_cross_reference, name_cross_references, note_targets
 
 Warn = Callable[[SourceWarning], None]
 
@@ -417,7 +417,7 @@ def link_problems(target: m.Document | m.Book) -> Iterator[SourceError | SourceW
 
 
 def _broken_reference(href: str) -> str:
-    return f"cross-reference '{href}' names no heading, figure, table or element"
+    return f"cross-reference '{href}' names no heading, figure, table, note or element"
 
 
 def _report(found: Iterator[SourceError | SourceWarning], warn: Warn) -> list[SourceError]:
@@ -1104,7 +1104,7 @@ class _Converter:
 
     def check_links(self, document: m.Document) -> None:
         """Every `#id` link must lead to an element of this document."""
-        ids = self.check_ids(document)
+        ids = self.check_ids(document) | note_targets(document)
         for link in (node for node in m.walk(document) if isinstance(node, m.Link)):
             fragment = unquote(link.href[1:]) if link.href.startswith("#") else ""
             if fragment and fragment not in ids and is_cross_reference(link):
@@ -1156,7 +1156,7 @@ def _code_attributes(info: str) -> tuple[str, m.Attributes]:
 
 def element_ids(document: m.Document) -> set[str]:
     """The ids a link can lead to: every element's given or automatic id."""
-    return {ident for _, ident in _identified(document)}
+    return {ident for _, ident in _identified(document)} | note_targets(document)
 
 
 def _identified(document: m.Document) -> Iterator[tuple[object, str]]:

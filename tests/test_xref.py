@@ -42,12 +42,13 @@ def _write_book(project: Path) -> Path:
         "Véase [](dos.md#sec-cuentas) y [el mapa](#fig-mapa){.page}.\n\n"
         f"{FILLER}\n\n![Mapa de la ciudad](mapa.png){{#fig-mapa}}\n\n"
         "| año | cifra |\n|---|---|\n| 1936 | 12 |\n\n: Las cifras {#tbl-cifras}\n\n"
-        "Las cifras están en [](#tbl-cifras).\n",
+        "Las cifras están en [](#tbl-cifras); la nota del traductor, en [](dos.md#^t1).\n",
         encoding="utf-8",
     )
     (book / "dos.md").write_text(
         f"---\ntitle: Dos\nlang: es\n---\n\n{FILLER}\n\n## Las cuentas {{#sec-cuentas}}\n\n"
-        "Volver a [](uno.md#fig-mapa).\n",
+        "Volver a [](uno.md#fig-mapa).[^t1] Véase [esa nota](#^t1).\n\n"
+        "[^t1]: Nota del traductor sobre las cuentas.\n",
         encoding="utf-8",
     )
     return book
@@ -82,7 +83,9 @@ def test_cross_references_print_the_page_and_link_in_the_epub(project: Path, run
     text = " ".join(t for t, _ in pages)
     # A reference without words prints only the page; one with words adds it.
     assert f"Véase pág. {section} y el mapa (pág. {figure})." in text
-    assert f"Las cifras están en pág. {table}." in text
+    note = _folio_of(pages, "Nota del traductor sobre las cuentas")
+    assert note == section
+    assert f"Las cifras están en pág. {table}; la nota del traductor, en pág. {note}." in text
     assert f"Volver a pág. {figure}." in text
 
     epub = project / "build" / "libro.epub"
@@ -95,6 +98,10 @@ def test_cross_references_print_the_page_and_link_in_the_epub(project: Path, run
     assert links["chapter-02.xhtml#c2-sec-cuentas"] == "Las cuentas"
     assert links["#c1-fig-mapa"] == "el mapa"
     assert links["#c1-tbl-cifras"] == "Las cifras"
+    # A note, named by its label, is reached at its call: "la nota".
+    assert links["chapter-02.xhtml#c2-fnref-1"] == "la nota"
+    assert two.find(".//x:a[@id='c2-fnref-1']", XHTML) is not None
+    assert "".join(two.find(".//x:a[@href='#c2-fnref-1']", XHTML).itertext()) == "esa nota"
     assert two.find(".//x:h2[@id='c2-sec-cuentas']", XHTML) is not None
     back = two.find(".//x:a[@href='chapter-01.xhtml#c1-fig-mapa']", XHTML)
     assert "".join(back.itertext()) == "Mapa de la ciudad"
@@ -138,7 +145,7 @@ def test_references_to_nothing_are_errors_at_their_lines_all_in_one_run(
     result = run_cli("build", "source/libro")
     assert result.code != 0
     assert result.err.splitlines() == [
-        "source/libro/a.md:7: cross-reference '#nowhere' names no heading, figure, table or element",
-        "source/libro/a.md:9: cross-reference '#lost' names no heading, figure, table or element",
-        "source/libro/b.md:7: cross-reference 'c.md#gone' names no heading, figure, table or element",
+        "source/libro/a.md:7: cross-reference '#nowhere' names no heading, figure, table, note or element",
+        "source/libro/a.md:9: cross-reference '#lost' names no heading, figure, table, note or element",
+        "source/libro/b.md:7: cross-reference 'c.md#gone' names no heading, figure, table, note or element",
     ]
