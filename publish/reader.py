@@ -42,6 +42,7 @@ from publish.errors import (
 )
 from publish.files import check_regular, read_file, resolved
 from publish.frontmatter import character_problem, compose_yaml, parse_front_matter
+from publish.original_pages import original_pages_plugin
 from publish.pandoc_blocks import pandoc_blocks_plugin
 from publish.pandoc_inline import (
     Identifiers,
@@ -150,7 +151,7 @@ def markdown_parser(lang: str = "en") -> MarkdownIt:
     md.use(footnote_plugin, move_to_end=False, always_match_refs=True)
     md.inline.ruler.at("footnote_inline", _counted_inline_note)
     md.use(spaced_note_labels)
-    md.use(scripts_plugin).use(pandoc_attributes_plugin)
+    md.use(scripts_plugin).use(pandoc_attributes_plugin).use(original_pages_plugin)
     md.core.ruler.before(
         "smartquotes", "span_typography", functools.partial(_span_typography, primary)
     )

@@ -110,6 +110,8 @@ class Settings:
     styles: str = "add"  # the project's style sheets apply after the built-in ones, or alone
     paper: str = "white"  # the interior's paper, which sets the spine's width
     output_profile: str = ""  # PDF/X: the printer's CMYK ICC profile, a file of the project
+    original_pages: str = "inline"  # the original's page markers in print: inline, margin, none
+    original_pages_list: str = "false"  # an EPUB page-list of the original's pages
 
     @property
     def page_size(self) -> tuple[str, str]:
@@ -134,6 +136,15 @@ def _choice(*allowed: str) -> Callable[[Any], str]:
         return str(value)
 
     return check
+
+
+def _flag(value: Any) -> str:
+    """`true` or `false` (YAML's and TOML's booleans, or those words)."""
+    if value in (True, "true"):
+        return "true"
+    if value in (False, "false"):
+        return "false"
+    raise ValueError(f"must be true or false, not {value!r}")
 
 
 # A page a printer can print: from a little larger than a playing card to a poster, and a
@@ -213,6 +224,8 @@ _CHECKS: dict[str, Callable[[Any], str]] = {
     "styles": _choice("add", "replace"),
     "paper": _choice("white", "cream"),
     "output_profile": _profile,
+    "original_pages": _choice("inline", "margin", "none"),
+    "original_pages_list": _flag,
 }
 SETTING_KEYS = frozenset(_CHECKS)
 

@@ -34,6 +34,7 @@ from publish.cover import project_fonts, typographic_cover
 from publish.errors import OutputError, SourceLocation, SourceWarning
 from publish.files import MAX_TEXT_BYTES, read_file
 from publish.labels import labels_for
+from publish.original_pages import list_name, markers
 from publish.render import heading_id, plain_text, render_template
 from publish.resources import (
     cover_content,
@@ -161,7 +162,8 @@ def write_epub(
     packed = add_resources(book, target, chapters, project_root, settings.styles)
     notes_apart = settings.notes == "book" and any(c.document.notes for c in chapters)
     add_pages(book, env, target, chapters, notes_apart, packed)
-    add_navigation(book, env, target, chapters, notes_apart, packed.styles)
+    pages = original_page_entries(chapters) if settings.original_pages_list == "true" else []
+    add_navigation(book, env, target, chapters, notes_apart, packed.styles, pages)
     write(book, out_path, build_timestamp(target, project_root), target.meta.lang)
 
 
@@ -510,8 +512,10 @@ def add_navigation(
     chapters: Sequence[Chapter],
     notes_apart: bool,
     styles: Sequence[epub.EpubItem],
+    original_pages: Sequence[TocEntry] = (),
 ) -> None:
-    """The nav document (from its template), the NCX and the OPF guide, from one list.
+    """The nav document (from its template), the NCX and the OPF guide, from one list;
+    with `original_pages`, the nav's page-list of the original edition.
 
     In a book the nav is also the contents page, read after the title page.
     """
@@ -525,7 +529,15 @@ def add_navigation(
     contents_page = m.has_contents_page(target)
     landmarks = landmark_entries(chapters, notes_apart, labels, contents_page, meta.has_imprint)
     book.guide = [{"type": g.guide, "href": g.href, "title": g.title} for g in landmarks]
-    markup = render_template(env, "epub/nav.xhtml.j2", target, toc=toc, landmarks=landmarks)
+    markup = render_template(
+        env,
+        "epub/nav.xhtml.j2",
+        target,
+        toc=toc,
+        landmarks=landmarks,
+        page_list=original_pages,
+        page_list_name=list_name(meta.lang),
+    )
     # Without the NCX the spine still names toc="ncx". Without a contents page (a
     # document's, or `toc: false`) the nav is out of the spine: reading systems reach it
     # from their own menus, and a non-linear page is one calibre warns of.
@@ -534,6 +546,15 @@ def add_navigation(
     nav.properties.append("nav")
     if contents_page:  # after the cover, the title page and the dedication
         book.spine.insert(len(front_pages(meta)), book.spine.pop())
+
+
+def original_page_entries(chapters: Sequence[Chapter]) -> list[TocEntry]:
+    """The page-list of the original edition: each `{pag=N}` marker, in reading order."""
+    return [
+        TocEntry(page, f"{chapter.file_name}#{chapter.prefix}{ident}")
+        for chapter in chapters
+        for ident, page in markers(chapter.document)
+    ]
 
 
 def toc_entries(

@@ -41,6 +41,7 @@ from publish.errors import (
     raise_problems,
 )
 from publish.files import MAX_BINARY_BYTES, read_file, shown
+from publish.original_pages import PRINT_RULES
 from publish.render import heading_id, plain_text, render_template
 from publish.resources import image_source, style_cascade, style_dirs
 from publish.settings import MIN_DPI, MM, Settings, length_pt
@@ -135,6 +136,7 @@ def style_sheets(
         if not settings.gutter_bleed:  # KDP: no bleed on the binding side
             page += " @page :left { bleed-right: 0 } @page :right { bleed-left: 0 }"
         page += pdfx_css(settings)
+        page += PRINT_RULES[settings.original_pages]
         sheets.append(CSS(string=page, url_fetcher=fetcher, font_config=fonts))
     return sheets
 
