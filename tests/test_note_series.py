@@ -6,11 +6,19 @@ of their pages, the EPUB's pop-up notes with their marks, labels and links both 
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from epub_helpers import EPUB_TYPE, NS, OpenedEpub, build_epub, epubcheck_problems
+from epub_helpers import (
+    EPUB_TYPE,
+    NS,
+    SEED_LETTER,
+    OpenedEpub,
+    build_epub,
+    epubcheck_problems,
+)
 
 from publish.errors import PublishError
 from publish.reader import read_document
@@ -197,3 +205,21 @@ def test_a_wrong_series_setting_is_an_error_at_its_line(
     with pytest.raises(PublishError) as error:
         read_document(path)
     assert f"bad.md:3: {message}" in str(error.value)
+
+
+def test_the_seed_letters_notes_are_the_editors(tmp_path: Path) -> None:
+    """The letter's notes speak of Trotsky in the third person: the editor's, numbered 1 2
+    (`note-marks: {editor: arabic}`, the only series of the letter), labelled in both books."""
+    source = Path(shutil.copy(SEED_LETTER, tmp_path / "carta.md"))
+    assert [(n.series, n.mark) for n in read_document(source).notes] == [
+        ("editor", "1"), ("editor", "2"),
+    ]  # fmt: skip
+    printed = " ".join(page_texts(build_pdf(source, tmp_path / "carta.pdf")))
+    assert "circulaban rumores alarmantes. — N. del E." in printed
+    assert "simplemente a la educación. — N. del E." in printed
+    book = OpenedEpub(build_epub(source))
+    page = book.page(book.resolve("text.xhtml"))
+    notes = page.tree.xpath("//x:aside", namespaces=NS)
+    assert [note.get("class") for note in notes] == ["note editor-note"] * 2
+    labels = [note.xpath(".//x:span[@class='note-label']", namespaces=NS)[0].text for note in notes]
+    assert labels == [" — N. del E."] * 2
