@@ -223,3 +223,67 @@ def test_the_seed_letters_notes_are_the_editors(tmp_path: Path) -> None:
     assert [note.get("class") for note in notes] == ["note editor-note"] * 2
     labels = [note.xpath(".//x:span[@class='note-label']", namespaces=NS)[0].text for note in notes]
     assert labels == [" — N. del E."] * 2
+
+
+BOOK_YAML = """title: Dos textos
+lang: es
+documents: [uno.md, two.md]
+"""
+CHAPTER_ES = """---
+title: Uno
+lang: es
+---
+
+Texto[^1] y traductor[^t1].
+
+[^1]: Del autor.
+[^t1]: {.translator} Del traductor.
+"""
+CHAPTER_EN = """---
+title: Two
+lang: en
+notes-by: editor
+---
+
+Text[^x] and translator[^y].
+
+[^x]: The editor's.
+[^y]: {.translator} The translator's.
+"""
+
+
+@pytest.mark.parametrize("notes", ["chapter", "book"])
+def test_a_books_chapters_each_count_their_series_and_label_them_in_their_language(
+    project: Path, run_cli: Callable[..., object], notes: str
+) -> None:
+    folder = project / "source" / "dos"
+    folder.mkdir()
+    (folder / "book.yaml").write_text(BOOK_YAML, encoding="utf-8")
+    (folder / "uno.md").write_text(CHAPTER_ES, encoding="utf-8")
+    (folder / "two.md").write_text(CHAPTER_EN, encoding="utf-8")
+    result = run_cli("build", "source/dos", "--notes", notes)
+    assert result.code == 0, result.err
+    epub = OpenedEpub(project / "build" / "dos.epub")
+    notes_pages = (
+        ["endnotes.xhtml"] if notes == "book" else ["chapter-01.xhtml", "chapter-02.xhtml"]
+    )
+    found = [
+        " ".join("".join(note.itertext()).split())
+        for name in notes_pages
+        for note in epub.page(epub.resolve(name)).tree.xpath(
+            "//*[contains(concat(' ', @class, ' '), ' note ')]", namespaces=NS
+        )
+    ]
+    assert found == [
+        "1 Del autor.",
+        "a Del traductor. — N. del T.",
+        "* The editor’s. — Ed.",
+        "a The translator’s. — Trans.",
+    ]
+    problems = epubcheck_problems(project / "build" / "dos.epub")
+    assert problems == [], "EPUBCheck:\n" + "\n".join(problems)
+    printed = " ".join(page_texts(project / "build" / "dos.pdf"))
+    for note in ("1. Del autor.", "a. Del traductor. — N. del T.", "* The editor’s. — Ed."):
+        assert note in printed
+    assert "a. The translator’s. — Trans." in printed
+    assert run_cli("check", project / "build" / "dos.pdf").code == 0
