@@ -43,6 +43,7 @@ NOTE_KEYS = {
     "notes-by": ("notes_by", note_series.read_notes_by),
     "note-marks": ("note_marks", note_series.read_note_marks),
     "note-labels": ("note_labels", note_series.read_note_labels),
+    "note-place": ("note_place", note_series.read_note_place),
 }
 KNOWN_KEYS = frozenset(
     (*TEXT_KEYS, *PEOPLE_KEYS, *SUBJECT_KEYS, *PATH_KEYS, *CONTENTS_KEYS, *OTHER_KEYS)

@@ -408,6 +408,7 @@ class Metadata:
     notes_by: str = ""  # `notes-by`: the series of every note without its own; "" the author's
     note_marks: tuple[tuple[str, str], ...] = ()  # `note-marks`: (series, mark style)
     note_labels: tuple[tuple[str, str], ...] = ()  # `note-labels`: (series, label)
+    note_place: tuple[tuple[str, str], ...] = ()  # `note-place`: (series, "foot" or "end")
     line: int = 0
 
     def affiliation(self, name: str) -> str:

@@ -24,6 +24,7 @@ DEFAULT_MARKS = {"author": "arabic", "translator": "alpha", "editor": "symbols"}
 # The traditional order of reference marks; past the sixth they double (** †† …).
 SYMBOLS = ("*", "†", "‡", "§", "‖", "¶")
 MAX_LABEL_CHARS = 40
+PLACES = ("foot", "end")  # `note-place`: at the foot of the page, or after the text (PDF)
 
 _SERIES_CLASS = re.compile(r"\{\.(" + "|".join(m.NOTE_SERIES) + r")\}[ \t]*")
 
@@ -150,6 +151,21 @@ def read_note_labels(value: Any, where: SourceLocation) -> tuple[tuple[str, str]
             message = f"'note-labels' of the {series}'s notes must be one line of at most {MAX_LABEL_CHARS} characters"
             raise SourceError(message, where)
     return tuple((series, label.strip()) for series, label in pairs)
+
+
+def read_note_place(value: Any, where: SourceLocation) -> tuple[tuple[str, str], ...]:
+    """`note-place: {editor: end}`: a series printed after the text instead of at the foot."""
+    pairs = _series_mapping(value, "note-place", where)
+    for series, place in pairs:
+        if place not in PLACES:
+            message = f"'note-place' of the {series}'s notes must be one of {_listed(PLACES)}, not {place!r}"
+            raise SourceError(message, where)
+    return pairs
+
+
+def end_series(meta: m.Metadata) -> frozenset[str]:
+    """The series a document prints after its text (`note-place: {series: end}`)."""
+    return frozenset(series for series, place in meta.note_place if place == "end")
 
 
 def _series_mapping(value: Any, key: str, where: SourceLocation) -> tuple[tuple[str, Any], ...]:

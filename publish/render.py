@@ -89,7 +89,12 @@ def template_environment(project_root: Path | None = None) -> Environment:
         long_date=long_date,
         plain=plain_text,
     )
-    env.globals.update(labels_for=labels_for, heading_id=heading_id)
+    env.globals.update(
+        labels_for=labels_for,
+        heading_id=heading_id,
+        end_series=note_series.end_series,
+        series_label=note_series.series_label,
+    )
     return env
 
 

@@ -19,6 +19,7 @@ from epub_helpers import (
     build_epub,
     epubcheck_problems,
 )
+from pypdf import PdfReader
 
 from publish.errors import PublishError
 from publish.reader import read_document
@@ -196,6 +197,7 @@ def test_a_header_gives_every_note_to_a_series_with_its_own_marks_and_label(
         ("notes-by: editors", "'notes-by' must be one of 'author', 'translator', 'editor'"),
         ("note-marks: {editor: greek}", "'note-marks' of the editor's notes must be one of"),
         ("note-labels: {publisher: X}", "'note-labels' names no series 'publisher'"),
+        ("note-place: {editor: margin}", "'note-place' of the editor's notes must be one of"),
     ],
 )
 def test_a_wrong_series_setting_is_an_error_at_its_line(
@@ -287,3 +289,29 @@ def test_a_books_chapters_each_count_their_series_and_label_them_in_their_langua
         assert note in printed
     assert "a. The translator’s. — Trans." in printed
     assert run_cli("check", project / "build" / "dos.pdf").code == 0
+
+
+def test_a_series_placed_at_the_end_prints_after_the_text_in_the_pdf(
+    write_source: Callable[[str, str], Path], run_cli: Callable[..., object]
+) -> None:
+    path = write_source(
+        "fin.md",
+        "---\ntitle: Al final\nlang: es\nnote-place: {editor: end}\n---\n\n"
+        "Autor[^1], editor[^e1], traductor[^t1] y editor[^e2].\n\n"
+        "[^1]: Nota NAUTOR.\n[^t1]: {.translator} Nota NTRAD.\n"
+        "[^e1]: {.editor} Nota NEDUNO.\n[^e2]: {.editor} Nota NEDDOS.\n",
+    )
+    pdf = build_pdf(path, path.with_suffix(".pdf"))
+    [page] = page_texts(pdf)
+    # The editor's notes follow the text under their title; the others stay at the foot.
+    at_end = page.index("Notas (N. del E.) * Nota NEDUNO. — N. del E. † Nota NEDDOS. — N. del E.")
+    assert page.index("1. Nota NAUTOR.") > at_end and page.index("a. Nota NTRAD.") > at_end
+    words = pages_words(pdf)[0]
+    editor = next(w for w in words if w.text == "editor")
+    assert _call_after(editor, words) == "*"
+    # Each end note links back to its call, and its call to it.
+    reader = PdfReader(pdf)
+    links = {str(link.get_object().get("/Dest")) for link in reader.pages[0]["/Annots"]}
+    assert links == {"en-2", "enref-2", "en-4", "enref-4"}
+    assert {"en-2", "enref-2", "en-4", "enref-4"} <= set(reader.named_destinations)
+    assert run_cli("check", pdf).code == 0
