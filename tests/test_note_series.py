@@ -315,3 +315,22 @@ def test_a_series_placed_at_the_end_prints_after_the_text_in_the_pdf(
     assert links == {"en-2", "enref-2", "en-4", "enref-4"}
     assert {"en-2", "enref-2", "en-4", "enref-4"} <= set(reader.named_destinations)
     assert run_cli("check", pdf).code == 0
+
+
+def test_the_mark_styles_go_on_past_their_first_round() -> None:
+    from publish.note_series import mark
+
+    assert [mark("alpha", n) for n in (1, 2, 26, 27, 28)] == ["a", "b", "z", "aa", "ab"]
+    assert [mark("symbols", n) for n in (1, 2, 3, 6, 7, 8)] == ["*", "†", "‡", "¶", "**", "††"]
+    assert [mark("roman", n) for n in (1, 4, 9, 14, 40)] == ["i", "iv", "ix", "xiv", "xl"]
+    assert [mark("arabic", n) for n in (1, 10)] == ["1", "10"]
+
+
+def test_an_inline_note_takes_its_series_too(write_source: Callable[[str, str], Path]) -> None:
+    path = write_source(
+        "inline.md", "---\ntitle: T\nlang: fr\n---\n\nTexte^[{.editor} Une note.] et^[Autre.].\n"
+    )
+    book = OpenedEpub(build_epub(path))
+    notes = book.page(book.resolve("text.xhtml")).tree.xpath("//x:aside", namespaces=NS)
+    texts = [" ".join("".join(note.itertext()).split()) for note in notes]
+    assert texts == ["* Une note. — N.d.É.", "1 Autre."]
