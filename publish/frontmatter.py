@@ -14,6 +14,7 @@ import yaml
 from babel import Locale, UnknownLocaleError
 
 from publish import model as m
+from publish import note_series
 from publish.errors import (
     PublishError,
     SourceError,
@@ -37,9 +38,16 @@ CONTENTS_KEYS = ("toc", "toc-depth", "toc-title")
 OTHER_KEYS = ("date", "lang", "source", "abstract", "abstract-title", "dedication", "epigraph")
 FURNITURE_KEYS = ("front-matter", "role")  # how much furniture; a document's place in a book
 FRONT_MATTER_KINDS = ("full", "compact")
+# Note series (publish.note_series): key → (Metadata field, reader).
+NOTE_KEYS = {
+    "notes-by": ("notes_by", note_series.read_notes_by),
+    "note-marks": ("note_marks", note_series.read_note_marks),
+    "note-labels": ("note_labels", note_series.read_note_labels),
+    "note-place": ("note_place", note_series.read_note_place),
+}
 KNOWN_KEYS = frozenset(
     (*TEXT_KEYS, *PEOPLE_KEYS, *SUBJECT_KEYS, *PATH_KEYS, *CONTENTS_KEYS, *OTHER_KEYS)
-) | {*IMPRINT_KEYS, *ISBN_KEYS, *FURNITURE_KEYS}
+) | {*IMPRINT_KEYS, *ISBN_KEYS, *FURNITURE_KEYS, *NOTE_KEYS}
 
 _EXACT_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
@@ -345,6 +353,8 @@ def _metadata_fields(
     fields["toc"] = read("toc", _flag, "toc")
     fields["toc_depth"] = read("toc-depth", _toc_depth)
     fields["toc_title"] = read("toc-title", _text, "toc-title")
+    for key, (name, reader) in NOTE_KEYS.items():
+        fields[name] = read(key, reader)
     return {name: value for name, value in fields.items() if value is not None}
 
 

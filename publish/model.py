@@ -334,6 +334,18 @@ class Footnote:
     children: tuple[Block, ...]
     calls: tuple[int, ...]
     line: int = 0
+    # Whose note it is (one of NOTE_SERIES) and what its call prints: notes are numbered
+    # within their series ("" before the reader has numbered them: the number stands).
+    series: str = "author"
+    mark: str = ""
+
+    @property
+    def shown_mark(self) -> str:
+        return self.mark or str(self.number)
+
+
+# Whose a note is: the author's, the translator's ("N. del T.") or the editor's ("N. del E.").
+NOTE_SERIES = ("author", "translator", "editor")
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,6 +405,10 @@ class Metadata:
     epigraph_attribution: tuple[Inline, ...] = ()  # who said it, under it
     front_matter: str = ""  # "full" or "compact"; "": a book full, a document compact
     role: str = ""  # a book's document at the back: one of BACK_MATTER_ROLES; "" a chapter
+    notes_by: str = ""  # `notes-by`: the series of every note without its own; "" the author's
+    note_marks: tuple[tuple[str, str], ...] = ()  # `note-marks`: (series, mark style)
+    note_labels: tuple[tuple[str, str], ...] = ()  # `note-labels`: (series, label)
+    note_place: tuple[tuple[str, str], ...] = ()  # `note-place`: (series, "foot" or "end")
     line: int = 0
 
     def affiliation(self, name: str) -> str:
@@ -444,6 +460,12 @@ class Document:
     @property
     def location(self) -> SourceLocation:
         return SourceLocation(self.path)
+
+    @property
+    def own_note_marks(self) -> bool:
+        """Whether a note prints another mark than its number (note series, `note-marks`):
+        the print book then draws each call from the note's mark, not a counter."""
+        return any(note.shown_mark != str(note.number) for note in self.notes)
 
     @property
     def name(self) -> str:

@@ -32,6 +32,7 @@ from mdit_py_plugins.footnote.index import footnote_inline
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from publish import model as m
+from publish import note_series
 from publish.errors import (
     PublishError,
     SourceError,
@@ -531,6 +532,7 @@ def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
     blocks = converter.blocks(nodes)
     notes = converter.finish()
     if header is not None:
+        notes = note_series.numbered(notes, header.meta)
         document = m.Document(shown, header.meta, blocks, notes, tuple(header.settings.items()))
         converter.check_links(document)
         document = m.without_repeated_title(document)

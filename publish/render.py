@@ -36,6 +36,7 @@ from lxml import html as lxml_html
 from markupsafe import Markup, escape
 
 from publish import model as m
+from publish import note_series
 from publish.errors import PublishError, ResourceError, SourceLocation
 from publish.files import MAX_TEXT_BYTES, project_path, read_file
 from publish.labels import labels_for
@@ -84,10 +85,17 @@ def template_environment(project_root: Path | None = None) -> Environment:
         blocks=_blocks_filter,
         inlines=_inlines_filter,
         lead_with=lead_with,
+        labelled=note_series.labelled,
+        note_marker=note_series.marker,
         long_date=long_date,
         plain=plain_text,
     )
-    env.globals.update(labels_for=labels_for, heading_id=heading_id)
+    env.globals.update(
+        labels_for=labels_for,
+        heading_id=heading_id,
+        end_series=note_series.end_series,
+        series_label=note_series.series_label,
+    )
     return env
 
 
