@@ -40,6 +40,12 @@ _LABELS: dict[str, dict[str, str]] = {
             "a table of contents, headings in reading order, and notes linked to and from "
             "their calls."
         ),
+        "xref_note": "the note",
+        "xref_figure": "the figure",
+        "xref_table": "the table",
+        "xref_other": "this passage",
+        "page_abbreviation": "p.",
+        "original_pages": "Pages of the original edition",
     },
     "es": {
         "half_title": "Portadilla",
@@ -76,6 +82,12 @@ _LABELS: dict[str, dict[str, str]] = {
             "lector, con índice, encabezados en orden de lectura y notas enlazadas con sus "
             "llamadas en ambos sentidos."
         ),
+        "xref_note": "la nota",
+        "xref_figure": "la figura",
+        "xref_table": "la tabla",
+        "xref_other": "este pasaje",
+        "page_abbreviation": "pág.",
+        "original_pages": "Páginas de la edición original",
     },
     "fr": {
         "half_title": "Faux-titre",
@@ -112,6 +124,12 @@ _LABELS: dict[str, dict[str, str]] = {
             "par le lecteur, avec une table des matières, des titres dans l’ordre de lecture "
             "et des notes liées à leurs appels dans les deux sens."
         ),
+        "xref_note": "la note",
+        "xref_figure": "la figure",
+        "xref_table": "le tableau",
+        "xref_other": "ce passage",
+        "page_abbreviation": "p.",
+        "original_pages": "Pages de l’édition originale",
     },
     "de": {
         "half_title": "Schmutztitel",
@@ -148,6 +166,29 @@ _LABELS: dict[str, dict[str, str]] = {
             "übernimmt, mit Inhaltsverzeichnis, Überschriften in Lesereihenfolge und "
             "Anmerkungen, die mit ihren Verweisstellen in beide Richtungen verknüpft sind."
         ),
+        "xref_note": "die Anmerkung",
+        "xref_figure": "die Abbildung",
+        "xref_table": "die Tabelle",
+        "xref_other": "diese Stelle",
+        "page_abbreviation": "S.",
+        "original_pages": "Seiten der Originalausgabe",
+    },
+    # Languages with only some of the words: the others are English.
+    "it": {
+        "xref_note": "la nota",
+        "xref_figure": "la figura",
+        "xref_table": "la tabella",
+        "xref_other": "questo passo",
+        "page_abbreviation": "p.",
+        "original_pages": "Pagine dell’edizione originale",
+    },
+    "pt": {
+        "xref_note": "a nota",
+        "xref_figure": "a figura",
+        "xref_table": "a tabela",
+        "xref_other": "este trecho",
+        "page_abbreviation": "p.",
+        "original_pages": "Páginas da edição original",
     },
 }
 
@@ -155,4 +196,4 @@ _LABELS: dict[str, dict[str, str]] = {
 def labels_for(lang: str) -> MappingProxyType[str, str]:
     """Labels for a BCP 47 tag (`es-MX` uses `es`); English where the language has none."""
     primary = lang.split("-")[0].lower()
-    return MappingProxyType(_LABELS.get(primary, _LABELS["en"]))
+    return MappingProxyType({**_LABELS["en"], **_LABELS.get(primary, {})})

@@ -50,21 +50,6 @@ def markers(document: m.Document) -> Iterator[tuple[str, str]]:
                 yield node.attrs.id, page
 
 
-# The name of the EPUB's page-list of the original edition (for assistive technology).
-_LIST_NAMES = {
-    "en": "Pages of the original edition",
-    "es": "Páginas de la edición original",
-    "fr": "Pages de l’édition originale",
-    "de": "Seiten der Originalausgabe",
-    "it": "Pagine dell’edizione originale",
-    "pt": "Páginas da edição original",
-}
-
-
-def list_name(lang: str) -> str:
-    return _LIST_NAMES.get(lang.split("-")[0].lower(), _LIST_NAMES["en"])
-
-
 # The print sheet's rule for each `original-pages` setting: inline as the text has it, in
 # the outer margin beside its line, or left out.
 PRINT_RULES = {

@@ -18,62 +18,12 @@ from typing import Any
 from urllib.parse import unquote
 
 from publish import model as m
+from publish.labels import labels_for
 from publish.pandoc_inline import stringify
 
 XREF_CLASS = "xref"  # a cross-reference: print adds the target's page
 NAMED_CLASS = "xref-named"  # its words were filled in for the screen: print shows the page only
 PAGE_CLASS = "page"  # what a writer puts on a link with words to ask for the page
-
-# The words a cross-reference without words links in the EPUB when its target has none of
-# its own, and the abbreviation print sets before the page number.
-_WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "note": "the note",
-        "figure": "the figure",
-        "table": "the table",
-        "other": "this passage",
-        "page": "p.",
-    },
-    "es": {
-        "note": "la nota",
-        "figure": "la figura",
-        "table": "la tabla",
-        "other": "este pasaje",
-        "page": "pág.",
-    },
-    "fr": {
-        "note": "la note",
-        "figure": "la figure",
-        "table": "le tableau",
-        "other": "ce passage",
-        "page": "p.",
-    },
-    "de": {
-        "figure": "die Abbildung",
-        "table": "die Tabelle",
-        "other": "diese Stelle",
-        "page": "S.",
-    },
-    "it": {
-        "note": "la nota",
-        "figure": "la figura",
-        "table": "la tabella",
-        "other": "questo passo",
-        "page": "p.",
-    },
-    "pt": {
-        "note": "a nota",
-        "figure": "a figura",
-        "table": "a tabela",
-        "other": "este trecho",
-        "page": "p.",
-    },
-}
-
-
-def words_for(lang: str) -> dict[str, str]:
-    """The cross-reference words of a language (its primary subtag), English otherwise."""
-    return _WORDS.get(lang.split("-")[0].lower(), _WORDS["en"])
 
 
 def is_cross_reference(link: m.Link) -> bool:
@@ -125,7 +75,7 @@ def _target_names(document: m.Document) -> dict[tuple[str, str], tuple[str, str,
 
 
 def _named(document: m.Document, names: dict[tuple[str, str], tuple[str, str, str]]) -> m.Document:
-    words = words_for(document.meta.lang)
+    words = labels_for(document.meta.lang)
 
     def name(link: m.Link) -> m.Link:
         if XREF_CLASS in link.attrs.classes or "#" not in link.href or m.link_scheme(link.href):
@@ -139,10 +89,10 @@ def _named(document: m.Document, names: dict[tuple[str, str], tuple[str, str, st
             return dataclasses.replace(link, href=href)
         filled = not link.children
         children = link.children or (
-            m.Text(title or words[kind if kind != "heading" else "other"]),
+            m.Text(title or words[f"xref_{kind if kind != 'heading' else 'other'}"]),
         )
         classes = (XREF_CLASS, *((NAMED_CLASS,) if filled else ()), *link.attrs.classes)
-        pairs = (*link.attrs.pairs, ("page-label", words["page"]))
+        pairs = (*link.attrs.pairs, ("page-label", words["page_abbreviation"]))
         attrs = dataclasses.replace(link.attrs, classes=classes, pairs=pairs)
         return dataclasses.replace(link, href=href, children=children, attrs=attrs)
 

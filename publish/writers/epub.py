@@ -34,7 +34,7 @@ from publish.cover import project_fonts, typographic_cover
 from publish.errors import OutputError, SourceLocation, SourceWarning
 from publish.files import MAX_TEXT_BYTES, read_file
 from publish.labels import labels_for
-from publish.original_pages import list_name, markers
+from publish.original_pages import markers
 from publish.render import heading_id, plain_text, render_template
 from publish.resources import (
     cover_content,
@@ -536,7 +536,7 @@ def add_navigation(
         toc=toc,
         landmarks=landmarks,
         page_list=original_pages,
-        page_list_name=list_name(meta.lang),
+        page_list_name=labels_for(meta.lang)["original_pages"],
     )
     # Without the NCX the spine still names toc="ncx". Without a contents page (a
     # document's, or `toc: false`) the nav is out of the spine: reading systems reach it
