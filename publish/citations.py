@@ -38,9 +38,20 @@ _INLINE_TAGS: dict[str, Callable[..., m.Inline]] = {
 class Citer:
     """One document's bibliography and style; formats its citations in reading order."""
 
-    def __init__(self, source: Any, style: Any, files: str, punctuation_in_quote: bool) -> None:
+    def __init__(
+        self,
+        source: Any,
+        style: Any,
+        files: str,
+        punctuation_in_quote: bool,
+        book_cited: list[str] | None = None,
+    ) -> None:
         from citeproc import CitationStylesBibliography, formatter
 
+        # A book's documents share the works cited (listed once, at the book's end); each
+        # has its own notes, a work's first note in each in full, as Chicago asks.
+        self.in_book = book_cited is not None
+        self.cited: list[str] = book_cited if book_cited is not None else []
         self.source = source
         self.punctuation_in_quote = punctuation_in_quote  # American: “Title,” not “Title”,
         self.style = style
@@ -67,7 +78,12 @@ class Citer:
             cites.append(CitationItem(item.key, **extra))
         citation = Citation(cites)
         self.bibliography.register(citation)
+        self.cited += [key for key in dict.fromkeys(c.key for c in cites) if key not in self.cited]
         return citation
+
+    def for_document(self) -> Citer:
+        """A citer for one document of the book whose bibliography this is."""
+        return Citer(self.source, self.style, self.files, self.punctuation_in_quote, self.cited)
 
     def format(self, citations: list[Any]) -> list[tuple[m.Inline, ...]]:
         """Each registered citation's text, formatted once all are known (so that a later
@@ -115,7 +131,7 @@ class Citer:
         # A fresh list of the works cited: citeproc-py would print the first citation's
         # locator in the entry.
         listed = CitationStylesBibliography(self.style, self.source, formatter.html)
-        listed.register(Citation([CitationItem(key) for key in self.bibliography.keys]))
+        listed.register(Citation([CitationItem(key) for key in self.cited]))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             listed.sort()

@@ -333,10 +333,10 @@ def read_document(path: Path, warn: Warn | None = None) -> m.Document:
     return document
 
 
-def _read_source(path: Path, warn: Warn) -> m.Document:
+def _read_source(path: Path, warn: Warn, book_citer: Citer | None = None) -> m.Document:
     shown = display_path(path)
     text = decode_source(read_source_bytes(path), shown)
-    return parse_document(text, shown, warn)
+    return parse_document(text, shown, warn, book_citer)
 
 
 def read_source_bytes(path: Path) -> bytes:
@@ -377,17 +377,48 @@ def read_book(
         header, listed = None, _listed_documents(text, shown)
     boundary = (project_root or book_yaml.parent).resolve()
     files = _book_documents(book_yaml.parent, boundary, listed, errors.append)
+    book_citer = _book_citer(header, shown, boundary, errors)
     documents = []
     for path in files:
         try:
-            documents.append(_read_source(path, warn))
+            documents.append(_read_source(path, warn, book_citer))
         except PublishError as exc:
             errors.extend(problems(exc))
+    if book_citer is not None and documents and not errors:
+        documents[-1] = _with_book_bibliography(documents[-1], book_citer)
     if header is not None:
         book = m.Book(shown, header.meta, tuple(documents), tuple(header.settings.items()))
         errors.extend(_report(link_problems(book), warn))
     raise_problems(errors)
     return book
+
+
+def _book_citer(header: Any, shown: str, root: Path, errors: list[PublishError]) -> Citer | None:
+    """The citer of a book.yaml with a `bibliography`, shared by its documents."""
+    if header is None or not header.meta.bibliography:
+        return None
+    try:
+        return citer_for(header.meta, shown, root)
+    except PublishError as exc:
+        errors.extend(problems(exc))
+        return None
+
+
+def _with_book_bibliography(last: m.Document, citer: Citer) -> m.Document:
+    """The book's last document, closed by the bibliography of the whole book."""
+    entries = citer.entries()
+    if not entries:
+        return last
+    ids = Identifiers()
+    for ident in element_ids(last):
+        ids.add(ident)
+    levels = [block.level for block in last.blocks if isinstance(block, m.Heading)]
+    line = max((getattr(block, "line", 0) for block in last.blocks), default=1)
+    title = labels_for(last.meta.lang)["bibliography"]
+    blocks = bibliography_blocks(
+        entries, title, min(levels, default=1), ids.unique("bibliography"), line
+    )
+    return dataclasses.replace(last, blocks=(*last.blocks, *blocks))
 
 
 def link_problems(target: m.Document | m.Book) -> Iterator[SourceError | SourceWarning]:
@@ -494,7 +525,9 @@ def decode_source(data: bytes, shown: str) -> str:
     return text
 
 
-def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
+def parse_document(
+    text: str, shown: str, warn: Warn, book_citer: Citer | None = None
+) -> m.Document:
     """Read a whole document; every problem in it is reported at once, front matter and body.
 
     When the front matter cannot be read, the body is still read (as English) to find its
@@ -519,6 +552,8 @@ def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
     env: dict[str, Any] = {"label_budget": LABEL_BUDGET + LABEL_BUDGET_PER_CHAR * len(text)}
     lang = header.meta.lang if header else "en"
     citer = _document_citer(header, shown, errors)
+    if citer is None and book_citer is not None:  # the book's bibliography, its own notes
+        citer = book_citer.for_document()
     citations = "" if citer is None else "notes" if citer.notes else "text"
     tokens = markdown_parser(lang, citations).parse(text, env)
     converter = _Converter(shown, env.get("footnotes", {}).get("list", {}), warn, lang)
@@ -1133,8 +1168,8 @@ class _Converter:
     def bibliography(self, blocks: tuple[m.Block, ...]) -> tuple[m.Block, ...]:
         """The bibliography closing the document: its heading at the level of the
         document's sections, its id unique among the document's."""
-        if self.citer is None or self.errors:
-            return ()
+        if self.citer is None or self.citer.in_book or self.errors:
+            return ()  # a book's bibliography closes the book, not each chapter
         entries = self.citer.entries()
         if not entries:
             return ()

@@ -271,3 +271,48 @@ def test_without_a_bibliography_at_signs_stay_text(write_source) -> None:
     assert "@someone [@not-a-citation]" in "".join(
         node.text for node in document.blocks[0].children if hasattr(node, "text")
     )
+
+
+def test_a_books_bibliography_closes_the_book_once(project: Path, run_cli) -> None:
+    """Each chapter's notes are its own (a work's first note in each in full, as Chicago
+    asks of chapters); the works cited in all of them are listed once, at the book's end."""
+    book = project / "source" / "libro"
+    book.mkdir()
+    (book / "refs.bib").write_text(BIB, encoding="utf-8")
+    (book / "book.yaml").write_text(
+        "title: Libro citado\nlang: es\nbibliography: refs.bib\ndocuments: [uno.md, dos.md]\n",
+        encoding="utf-8",
+    )
+    (book / "uno.md").write_text(
+        "---\ntitle: Uno\nlang: es\n---\n\nPrimero [@weil1951, p. 3].\n", encoding="utf-8"
+    )
+    (book / "dos.md").write_text(
+        "---\ntitle: Dos\nlang: es\n---\n\nSegundo [@weil1951, p. 9] y [@doe2001].\n",
+        encoding="utf-8",
+    )
+    assert run_cli("build", "source/libro").code == 0
+
+    epub_path = project / "build" / "libro.epub"
+    epub = OpenedEpub(epub_path)
+    pages = {p.name.rsplit("/", 1)[-1]: p for p in epub.spine()}
+    one, two = pages["chapter-01.xhtml"], pages["chapter-02.xhtml"]
+    first_notes = [
+        squeeze("".join(a.itertext())) for a in two.tree.xpath("//x:aside", namespaces=NS)
+    ]
+    assert first_notes[0].endswith("Simone Weil, La Condition Ouvrière (Gallimard, 1951), 9.")
+    # A book's ids take their chapter's prefix.
+    assert one.tree.xpath("//*[contains(@id, 'bibliography')]") == []
+    assert squeeze("".join(two.by_id("c2-bibliography").itertext())) == "Bibliografía"
+    chapters = [p for p in epub.spine() if "/chapter-" in p.name]
+    assert sum(p.text().count("Bibliografía") for p in chapters) == 1
+    # The contents list it, as any heading of the book.
+    nav = epub.nav()
+    assert "Bibliografía" in [
+        squeeze("".join(a.itertext())) for a in nav.tree.iter(f"{{{NS['x']}}}a")
+    ]
+    assert epubcheck_problems(epub_path) == []
+
+    texts = page_texts(project / "build" / "libro.pdf")
+    # Once in the contents, once as the heading on the last page.
+    assert " ".join(texts).count("Bibliografía") == 2
+    assert "Bibliografía" in texts[-1] and "Weil, Simone. La Condition Ouvrière." in texts[-1]
