@@ -112,7 +112,7 @@ class Citer:
         (CSL's `punctuation-in-quote`, which citeproc-py does not apply)."""
         return _AFTER_QUOTE.sub(r"\2\1", html) if self.punctuation_in_quote else html
 
-    def author(self, key: str) -> str:
+    def author(self, key: str, and_word: str = "and") -> str:
         """The family names of a work's authors (or editors), for `@key` in the text."""
         reference = self.source[key.lower()]
         names = reference.get("author") or reference.get("editor") or []
@@ -121,7 +121,9 @@ class Citer:
         if not families:
             return str(reference.get("title", key))
         return (
-            families[0] if len(families) == 1 else ", ".join(families[:-1]) + " & " + families[-1]
+            families[0]
+            if len(families) == 1
+            else ", ".join(families[:-1]) + f" {and_word} " + families[-1]
         )
 
     def entries(self) -> list[tuple[m.Inline, ...]]:

@@ -1152,7 +1152,8 @@ class _Converter:
             yield from self.citer.format([citation])[0]
             return
         if meta["in_text"]:
-            yield m.Text(self.citer.author(meta["items"][0].key), line)
+            and_word = labels_for(self.lang)["and"]
+            yield m.Text(self.citer.author(meta["items"][0].key, and_word), line)
         if self.in_note:  # a note cannot call a note: the citation is the note's text
             yield from (
                 (m.Text(" (", line), *self.citer.format([citation])[0], m.Text(")", line))

@@ -126,7 +126,8 @@ def test_each_citation_is_a_numbered_popup_note_in_the_epub(spanish: Path, proje
     # The title is in italics, as the style sets it.
     assert notes[0].xpath(".//x:em/text()", namespaces=NS) == ["La Condition Ouvrière"]
     body = page.text()
-    assert "Como escribe Doe & Roe" in body or "Como escribe Doe" in body
+    # `@doe2001` in the text: the authors' names, and the note.
+    assert "Como escribe Doe y Roe5, la carta llegó." in body
 
 
 def test_the_bibliography_closes_the_epub(spanish: Path, project: Path) -> None:
