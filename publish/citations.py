@@ -85,12 +85,14 @@ class Citer:
         """A citer for one document of the book whose bibliography this is."""
         return Citer(self.source, self.style, self.files, self.punctuation_in_quote, self.cited)
 
-    def format(self, citations: list[Any]) -> list[tuple[m.Inline, ...]]:
+    def format(self, citations: list[Any], line: int = 0) -> list[tuple[m.Inline, ...]]:
         """Each registered citation's text, formatted once all are known (so that a later
         citation of a work takes the style's short form or "Ibid.")."""
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # citeproc-py warns of CSL it does not implement
-            return [html_inlines(self.quoted(self._cite_in_given_order(c)), 0) for c in citations]
+            return [
+                html_inlines(self.quoted(self._cite_in_given_order(c)), line) for c in citations
+            ]
 
     def _cite_in_given_order(self, citation: Any) -> str:
         """citeproc-py orders a citation's works by first citation, which CSL does not ask

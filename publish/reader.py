@@ -1149,18 +1149,15 @@ class _Converter:
             return
         citation = self.citer.citation(meta["items"])
         if not self.citer.notes:  # an author-date style prints the citation as it is
-            yield from self.citer.format([citation])[0]
+            yield from self.citer.format([citation], line)[0]
+            return
+        if self.in_note:  # a note cannot call a note: the citation is the note's text,
+            # without the period closing a note (the note's own sentence goes on).
+            yield from _without_final_period(self.citer.format([citation], line)[0])
             return
         if meta["in_text"]:
             and_word = labels_for(self.lang)["and"]
             yield m.Text(self.citer.author(meta["items"][0].key, and_word), line)
-        if self.in_note:  # a note cannot call a note: the citation is the note's text
-            yield from (
-                (m.Text(" (", line), *self.citer.format([citation])[0], m.Text(")", line))
-                if meta["in_text"]
-                else self.citer.format([citation])[0]
-            )
-            return
         label = f"@cite\n{len(self.drafts) + 1}"  # no [^label] holds a line break
         draft = self.drafts[label] = _NoteDraft(label, len(self.drafts) + 1, [line])
         draft.citation = citation
@@ -1184,7 +1181,7 @@ class _Converter:
         """Build the notes in number order, once the whole body has been read."""
         cited = [draft for draft in self.drafts.values() if draft.citation is not None]
         if cited and self.citer is not None:
-            texts = self.citer.format([draft.citation for draft in cited])
+            texts = [self.citer.format([d.citation], d.calls[0])[0] for d in cited]
             self.cited_notes = {
                 draft.number: text for draft, text in zip(cited, texts, strict=True)
             }
@@ -1240,6 +1237,14 @@ class _Converter:
         wrapper = Token("inline", "", 0, children=tokens)
         paragraph = [Token("paragraph_open", "p", 1), wrapper, Token("paragraph_close", "p", -1)]
         return self.inlines(SyntaxTreeNode(paragraph).children[0].children[0], line - 1)
+
+
+def _without_final_period(inlines: tuple[m.Inline, ...]) -> tuple[m.Inline, ...]:
+    last = inlines[-1] if inlines else None
+    if isinstance(last, m.Text) and last.text.endswith("."):
+        kept = (m.Text(last.text[:-1], last.line),) if len(last.text) > 1 else ()
+        return (*inlines[:-1], *kept)
+    return inlines
 
 
 _SCRIPTS = {"sup": m.Superscript, "sub": m.Subscript, "s": m.Strikeout}

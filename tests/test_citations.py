@@ -317,3 +317,38 @@ def test_a_books_bibliography_closes_the_book_once(project: Path, run_cli) -> No
     # Once in the contents, once as the heading on the last page.
     assert " ".join(texts).count("Bibliografía") == 2
     assert "Bibliografía" in texts[-1] and "Weil, Simone. La Condition Ouvrière." in texts[-1]
+
+
+def test_an_author_date_style_and_a_citation_inside_a_note(
+    write_source, project: Path, tmp_path: Path
+) -> None:
+    """`csl: chicago-author-date` prints the citation where it stands; a citation inside an
+    author's note (which cannot call another note) is that note's text; a title's case kept
+    in braces stays as written."""
+    bib = BIB.replace("{La condition ouvrière}", "{{La condition ouvrière}}")
+    source = write_source(
+        "fecha.md",
+        """\
+        ---
+        title: Autor y fecha
+        lang: es
+        bibliography: refs.bib
+        csl: chicago-author-date
+        ---
+
+        Lo cuenta [@weil1951, p. 4].[^1]
+
+        [^1]: Véase [@doe2001, p. 50] y lo demás.
+        """,
+    )
+    (source.parent / "refs.bib").write_text(bib, encoding="utf-8")
+    page = OpenedEpub(build_epub(source, project)).spine_page("text.xhtml")
+    text = page.text()
+    assert "Lo cuenta (Weil 1951, 4)." in text
+    [note] = [squeeze("".join(a.itertext())) for a in page.tree.xpath("//x:aside", namespaces=NS)]
+    assert note.endswith("Véase (Doe y Roe 2001, 50) y lo demás.")
+    assert "Weil, Simone. 1951. La condition ouvrière. Gallimard." in text
+    pdf_text = " ".join(page_texts(build_pdf(source, tmp_path / "fecha.pdf", project)))
+    assert "Lo cuenta (Weil 1951, 4)." in pdf_text
+    assert "Véase (Doe y Roe 2001, 50) y lo demás." in pdf_text
+    assert "Weil, Simone. 1951. La condition ouvrière. Gallimard." in pdf_text
