@@ -19,6 +19,7 @@ from typing import Any
 from publish import model as m
 from publish.errors import SourceError, SourceLocation
 from publish.files import MAX_TEXT_BYTES, project_path, read_file
+from publish.frontmatter import character_problem
 from publish.pandoc_cite import CiteItem
 
 DEFAULT_STYLE = "chicago-notes-bibliography"
@@ -33,6 +34,11 @@ _INLINE_TAGS: dict[str, Callable[..., m.Inline]] = {
     "sup": m.Superscript,
     "sub": m.Subscript,
 }
+
+
+class CitationError(Exception):
+    """A work of the bibliography that the CSL processor cannot format; the reader tells it
+    at the citation's line."""
 
 
 class Citer:
@@ -77,7 +83,7 @@ class Citer:
                 extra["suffix"] = (" " if item.suffix[0].isalnum() else "") + item.suffix
             cites.append(CitationItem(item.key, **extra))
         citation = Citation(cites)
-        self.bibliography.register(citation)
+        self.guarded(self.bibliography.register, citation)
         self.cited += [key for key in dict.fromkeys(c.key for c in cites) if key not in self.cited]
         return citation
 
@@ -91,7 +97,8 @@ class Citer:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # citeproc-py warns of CSL it does not implement
             return [
-                html_inlines(self.quoted(self._cite_in_given_order(c)), line) for c in citations
+                html_inlines(self.quoted(self.guarded(self._cite_in_given_order, c)), line)
+                for c in citations
             ]
 
     def _cite_in_given_order(self, citation: Any) -> str:
@@ -108,6 +115,17 @@ class Citer:
             return str(self.bibliography.cite(citation, lambda _item: None))
         finally:
             keys[:] = saved
+
+    def guarded(self, call: Callable[..., Any], *args: Any) -> Any:
+        """`call(*args)`; citeproc-py's failure on a work it cannot format (a year that is
+        no number, a name that is no text) is a CitationError, not a traceback."""
+        try:
+            return call(*args)
+        except Exception as exc:
+            why = str(exc).split("\n")[0] or type(exc).__name__
+            raise CitationError(
+                f"the bibliography ({self.files}) cannot be formatted: {why}"
+            ) from None
 
     def quoted(self, html: str) -> str:
         """A comma or period after a closing quote moved inside it, where the locale asks
@@ -138,8 +156,9 @@ class Citer:
         listed.register(Citation([CitationItem(key) for key in self.cited]))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            listed.sort()
-            return [html_inlines(self.quoted(str(entry)), 0) for entry in listed.bibliography()]
+            self.guarded(listed.sort)
+            entries = self.guarded(listed.bibliography)
+            return [html_inlines(self.quoted(str(entry)), 0) for entry in entries]
 
 
 def citer_for(meta: m.Metadata, shown: str, root: Path) -> Citer | None:
@@ -168,6 +187,14 @@ def _read_bibliography(path: Path, root: Path, where: SourceLocation) -> Any:
     data = read_file(real, where, MAX_TEXT_BYTES, "bibliography", SourceError)
     try:
         text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SourceError(f"bibliography '{path.name}' is not UTF-8 text", where) from None
+    problem = character_problem(text)
+    if problem is not None:  # it would reach the XHTML, which cannot carry it
+        line = text.count("\n", 0, problem[0]) + 1
+        message = f"bibliography '{path.name}', line {line}: {problem[1]}"
+        raise SourceError(message, where)
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if path.suffix.lower() == ".json":

@@ -32,7 +32,7 @@ from mdit_py_plugins.footnote.index import footnote_inline
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from publish import model as m
-from publish.citations import Citer, bibliography_blocks, citer_for
+from publish.citations import CitationError, Citer, bibliography_blocks, citer_for
 from publish.errors import (
     PublishError,
     SourceError,
@@ -385,7 +385,11 @@ def read_book(
         except PublishError as exc:
             errors.extend(problems(exc))
     if book_citer is not None and documents and not errors:
-        documents[-1] = _with_book_bibliography(documents[-1], book_citer)
+        try:
+            documents[-1] = _with_book_bibliography(documents[-1], book_citer)
+        except CitationError as exc:
+            where = SourceLocation(shown, header.meta.bibliography_line if header else 1)
+            errors.append(SourceError(str(exc), where))
     if header is not None:
         book = m.Book(shown, header.meta, tuple(documents), tuple(header.settings.items()))
         errors.extend(_report(link_problems(book), warn))
@@ -1008,7 +1012,10 @@ class _Converter:
                 if (call := self.call_note(node.meta, line)) is not None:
                     yield call
             case "citation":
-                yield from self.citation(node.meta, line)
+                try:
+                    yield from self.citation(node.meta, line)
+                except CitationError as exc:
+                    self.error(str(exc), line)
             case "math_inline" | "math_inline_double":
                 yield self.math(node.content.strip(), node.type == "math_inline_double", line)
             case "raw_inline":
@@ -1168,7 +1175,11 @@ class _Converter:
         document's sections, its id unique among the document's."""
         if self.citer is None or self.citer.in_book or self.errors:
             return ()  # a book's bibliography closes the book, not each chapter
-        entries = self.citer.entries()
+        try:
+            entries = self.citer.entries()
+        except CitationError as exc:
+            self.error(str(exc), max((getattr(b, "line", 0) for b in blocks), default=1))
+            return ()
         if not entries:
             return ()
         levels = [block.level for block in blocks if isinstance(block, m.Heading)]
@@ -1181,10 +1192,13 @@ class _Converter:
         """Build the notes in number order, once the whole body has been read."""
         cited = [draft for draft in self.drafts.values() if draft.citation is not None]
         if cited and self.citer is not None:
-            texts = [self.citer.format([d.citation], d.calls[0])[0] for d in cited]
-            self.cited_notes = {
-                draft.number: text for draft, text in zip(cited, texts, strict=True)
-            }
+            for draft in cited:
+                try:
+                    [text] = self.citer.format([draft.citation], draft.calls[0])
+                except CitationError as exc:
+                    self.error(str(exc), draft.calls[0])
+                    text = ()
+                self.cited_notes[draft.number] = text
         self.in_note = True
         notes = tuple(self.footnote(draft) for draft in self.drafts.values())
         for label, node in self.definitions.items():

@@ -352,3 +352,39 @@ def test_an_author_date_style_and_a_citation_inside_a_note(
     assert "Lo cuenta (Weil 1951, 4)." in pdf_text
     assert "Véase (Doe y Roe 2001, 50) y lo demás." in pdf_text
     assert "Weil, Simone. 1951. La condition ouvrière. Gallimard." in pdf_text
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "csl", "wanted"),
+    [
+        (
+            "refs.json",
+            '[{"id": "x", "type": "book", "issued": {"date-parts": [["someday"]]}}]',
+            "",
+            r"source/odd\.md:6: the bibliography \(refs\.json\) cannot be formatted: ",
+        ),
+        (
+            "refs.bib",
+            "@book{x, title = {A\x0cB}, year = {1951}}\n",
+            "",
+            r"source/odd\.md:3: bibliography 'refs\.bib', line 1: U\+000C \(a control character\) is not allowed in text",
+        ),
+        (
+            "refs.bib",
+            BIB,
+            "csl: chicago-nonexistent\n",
+            r"source/odd\.md:3: csl: no citation style is named 'chicago-nonexistent'",
+        ),
+    ],
+)
+def test_a_bibliography_or_style_that_cannot_be_used_is_an_error_not_a_traceback(
+    write_source, name: str, content: str, csl: str, wanted: str
+) -> None:
+    source = write_source(
+        "odd.md", f"---\ntitle: Odd\nbibliography: {name}\n{csl}---\n\nText [@x].\n"
+    )
+    (source.parent / name).write_text(content, encoding="utf-8")
+    with pytest.raises(PublishError) as caught:
+        read_document(source)
+    [message] = {str(problem) for problem in problems(caught.value)}
+    assert re.match(wanted, message), message
