@@ -388,3 +388,65 @@ def test_a_bibliography_or_style_that_cannot_be_used_is_an_error_not_a_traceback
         read_document(source)
     [message] = {str(problem) for problem in problems(caught.value)}
     assert re.match(wanted, message), message
+
+
+SYNTAX = [
+    "[@weil1951, p. 45]",
+    "[see @doe2001, pp. 3-4; @weil1951]",
+    "[-@weil1951, chap. 2]",
+    "@doe2001 says",
+    "@doe2001 [p. 7] says",
+    "[@doe2001, pp. 50-52, and elsewhere]",
+    "mail to a@b.com",
+]
+
+
+def _plain(inlines: list[dict]) -> str:
+    return " ".join("".join(i["c"] if i["t"] == "Str" else " " for i in inlines).split())
+
+
+@pytest.mark.parametrize("text", SYNTAX)
+def test_citations_are_read_as_pandoc_reads_them(text: str) -> None:
+    """Keys, modes, prefixes and locators as Pandoc's own reader finds them (its JSON AST)."""
+    import shutil
+    import subprocess
+
+    from markdown_it import MarkdownIt
+
+    from publish.pandoc_cite import citation_plugin
+
+    if shutil.which("pandoc") is None:
+        pytest.skip("pandoc is not installed")
+    run = subprocess.run(
+        ["pandoc", "-f", "markdown", "-t", "json"], input=text, capture_output=True, text=True
+    )
+    cites = [
+        cite
+        for block in json.loads(run.stdout)["blocks"]
+        for inline in block["c"]
+        if inline["t"] == "Cite"
+        for cite in inline["c"][0]
+    ]
+    theirs = [
+        (
+            c["citationId"],
+            c["citationMode"]["t"],
+            _plain(c["citationPrefix"]),
+            _plain(c["citationSuffix"]),
+        )
+        for c in cites
+    ]
+    md = MarkdownIt("commonmark").use(citation_plugin)
+    tokens = [t for t in md.parseInline(text)[0].children if t.type == "citation"]
+    items = [(item, t.meta["in_text"]) for t in tokens for item in t.meta["items"]]
+    assert len(items) == len(theirs)
+    for (item, in_text), (key, mode, prefix, suffix) in zip(items, theirs, strict=True):
+        ours = (
+            "AuthorInText"
+            if in_text
+            else "SuppressAuthor"
+            if item.suppress_author
+            else "NormalCitation"
+        )
+        assert (item.key, ours, item.prefix) == (key, mode, prefix)
+        assert item.locator in suffix and item.suffix.lstrip(", ") in suffix
