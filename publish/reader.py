@@ -1209,7 +1209,7 @@ class _Converter:
     def footnote(self, draft: _NoteDraft) -> m.Footnote:
         first_call = draft.calls[0]
         if draft.citation is not None:  # [@key]: a note in the style's words
-            text = self.cited_notes.get(draft.number, ())
+            text = _capitalized(self.cited_notes.get(draft.number, ()))
             children = (m.Paragraph(text, first_call),)
             return m.Footnote(draft.number, "", children, tuple(draft.calls), first_call)
         if draft.inline_tokens is not None:  # ^[an inline note]
@@ -1251,6 +1251,14 @@ class _Converter:
         wrapper = Token("inline", "", 0, children=tokens)
         paragraph = [Token("paragraph_open", "p", 1), wrapper, Token("paragraph_close", "p", -1)]
         return self.inlines(SyntaxTreeNode(paragraph).children[0].children[0], line - 1)
+
+
+def _capitalized(inlines: tuple[m.Inline, ...]) -> tuple[m.Inline, ...]:
+    """A note opens with a capital, as Pandoc sets a citation's note (`[see @key]`: «See…»)."""
+    first = inlines[0] if inlines else None
+    if isinstance(first, m.Text) and first.text[:1].islower():
+        return (m.Text(first.text[:1].upper() + first.text[1:], first.line), *inlines[1:])
+    return inlines
 
 
 def _without_final_period(inlines: tuple[m.Inline, ...]) -> tuple[m.Inline, ...]:

@@ -110,7 +110,7 @@ SPANISH_NOTES = [
     "Simone Weil, La Condition Ouvrière (Gallimard, 1951), 45.",
     "Una nota del autor, entre las citas.",
     "Weil, La Condition Ouvrière, 46.",
-    "véase John Doe y Richard Roe, «On Letters from Spain», Journal of Letters 12, n.º 3 (2001): 50–52; Weil, La Condition Ouvrière.",
+    "Véase John Doe y Richard Roe, «On Letters from Spain», Journal of Letters 12, n.º 3 (2001): 50–52; Weil, La Condition Ouvrière.",
     "Doe y Roe, «On Letters from Spain».",
 ]
 
