@@ -584,7 +584,8 @@ def _document_citer(header: Any, shown: str, errors: list[PublishError]) -> Cite
     of the document's problems (its citations are then read as text)."""
     if header is None or not header.meta.bibliography:
         return None
-    from publish.resources import find_project_root  # resources reads no source
+    # The project as the build finds it (imported here: only a document citing pays).
+    from publish.resources import find_project_root
 
     try:
         return citer_for(header.meta, shown, find_project_root(Path(shown)))
