@@ -173,6 +173,18 @@ def test_each_citation_is_a_footnote_at_the_foot_of_its_page_in_the_pdf(
     last = texts[-1]
     assert "Bibliografía" in last
     assert last.index("Doe, John, y Richard Roe.") < last.index("Weil, Simone. La Condition")
+    # Each entry hangs: its first line at the text's left edge, the lines after it 2 em in.
+    last_words = [w for w in words[-1] if w.is_body]
+    [heading] = [w for w in last_words if w.text == "Bibliografía"]
+    lines: dict[int, list] = {}
+    for word in last_words:
+        if word.top > heading.bottom:
+            lines.setdefault(round(word.top), []).append(word)
+    starts = [min(lines[top], key=lambda w: w.x0) for top in sorted(lines)]
+    entry_starts = [w for w in starts if w.text in ("Doe,", "Weil,")]
+    assert [round(w.x0 - heading.x0, 1) for w in entry_starts] == [0.0, 0.0]
+    run_ons = [w for w in starts if w not in entry_starts]
+    assert run_ons and all(abs(w.x0 - heading.x0 - 2 * 10.5) < 1.5 for w in run_ons)
 
 
 def test_csl_json_in_english_both_formats(english: Path, project: Path, tmp_path: Path) -> None:
