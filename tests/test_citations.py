@@ -462,3 +462,18 @@ def test_citations_are_read_as_pandoc_reads_them(text: str) -> None:
         )
         assert (item.key, ours, item.prefix) == (key, mode, prefix)
         assert item.locator in suffix and item.suffix.lstrip(", ") in suffix
+
+
+def test_a_changed_bibliography_rebuilds_the_book(spanish: Path, project: Path, run_cli) -> None:
+    """The bibliography is one of the build's inputs: an EPUB up to date with the source is
+    made again when only refs.bib changes."""
+    assert run_cli("build", spanish, "--format", "epub").code == 0
+    epub = project / "build" / "citas.epub"
+    before = epub.stat().st_mtime_ns
+    assert run_cli("build", spanish, "--format", "epub").code == 0
+    assert epub.stat().st_mtime_ns == before  # up to date: not written again
+    bib = spanish.parent / "refs.bib"
+    bib.write_text(BIB.replace("Gallimard", "Éditions Gallimard"), encoding="utf-8")
+    assert run_cli("build", spanish, "--format", "epub").code == 0
+    page = OpenedEpub(epub).spine_page("text.xhtml")
+    assert "Éditions Gallimard, 1951" in page.text()
