@@ -37,6 +37,7 @@ SUBJECT_KEYS = ("subject", "keywords")  # both become the subjects
 CONTENTS_KEYS = ("toc", "toc-depth", "toc-title")
 OTHER_KEYS = ("date", "lang", "source", "abstract", "abstract-title", "dedication", "epigraph")
 FURNITURE_KEYS = ("front-matter", "role")  # how much furniture; a document's place in a book
+CITATION_KEYS = ("bibliography", "csl")  # the works cited (.bib, .json) and their CSL style
 FRONT_MATTER_KINDS = ("full", "compact")
 # Note series (publish.note_series): key → (Metadata field, reader).
 NOTE_KEYS = {
@@ -47,7 +48,7 @@ NOTE_KEYS = {
 }
 KNOWN_KEYS = frozenset(
     (*TEXT_KEYS, *PEOPLE_KEYS, *SUBJECT_KEYS, *PATH_KEYS, *CONTENTS_KEYS, *OTHER_KEYS)
-) | {*IMPRINT_KEYS, *ISBN_KEYS, *FURNITURE_KEYS, *NOTE_KEYS}
+) | {*IMPRINT_KEYS, *ISBN_KEYS, *FURNITURE_KEYS, *NOTE_KEYS, *CITATION_KEYS}
 
 _EXACT_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _YEAR = re.compile(r"(?<!\d)\d{4}(?!\d)")
@@ -351,6 +352,10 @@ def _metadata_fields(
     if epigraph is not None:
         fields["epigraph"], fields["epigraph_attribution"] = epigraph
     fields["toc"] = read("toc", _flag, "toc")
+    fields["bibliography"] = read("bibliography", _text_list, "bibliography")
+    if "bibliography" in where:
+        fields["bibliography_line"] = where["bibliography"].line
+    fields["csl"] = read("csl", _text, "csl")
     fields["toc_depth"] = read("toc-depth", _toc_depth)
     fields["toc_title"] = read("toc-title", _text, "toc-title")
     for key, (name, reader) in NOTE_KEYS.items():

@@ -35,6 +35,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "dedication": "Dedication",
         "abstract": "Abstract",
         "landmarks": "Landmarks",
+        "bibliography": "Bibliography",
+        "and": "and",  # between the last two authors of `@key`
         "accessibility_summary": (
             "Reflowable text that follows the reader’s choice of font, size and colours, with "
             "a table of contents, headings in reading order, and notes linked to and from "
@@ -77,6 +79,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "dedication": "Dedicatoria",
         "abstract": "Resumen",
         "landmarks": "Puntos de referencia",
+        "bibliography": "Bibliografía",
+        "and": "y",  # between the last two authors of `@key`
         "accessibility_summary": (
             "Texto adaptable que respeta la letra, el tamaño y los colores que elija el "
             "lector, con índice, encabezados en orden de lectura y notas enlazadas con sus "
@@ -119,6 +123,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "dedication": "Dédicace",
         "abstract": "Résumé",
         "landmarks": "Repères",
+        "bibliography": "Bibliographie",
+        "and": "et",  # between the last two authors of `@key`
         "accessibility_summary": (
             "Texte recomposable qui respecte la police, la taille et les couleurs choisies "
             "par le lecteur, avec une table des matières, des titres dans l’ordre de lecture "
@@ -161,6 +167,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "dedication": "Widmung",
         "abstract": "Zusammenfassung",
         "landmarks": "Orientierungspunkte",
+        "bibliography": "Literaturverzeichnis",
+        "and": "und",  # between the last two authors of `@key`
         "accessibility_summary": (
             "Umbrechbarer Text, der Schrift, Größe und Farben der Leseeinstellungen "
             "übernimmt, mit Inhaltsverzeichnis, Überschriften in Lesereihenfolge und "

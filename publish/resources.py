@@ -194,7 +194,17 @@ def source_files(target: m.Document | m.Book) -> list[Path]:
         files.append(Path(doc.path))
         images = (image_source(image.src, doc.path) for image in m.iter_images(doc))
         files += [path for path in images if path is not None]
+        files += citation_files(doc)
     return list(dict.fromkeys(files))
+
+
+def citation_files(document: m.Document) -> list[Path]:
+    """A document's bibliography files and its own CSL style: a change to them is a change
+    to the book."""
+    cited = [*document.meta.bibliography]
+    if document.meta.csl.endswith(".csl"):
+        cited.append(document.meta.csl)
+    return [Path(document.path).parent / name for name in cited]
 
 
 def project_files(project_root: Path | None) -> list[Path]:
