@@ -44,8 +44,8 @@ from publish.errors import (
 )
 from publish.files import check_regular, read_file, resolved
 from publish.frontmatter import character_problem, compose_yaml, parse_front_matter
-from publish.original_pages import original_pages_plugin
 from publish.labels import labels_for
+from publish.original_pages import original_pages_plugin
 from publish.pandoc_blocks import pandoc_blocks_plugin
 from publish.pandoc_cite import citation_plugin
 from publish.pandoc_inline import (
