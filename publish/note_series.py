@@ -135,12 +135,7 @@ def read_notes_by(value: Any, where: SourceLocation) -> str:
 
 def read_note_marks(value: Any, where: SourceLocation) -> tuple[tuple[str, str], ...]:
     """`note-marks: {translator: alpha, editor: symbols}`."""
-    pairs = _series_mapping(value, "note-marks", where)
-    for series, style in pairs:
-        if style not in MARK_STYLES:
-            message = f"'note-marks' of the {series}'s notes must be one of {_listed(MARK_STYLES)}, not {style!r}"
-            raise SourceError(message, where)
-    return pairs
+    return _series_choices(value, "note-marks", MARK_STYLES, where)
 
 
 def read_note_labels(value: Any, where: SourceLocation) -> tuple[tuple[str, str], ...]:
@@ -155,10 +150,19 @@ def read_note_labels(value: Any, where: SourceLocation) -> tuple[tuple[str, str]
 
 def read_note_place(value: Any, where: SourceLocation) -> tuple[tuple[str, str], ...]:
     """`note-place: {editor: end}`: a series printed after the text instead of at the foot."""
-    pairs = _series_mapping(value, "note-place", where)
-    for series, place in pairs:
-        if place not in PLACES:
-            message = f"'note-place' of the {series}'s notes must be one of {_listed(PLACES)}, not {place!r}"
+    return _series_choices(value, "note-place", PLACES, where)
+
+
+def _series_choices(
+    value: Any, key: str, allowed: Iterable[str], where: SourceLocation
+) -> tuple[tuple[str, str], ...]:
+    """A mapping of series to one of `allowed` each."""
+    pairs = _series_mapping(value, key, where)
+    for series, choice in pairs:
+        if choice not in allowed:
+            message = (
+                f"'{key}' of the {series}'s notes must be one of {_listed(allowed)}, not {choice!r}"
+            )
             raise SourceError(message, where)
     return pairs
 
