@@ -97,12 +97,14 @@ def preflight(path: Path, settings: Settings | None = None) -> PreflightReport:
     try:
         reader = PdfReader(path)
         with pdfplumber.open(path) as pdf:
+            # Read once, for text and images: a wrap cover has panels, not a column.
+            columns = {} if wrap else text_columns(pdf)
             findings = (
                 wrap_size(reader, settings, path) if wrap else page_size(reader, settings),
                 fonts_embedded(reader),
                 notes_on_their_pages(reader),
-                text_inside_margins(pdf, column=not wrap),
-                *(() if wrap else (images_inside_margins(pdf),)),  # a cover image bleeds
+                text_inside_margins(pdf, columns),
+                *(() if wrap else (images_inside_margins(pdf, columns),)),  # a cover image bleeds
                 image_resolution(pdf),
             )
             pdfx = _pdfx(reader, settings.pdf_variant)
@@ -259,10 +261,9 @@ def _where(page: int | None) -> str:
 Box = tuple[float, float, float, float]  # x0, top, x1, bottom, as pdfplumber places text
 
 
-def text_inside_margins(pdf: pdfplumber.PDF, column: bool = True) -> Finding:
-    """No text near or past the trim edge, and none standing out of the text column (a
-    wrap cover, `column=False`, has panels, not a column)."""
-    columns = text_columns(pdf) if column else {}
+def text_inside_margins(pdf: pdfplumber.PDF, columns: Columns) -> Finding:
+    """No text near or past the trim edge, and none standing out of its page's text column
+    (`text_columns`; none known: only the trim's safe area is checked)."""
     safe = SAFE_MARGIN_MM * MM
     outside = [
         number
@@ -277,7 +278,10 @@ def text_inside_margins(pdf: pdfplumber.PDF, column: bool = True) -> Finding:
 COLUMN_EVIDENCE = 5  # lines that must end at the same place for it to be the column's edge
 
 
-def text_columns(pdf: pdfplumber.PDF) -> dict[int, tuple[float, float]]:
+Columns = dict[int, tuple[float, float]]  # odd (1) and even (0) pages' column: x0, x1
+
+
+def text_columns(pdf: pdfplumber.PDF) -> Columns:
     """The text column of odd and even pages: where most lines end, and the leftmost place
     where enough lines start (indents only go right: a page of a long note's hanging lines
     must not move the column's edge to theirs).
@@ -323,9 +327,8 @@ def _stands_out(placed: dict, trim: Box, column: tuple[float, float] | None, saf
 # Images
 
 
-def images_inside_margins(pdf: pdfplumber.PDF) -> Finding:
+def images_inside_margins(pdf: pdfplumber.PDF, columns: Columns) -> Finding:
     """Every image inside the text column and the trim's safe area, as text must be."""
-    columns = text_columns(pdf)
     safe = SAFE_MARGIN_MM * MM
     outside = [
         number
