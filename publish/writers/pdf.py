@@ -90,7 +90,7 @@ def write_pdf(
             images_left_out(html.etree_element, target.documents),
         ):
             laid_out, _stats = renderer.lay_out(html, fonts, options)
-            if move_figures(html.etree_element, renderer.page_blocks(laid_out)):
+            if move_figures(html.etree_element, lambda: renderer.page_blocks(laid_out)):
                 laid_out, _stats = renderer.lay_out(html, fonts, options)
             if renderer.fallback:
                 (warn or _ignore)(SourceWarning(renderer.fallback, target.location))

@@ -14,7 +14,7 @@ engine does not know, figures stay where WeasyPrint put them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
@@ -35,9 +35,13 @@ class Fragment:
     bottom: float
 
 
-def move_figures(root: Element, pages: Sequence[PageBlocks] | None) -> int:
+def move_figures(root: Element, measure: Callable[[], Sequence[PageBlocks] | None]) -> int:
     """Move each figure pushed to the next page after the text that fills its room.
-    Returns how many moved (0: the layout stands)."""
+    `measure` gives the layout's blocks, asked only when the document has a figure (it
+    walks every box of every page). Returns how many moved (0: the layout stands)."""
+    if not any(is_float(element) for element in root.iter()):
+        return 0
+    pages = measure()
     if not pages:
         return 0
     moves = list(_deferred(root, pages))
