@@ -19,8 +19,9 @@ import time
 import traceback
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock, Timeout
 
@@ -47,11 +48,15 @@ from publish.writers import (
     is_temporary,
 )
 
+if TYPE_CHECKING:  # the writers' modules are loaded when a job runs
+    from publish.writers.print_pages import PrintPage
+
 FORMATS = ("epub", "pdf")  # what a build writes unless told (`--format all`)
 # Written only when named (`--format kepub`): the EPUB again, for Kobo's readers.
 KNOWN_FORMATS = (*FORMATS, "kepub")
 # Each format's file name ends so; Kobo's readers know a KEPUB by `.kepub.epub`.
 SUFFIXES = {"epub": ".epub", "pdf": ".pdf", "kepub": ".kepub.epub"}
+PAGED_FORMATS = {"epub", "kepub"}  # the formats that may mark the PDF's pages (`page-list`)
 BOOK_FILE = "book.yaml"
 LOCK_FILE = ".publish.lock"
 
@@ -68,6 +73,12 @@ class Job:
     project_root: Path
     settings: Settings
     digest: str
+    print_pages: tuple[PrintPage, ...] | None = None  # where its PDF's pages begin (an EPUB's)
+
+    @property
+    def wants_print_pages(self) -> bool:
+        """An EPUB (or KEPUB) that marks the pages of its PDF (`page-list: print`)."""
+        return self.fmt in PAGED_FORMATS and self.settings.page_list == "print"
 
 
 @dataclass(frozen=True)
@@ -202,6 +213,9 @@ def plan_jobs(
             if root not in projects:
                 projects[root] = project_digest(root)
             digests = {fmt: input_digest(target, fmt, settings, projects[root]) for fmt in formats}
+            if settings.page_list == "print":  # the EPUB marks the pages of its PDF
+                pdf = input_digest(target, "pdf", settings, projects[root])
+                digests |= {fmt: f"{digests[fmt]}+{pdf}" for fmt in PAGED_FORMATS & digests.keys()}
         except PublishError as exc:
             report.fail(exc)
             continue
@@ -275,6 +289,7 @@ class JobResult:
     job: Job
     outcome: Outcome | None
     error: PublishError | None = None
+    print_pages: tuple[PrintPage, ...] | None = None  # a PDF's, for its EPUB
 
 
 def writer(fmt: str) -> Callable[..., int | None]:
@@ -296,6 +311,12 @@ def run_job(job: Job) -> JobResult:
 
     started = time.perf_counter()
     warnings: list[SourceWarning] = []
+    found: list[list[PrintPage] | None] = []
+    extra: dict[str, Any] = {}
+    if job.fmt == "pdf" and job.settings.page_list == "print":
+        extra["on_pages"] = found.append
+    elif job.wants_print_pages:
+        extra["print_pages"] = job.print_pages
     try:
         env = template_environment(job.project_root)
         pages = writer(job.fmt)(
@@ -305,13 +326,15 @@ def run_job(job: Job) -> JobResult:
             project_root=job.project_root,
             settings=job.settings,
             warn=warnings.append,
+            **extra,
         )
         outcome = _outcome(job, pages, time.perf_counter() - started, tuple(warnings))
     except PublishError as exc:
         return JobResult(job, None, exc)
     except Exception as exc:  # the boundary: anything else, told in one line
         return JobResult(job, None, write_failure(job, exc))
-    return JobResult(job, outcome)
+    print_pages = tuple(found[0]) if found and found[0] is not None else None
+    return JobResult(job, outcome, print_pages=print_pages)
 
 
 def write_failure(job: Job, exc: BaseException) -> UnexpectedFailure:
@@ -508,8 +531,21 @@ def run_planned(
         cache.remember(result.job.out_path, result.job.digest, pages)
         _record(report, result.outcome, on_done)
 
+    # An EPUB that marks its PDF's pages waits for its PDF, when that is made now.
+    pdfs = {job.target.path for job in stale if job.fmt == "pdf"}
+    waiting = [job for job in stale if job.wants_print_pages and job.target.path in pdfs]
+    print_pages: dict[str, tuple[PrintPage, ...]] = {}
+
+    def pdf_done(result: JobResult) -> None:
+        if result.print_pages is not None:
+            print_pages[result.job.target.path] = result.print_pages
+        done(result)
+
     try:
-        run_jobs(stale, jobs, done)
+        run_jobs([job for job in stale if job not in waiting], jobs, pdf_done)
+        # An EPUB whose PDF failed, or could not be read, has no page-list (it says so).
+        waited = [replace(job, print_pages=print_pages.get(job.target.path, ())) for job in waiting]
+        run_jobs(waited, jobs, done)
     finally:
         try:
             cache.save()

@@ -48,6 +48,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "xref_other": "this passage",
         "page_abbreviation": "p.",
         "original_pages": "Pages of the original edition",
+        "print_pages": "Pages of the print edition",
     },
     "es": {
         "half_title": "Portadilla",
@@ -92,6 +93,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "xref_other": "este pasaje",
         "page_abbreviation": "pág.",
         "original_pages": "Páginas de la edición original",
+        "print_pages": "Páginas de la edición impresa",
     },
     "fr": {
         "half_title": "Faux-titre",
@@ -136,6 +138,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "xref_other": "ce passage",
         "page_abbreviation": "p.",
         "original_pages": "Pages de l’édition originale",
+        "print_pages": "Pages de l’édition imprimée",
     },
     "de": {
         "half_title": "Schmutztitel",
@@ -180,6 +183,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "xref_other": "diese Stelle",
         "page_abbreviation": "S.",
         "original_pages": "Seiten der Originalausgabe",
+        "print_pages": "Seiten der Druckausgabe",
     },
     # Languages with only some of the words: the others are English.
     "it": {
@@ -189,6 +193,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "xref_other": "questo passo",
         "page_abbreviation": "p.",
         "original_pages": "Pagine dell’edizione originale",
+        "print_pages": "Pagine dell’edizione a stampa",
     },
     "pt": {
         "xref_note": "a nota",
@@ -197,6 +202,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "xref_other": "este trecho",
         "page_abbreviation": "p.",
         "original_pages": "Páginas da edição original",
+        "print_pages": "Páginas da edição impressa",
     },
 }
 

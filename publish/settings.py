@@ -111,7 +111,7 @@ class Settings:
     paper: str = "white"  # the interior's paper, which sets the spine's width
     output_profile: str = ""  # PDF/X: the printer's CMYK ICC profile, a file of the project
     original_pages: str = "inline"  # the original's page markers in print: inline, margin, none
-    original_pages_list: str = "false"  # an EPUB page-list of the original's pages
+    page_list: str = "none"  # the EPUB's page-list: of this book's print pages, or the original's
 
     @property
     def page_size(self) -> tuple[str, str]:
@@ -136,15 +136,6 @@ def _choice(*allowed: str) -> Callable[[Any], str]:
         return str(value)
 
     return check
-
-
-def _flag(value: Any) -> str:
-    """`true` or `false` (YAML's and TOML's booleans, or those words)."""
-    if value in (True, "true"):
-        return "true"
-    if value in (False, "false"):
-        return "false"
-    raise ValueError(f"must be true or false, not {value!r}")
 
 
 # A page a printer can print: from a little larger than a playing card to a poster, and a
@@ -225,7 +216,7 @@ _CHECKS: dict[str, Callable[[Any], str]] = {
     "paper": _choice("white", "cream"),
     "output_profile": _profile,
     "original_pages": _choice("inline", "margin", "none"),
-    "original_pages_list": _flag,
+    "page_list": _choice("none", "print", "original"),
 }
 SETTING_KEYS = frozenset(_CHECKS)
 
@@ -235,7 +226,7 @@ def check_setting(key: str, value: Any, where: SourceLocation) -> str:
     try:
         return _CHECKS[key](value)
     except ValueError as exc:
-        raise SourceError(f"setting '{key}' {exc}", where) from None
+        raise SourceError(f"setting '{key.replace('_', '-')}' {exc}", where) from None
 
 
 def resolve(layers: Iterable[Mapping[str, str]]) -> Settings:

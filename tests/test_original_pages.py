@@ -50,7 +50,7 @@ def test_margin_and_page_list_across_a_books_chapters(project: Path, run_cli) ->
     book = project / "source" / "libro"
     book.mkdir()
     (book / "book.yaml").write_text(
-        "title: Libro\nlang: es\noriginal-pages: margin\noriginal-pages-list: true\n"
+        "title: Libro\nlang: es\noriginal-pages: margin\npage-list: original\n"
         "documents: [uno.md, dos.md]\n"
     )
     (book / "uno.md").write_text(_document(""), encoding="utf-8")
@@ -111,6 +111,6 @@ def test_a_page_marked_twice_and_a_wrong_setting_are_errors(
     assert "source/twice.md:7: the id 'pag-3' is used twice (first on line 5)" in result.err
     write_source("wrong.md", "---\ntitle: C\noriginal-pages: side\n---\n\nA {pag=3}.\n")
     result = run_cli("build", "source/wrong.md")
-    assert "source/wrong.md:3: setting 'original_pages' must be one of inline, margin, none" in (
+    assert "source/wrong.md:3: setting 'original-pages' must be one of inline, margin, none" in (
         result.err
     )

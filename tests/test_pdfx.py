@@ -216,7 +216,7 @@ def test_an_output_profile_must_name_a_file_of_the_project(
 
     assert checked.code == 1
     assert (
-        "publish.toml:2: setting 'output_profile' must be an ICC profile of the project"
+        "publish.toml:2: setting 'output-profile' must be an ICC profile of the project"
         in checked.err
     )
 

@@ -46,6 +46,7 @@ from publish.resources import (
 )
 from publish.settings import Settings
 from publish.writers import atomic_output, build_timestamp
+from publish.writers.print_pages import PrintPage, mark_pages
 
 COVER_FILE = "cover.xhtml"
 HEADER_FILE = "header.xhtml"
@@ -58,6 +59,9 @@ NAV_FILE = "nav.xhtml"
 STYLE_FILE = "styles/epub.css"
 PROJECT_STYLE_FILE = "styles/project.css"  # a project's epub.css, after the built-in one
 COVER_STYLE_FILE = "styles/cover.css"  # the cover page's own, before the others
+NO_PRINT_PAGES = (
+    "its PDF could not be laid out, or its layout read (see the PDF's error or warning)"
+)
 IMAGE_FOLDER = "images"
 PACKAGE_FILE = "EPUB/content.opf"  # where ebooklib writes the package document
 
@@ -150,20 +154,34 @@ def write_epub(
     project_root: Path | None = None,
     settings: Settings | None = None,
     warn: Callable[[SourceWarning], None] | None = None,
+    print_pages: Sequence[PrintPage] | None = None,
 ) -> None:
     """Write a document or a book as an EPUB 3 to `out_path`, replacing it only when all
     went well. (Links that lead nowhere in the book are left out; the reader warned of
-    them, so `warn` hears of nothing here.)"""
+    them, so `warn` hears of nothing here.)
+
+    With `page-list: print`, the pages of the target's PDF are marked in the text and
+    listed: `print_pages` when the PDF was laid out in the same build, else laid out here.
+    `warn` hears when they cannot be found."""
     settings = settings or Settings()
     chapters = chapters_of(target)
     book = epub.EpubBook()
     add_metadata(book, target.meta)
-    add_accessibility(book, target.meta, chapters)
     packed = add_resources(book, target, chapters, project_root, settings.styles)
     notes_apart = settings.notes == "book" and any(c.document.notes for c in chapters)
-    add_pages(book, env, target, chapters, notes_apart, packed)
-    pages = original_page_entries(chapters) if settings.original_pages_list == "true" else []
-    add_navigation(book, env, target, chapters, notes_apart, packed.styles, pages)
+    if settings.page_list == "print" and print_pages is None:
+        from publish.writers.pdf import print_pages_laid_out  # WeasyPrint, only for this
+
+        print_pages = print_pages_laid_out(target, env, settings, project_root)
+    marked = add_pages(book, env, target, chapters, notes_apart, packed, print_pages or ())
+    pages = page_list_entries(settings.page_list, chapters, marked)
+    if settings.page_list == "print" and not pages and warn is not None:
+        message = f"the EPUB has no page-list of the print pages: {NO_PRINT_PAGES}"
+        warn(SourceWarning(message, target.location))
+    add_accessibility(book, target.meta, chapters, settings.page_list if pages else "none")
+    add_navigation(
+        book, env, target, chapters, notes_apart, packed.styles, pages, settings.page_list
+    )
     write(book, out_path, build_timestamp(target, project_root), target.meta.lang)
 
 
@@ -190,9 +208,11 @@ def add_pages(
     chapters: Sequence[Chapter],
     notes_apart: bool,
     packed: Packed,
-) -> None:
+    print_pages: Sequence[PrintPage] = (),
+) -> list[TocEntry]:
     """Render each page and add it to the spine, in order (a book's contents page comes
-    with the navigation)."""
+    with the navigation); with `print_pages`, mark where each begins in the text, and
+    return the page-list."""
     labels = labels_for(target.meta.lang)
     header_links = document_links(chapters, target.path)  # from the header's fields
     for plan in front_pages(target.meta):
@@ -202,18 +222,30 @@ def add_pages(
         # The cover's own sheet first: the project's may still restyle the cover page.
         styles = (packed.cover_style, *packed.styles) if plan is COVER else packed.styles
         add_page(book, plan.file_name, markup, target.meta.lang, styles, labels[plan.label])
-    for chapter in chapters:
-        doc = chapter.document
-        relink = document_links(chapters, doc.path)
-        markup = render_chapter(env, target, chapter, notes_apart, relink)
-        markup = relink_images(markup, doc, packed.image_names)
-        add_page(book, chapter.file_name, markup, doc.meta.lang, packed.styles, doc.meta.title)
+    markups = [
+        relink_images(
+            render_chapter(env, target, c, notes_apart, document_links(chapters, c.document.path)),
+            c.document,
+            packed.image_names,
+        )
+        for c in chapters
+    ]
+    page_list: list[TocEntry] = []
+    if print_pages:
+        markups, marked = mark_pages(markups, print_pages)
+        page_list = [
+            TocEntry(label, f"{chapters[i].file_name}#{ident}") for label, i, ident in marked
+        ]
+    for chapter, markup in zip(chapters, markups, strict=True):
+        meta = chapter.document.meta
+        add_page(book, chapter.file_name, markup, meta.lang, packed.styles, meta.title)
     if notes_apart:  # each chapter's notes link from where that chapter's file is
         relinks = {
             c.prefix: document_links(chapters, c.document.path, notes_of=c) for c in chapters
         }
         markup = render_template(env, ENDNOTES.template, target, chapters=chapters, relinks=relinks)
         add_page(book, ENDNOTES_FILE, markup, target.meta.lang, packed.styles, labels["notes"])
+    return page_list
 
 
 def front_pages(meta: m.Metadata) -> tuple[PagePlan, ...]:
@@ -357,19 +389,44 @@ def credits_line(meta: m.Metadata) -> str:
     )
 
 
-def add_accessibility(book: epub.EpubBook, meta: m.Metadata, chapters: Sequence[Chapter]) -> None:
-    """schema.org accessibility metadata, as EPUB Accessibility 1.1 and the stores ask."""
-    for name, value in accessibility_fields(meta, chapters):
+def add_accessibility(
+    book: epub.EpubBook, meta: m.Metadata, chapters: Sequence[Chapter], page_list: str = "none"
+) -> None:
+    """schema.org accessibility metadata, as EPUB Accessibility 1.1 and the stores ask; with
+    a page-list (`print` or `original`), the pages' source (`pageBreakSource`)."""
+    for name, value in accessibility_fields(meta, chapters, page_list):
         book.add_metadata(None, "meta", value, {"property": f"schema:{name}"})
+    if page_list != "none":
+        book.add_metadata(
+            None, "meta", page_break_source(meta, page_list), {"property": "pageBreakSource"}
+        )
 
 
-def accessibility_fields(meta: m.Metadata, chapters: Sequence[Chapter]) -> list[tuple[str, str]]:
+def page_break_source(meta: m.Metadata, page_list: str) -> str:
+    """The edition whose pages the EPUB marks: the print edition by its ISBN (a URN), or
+    named (its title, publisher and year); the edition translated from, as the header
+    names it."""
+    if page_list == "original":
+        return (
+            plain_text(meta.source) or f"{meta.title} ({labels_for(meta.lang)['original_pages']})"
+        )
+    if meta.isbn:
+        return f"urn:isbn:{meta.isbn.replace('-', '').replace(' ', '')}"
+    year = str(meta.date.year) if meta.date else ""
+    return ", ".join(part for part in (meta.title, meta.publisher, year, "PDF") if part)
+
+
+def accessibility_fields(
+    meta: m.Metadata, chapters: Sequence[Chapter], page_list: str = "none"
+) -> list[tuple[str, str]]:
     # Every book has a cover image, so it is never text alone; the cover's alternative text
     # names the book, so text suffices when every other image has alt text as well.
     images = (image for c in chapters for image in m.iter_images(c.document))
     described = all(image.alt.strip() for image in images)
     features = ["structuralNavigation", "tableOfContents", "readingOrder"]
     features += ["displayTransformability", *(["alternativeText"] if described else [])]
+    if page_list != "none":
+        features += ["pageNavigation", *(["pageBreakMarkers"] if page_list == "print" else [])]
     return [
         ("accessMode", "textual"),
         ("accessMode", "visual"),
@@ -512,10 +569,11 @@ def add_navigation(
     chapters: Sequence[Chapter],
     notes_apart: bool,
     styles: Sequence[epub.EpubItem],
-    original_pages: Sequence[TocEntry] = (),
+    page_list: Sequence[TocEntry] = (),
+    page_list_of: str = "original",
 ) -> None:
     """The nav document (from its template), the NCX and the OPF guide, from one list;
-    with `original_pages`, the nav's page-list of the original edition.
+    with `page_list`, the nav's page-list (of the `print` edition's pages or the `original`'s).
 
     In a book the nav is also the contents page, read after the title page.
     """
@@ -535,8 +593,8 @@ def add_navigation(
         target,
         toc=toc,
         landmarks=landmarks,
-        page_list=original_pages,
-        page_list_name=labels_for(meta.lang)["original_pages"],
+        page_list=page_list,
+        page_list_name=labels_for(meta.lang).get(f"{page_list_of}_pages", ""),
     )
     # Without the NCX the spine still names toc="ncx". Without a contents page (a
     # document's, or `toc: false`) the nav is out of the spine: reading systems reach it
@@ -546,6 +604,15 @@ def add_navigation(
     nav.properties.append("nav")
     if contents_page:  # after the cover, the title page and the dedication
         book.spine.insert(len(front_pages(meta)), book.spine.pop())
+
+
+def page_list_entries(
+    page_list: str, chapters: Sequence[Chapter], print_pages: list[TocEntry]
+) -> list[TocEntry]:
+    """The nav's page-list: the print pages marked in the text, or the original's markers."""
+    if page_list == "original":
+        return original_page_entries(chapters)
+    return print_pages if page_list == "print" else []
 
 
 def original_page_entries(chapters: Sequence[Chapter]) -> list[TocEntry]:

@@ -25,7 +25,7 @@ import posixpath
 import re
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import unquote, urldefrag
 
@@ -37,6 +37,7 @@ from publish.errors import OutputError, SourceLocation, SourceWarning
 from publish.settings import Settings
 from publish.writers import atomic_output
 from publish.writers.epub import write_epub
+from publish.writers.print_pages import PrintPage
 
 XHTML = "http://www.w3.org/1999/xhtml"
 OPF = "http://www.idpf.org/2007/opf"
@@ -76,6 +77,7 @@ def write_kepub(
     project_root: Path | None = None,
     settings: Settings | None = None,
     warn: Callable[[SourceWarning], None] | None = None,
+    print_pages: Sequence[PrintPage] | None = None,
 ) -> None:
     """Write the book as a Kobo EPUB to `out_path`, replacing it only when all went well."""
     where = SourceLocation(str(out_path))
@@ -83,9 +85,8 @@ def write_kepub(
         with tempfile.TemporaryDirectory(prefix="publish-kepub-") as folder:
             epub_path = Path(folder) / "book.epub"
             try:
-                write_epub(
-                    target, env, epub_path, project_root=project_root, settings=settings, warn=warn
-                )
+                write_epub(target, env, epub_path, project_root=project_root, settings=settings,
+                           warn=warn, print_pages=print_pages)  # fmt: skip
             except OutputError as exc:  # told at the KEPUB, not at the EPUB it is made from
                 if exc.location is None or exc.location.path != str(epub_path):
                     raise

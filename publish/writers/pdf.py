@@ -47,8 +47,9 @@ from publish.resources import image_source, style_cascade, style_dirs
 from publish.settings import MIN_DPI, MM, Settings, length_pt
 from publish.writers import atomic_output, build_timestamp, engine
 from publish.writers.pdf_figures import move_figures
-from publish.writers.pdf_labels import with_page_labels
+from publish.writers.pdf_labels import body_start, page_labels, with_page_labels
 from publish.writers.pdfx import pdfx_css, pdfx_finisher, verify_pdfx
+from publish.writers.print_pages import PrintPage, pages_from_lines
 
 TEMPLATE = "print/document.html.j2"
 SECTION = "print/section.html.j2"
@@ -64,14 +65,72 @@ def write_pdf(
     project_root: Path | None = None,
     settings: Settings | None = None,
     warn: Callable[[SourceWarning], None] | None = None,
+    on_pages: Callable[[list[PrintPage] | None], None] | None = None,
 ) -> int:
     """Write a document, or a book of documents, as a print-ready PDF to `out_path`.
 
     Written atomically. `warn` hears of images that print under MIN_DPI at their size, and
-    of notes moved whole when WeasyPrint is one the engine does not know (`engine.fallback`).
+    of notes moved whole when WeasyPrint is one the engine does not know (`engine.fallback`);
+    `on_pages`, of where each page begins (`print_pages_of`), for the EPUB's page-list.
     Returns the number of pages.
     """
     settings = settings or Settings()
+    with laid_out_pdf(target, env, settings, project_root) as layout:
+        laid_out, renderer = layout.laid_out, layout.renderer
+        if renderer.fallback:
+            (warn or _ignore)(SourceWarning(renderer.fallback, target.location))
+        placed = renderer.placed_images(laid_out)
+        for warning in low_resolution_images(placed, target.documents):
+            (warn or _ignore)(warning)
+        if on_pages is not None:
+            on_pages(print_pages_of(renderer, laid_out))
+        finish = with_page_labels(set_bleed_boxes(length_pt(settings.bleed)))
+        finish = pdfx_finisher(finish, settings, target.location, project_root)  # CMYK
+        with atomic_output(out_path) as tmp:
+            identifier = pdf_identifier(target.meta)
+            laid_out.write_pdf(tmp, pdf_identifier=identifier, finisher=finish, **layout.options)
+            verify_pdfx(tmp, settings, target.location)  # no false claim of PDF/X
+        return len(laid_out.pages)
+
+
+def print_pages_laid_out(
+    target: Target,
+    env: jinja2.Environment,
+    settings: Settings,
+    project_root: Path | None = None,
+) -> list[PrintPage] | None:
+    """Where each page of the target's PDF begins, laid out but not written (for an EPUB
+    whose PDF is not made in the same build); None as `print_pages_of`."""
+    with laid_out_pdf(target, env, settings, project_root) as layout:
+        return print_pages_of(layout.renderer, layout.laid_out)
+
+
+def print_pages_of(renderer: engine.Engine, laid_out: LaidOut) -> list[PrintPage] | None:
+    """Each page of the text (from where it begins, after the front matter) with its folio
+    and first words; None when the engine cannot read the layout's lines."""
+    lines = renderer.page_lines(laid_out)
+    if lines is None:
+        return None
+    first = body_start(laid_out.pages) or 0
+    return pages_from_lines(lines[first:], page_labels(laid_out.pages)[first:])
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A target laid out as its PDF, with the engine that did it and the options to write
+    it with."""
+
+    laid_out: LaidOut
+    renderer: engine.Engine
+    options: dict[str, Any]
+
+
+@contextlib.contextmanager
+def laid_out_pdf(
+    target: Target, env: jinja2.Environment, settings: Settings, project_root: Path | None
+) -> Iterator[Layout]:
+    """The target laid out as its PDF (figures floated), inside an engine session that
+    lasts until it is written."""
     source_dir = Path(target.path).resolve().parent
     fetcher = LocalFileFetcher([(project_root or source_dir).resolve(), *style_dirs(project_root)])
     try:
@@ -86,23 +145,12 @@ def write_pdf(
         with (
             engine.session() as renderer,
             fixed_font_timestamps(made),
-            atomic_output(out_path) as tmp,
             images_left_out(html.etree_element, target.documents),
         ):
             laid_out, _stats = renderer.lay_out(html, fonts, options)
             if move_figures(html.etree_element, lambda: renderer.page_blocks(laid_out)):
                 laid_out, _stats = renderer.lay_out(html, fonts, options)
-            if renderer.fallback:
-                (warn or _ignore)(SourceWarning(renderer.fallback, target.location))
-            placed = renderer.placed_images(laid_out)
-            for warning in low_resolution_images(placed, target.documents):
-                (warn or _ignore)(warning)
-            finish = with_page_labels(set_bleed_boxes(length_pt(settings.bleed)))
-            finish = pdfx_finisher(finish, settings, target.location, project_root)  # CMYK
-            identifier = pdf_identifier(target.meta)
-            laid_out.write_pdf(tmp, pdf_identifier=identifier, finisher=finish, **options)
-            verify_pdfx(tmp, settings, target.location)  # no false claim of PDF/X
-        return len(laid_out.pages)
+            yield Layout(laid_out, renderer, options)
     except FatalURLFetchingError as exc:
         raise _resource_error(exc, target) from None
 
@@ -186,6 +234,7 @@ def render_html(
         Markup(render_template(env, SECTION, document, id_prefix=_prefix(number, documents),
                                base=Path(document.path).resolve().parent.as_uri() + "/",
                                document_contents=[] if in_book else contents,
+                               skip_authors=target.meta.authors if in_book else (),
                                relink=document_links(documents, document.path)))
         for number, document in enumerate(documents, start=1)
     ]  # fmt: skip

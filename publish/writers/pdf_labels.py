@@ -14,6 +14,8 @@ from typing import Any
 
 import pydyf
 
+from publish.note_series import mark
+
 BODY_MATTER = "body-matter"  # the id that opens the text (print/document.html.j2)
 
 
@@ -29,6 +31,17 @@ def page_label_ranges(pages: Sequence[Any]) -> list[tuple[int, str]]:
     if not start:  # no front matter, or nothing before the text
         return [(0, "D")]
     return [(0, "r"), (start, "D")]
+
+
+def page_labels(pages: Sequence[Any]) -> list[str]:
+    """Each page's folio as printed: "i", "ii" … through the front matter, then "1", "2" …"""
+    labels: list[str] = []
+    runs = page_label_ranges(pages)
+    for (first, style), (end, _next) in zip(runs, [*runs[1:], (len(pages), "")], strict=True):
+        labels += [
+            mark("roman" if style == "r" else "arabic", n) for n in range(1, end - first + 1)
+        ]
+    return labels
 
 
 def write_page_labels(document: Any, pdf: pydyf.PDF) -> None:

@@ -188,6 +188,17 @@ class Engine:
             log.warning("blocks not measured while laid out: %s", _short(exc))
             return None
 
+    def page_lines(self, laid_out: LaidOut) -> list[list[str]] | None:
+        """Each page's lines of running text (no running heads, folios, notes or generated
+        text); None when only the public API is used (it has no accessor for them)."""
+        if self.internals is None:
+            return None
+        try:
+            return list(self.internals.page_lines(laid_out))
+        except INTERNALS_BROKEN as exc:
+            log.warning("lines not read while laid out: %s", _short(exc))
+            return None
+
 
 @contextlib.contextmanager
 def session() -> Iterator[Engine]:

@@ -148,6 +148,44 @@ def page_blocks(laid_out: LaidOut) -> Iterator[tuple[list[tuple[Any, float, floa
         yield list(blocks.values()), bottom, line
 
 
+def page_lines(laid_out: LaidOut) -> Iterator[list[str]]:
+    """Each page's lines of running text, in reading order: the text of the page area's line
+    boxes, without the running heads and folios (margin boxes), the notes (the footnote
+    area), generated text (note calls, list markers, `target-counter`), or what is set out
+    of the line (an absolutely positioned box: a page marker in the margin)."""
+    for page in laid_out.pages:
+        lines: list[str] = []
+        for area in page._page_box.children:  # the layout boxes (no public accessor)
+            if not isinstance(area, (boxes.MarginBox, boxes.FootnoteAreaBox)):
+                _collect_lines(area, lines)
+        yield lines
+
+
+def _collect_lines(box: boxes.Box, lines: list[str]) -> None:
+    if _out_of_text(box):
+        return
+    if isinstance(box, boxes.LineBox):
+        lines.append("".join(_line_text(box)))
+    elif isinstance(box, boxes.ParentBox):
+        for child in box.children:
+            _collect_lines(child, lines)
+
+
+def _line_text(box: boxes.Box) -> Iterator[str]:
+    if _out_of_text(box):
+        return
+    if isinstance(box, boxes.TextBox):
+        yield box.text
+    elif isinstance(box, boxes.ParentBox):
+        for child in box.children:
+            yield from _line_text(child)
+
+
+def _out_of_text(box: boxes.Box) -> bool:
+    """Generated content (a pseudo-element's box), or a box taken out of the line."""
+    return "::" in (box.element_tag or "") or box.style["position"] in ("absolute", "fixed")
+
+
 # Costs that grow with the square of a book's pages
 
 
