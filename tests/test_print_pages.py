@@ -10,7 +10,7 @@ from pathlib import Path
 from lxml import etree
 from pypdf import PdfReader
 
-from tests.epub_helpers import epubcheck_problems
+from tests.epub_helpers import epubcheck_problems, tiny_png
 from tests.pdf_helpers import (
     CALL_MAX_SIZE,
     content_box,
@@ -34,7 +34,15 @@ def _book(project: Path, settings: str = "page-list: print\n") -> Path:
         f"{settings}documents: [uno.md, dos.md]\n",
         encoding="utf-8",
     )
-    (book / "uno.md").write_text(long_document(notes=12, seed=7), encoding="utf-8")
+    (book / "figura.png").write_bytes(tiny_png())
+    first = long_document(notes=12, seed=7)
+    # A figure that print floats to the top of the next page, and the original's pages.
+    figure = "![Una figura con un pie largo que el libro impreso lleva a otra página](figura.png){width=80%}"
+    first = first.replace(" termina. ", f" termina.\n\n{figure}\n\n", 2).replace(figure, "", 1)
+    first = first.replace(" termina. ", " termina {pag=12}. ", 1).replace(
+        "Aquí C009", "Aquí {pag=13} C009"
+    )
+    (book / "uno.md").write_text(first, encoding="utf-8")
     second = long_document(notes=10, seed=8).replace("Documento largo", "Segundo capítulo")
     second = second.replace("\n\n", "\n\n## Una sección\n\n", 3)  # a heading among paragraphs
     second = second.replace(

@@ -49,7 +49,7 @@ from publish.writers import atomic_output, build_timestamp, engine
 from publish.writers.pdf_figures import move_figures
 from publish.writers.pdf_labels import body_start, page_labels, with_page_labels
 from publish.writers.pdfx import pdfx_css, pdfx_finisher, verify_pdfx
-from publish.writers.print_pages import PrintPage, pages_from_lines
+from publish.writers.print_pages import PrintPage, left_out_of_print, pages_from_lines
 
 TEMPLATE = "print/document.html.j2"
 SECTION = "print/section.html.j2"
@@ -108,7 +108,7 @@ def print_pages_laid_out(
 def print_pages_of(renderer: engine.Engine, laid_out: LaidOut) -> list[PrintPage] | None:
     """Each page of the text (from where it begins, after the front matter) with its folio
     and first words; None when the engine cannot read the layout's lines."""
-    lines = renderer.page_lines(laid_out)
+    lines = renderer.page_lines(laid_out, left_out_of_print)
     if lines is None:
         return None
     first = body_start(laid_out.pages) or 0

@@ -19,6 +19,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -35,10 +36,16 @@ MARKER_ID = "print-page-{}"
 _WORD = re.compile(r"[^\W_](?:[^\W_]|\u00ad)*")
 _OPS = "{http://www.idpf.org/2007/ops}"
 _XHTML = "{http://www.w3.org/1999/xhtml}"
-# What a reader of the EPUB does not read as its running text: notes, their calls, the
-# original's page markers (printed inline, in the margin or not at all).
+# What is not compared, in either book: the notes and their calls, the original's page
+# markers (printed inline, in the margin or not at all), figures (print floats them to the
+# top of a later page; the EPUB keeps them in place), and math (an image in print, MathML
+# in the EPUB).
+_LEFT_OUT_TAGS = {"head", "script", "style", "nav", "figure", "math"}
 _LEFT_OUT_TYPES = {"noteref", "footnote", "footnotes", "endnote", "endnotes", "pagebreak"}
 _LEFT_OUT_CLASSES = {"notes", "note", "pag", "note-back"}
+# In print: the notes (floated to the page's foot), a note's later calls, the calls of the
+# notes printed after the text (templates/print/section.html.j2).
+_LEFT_OUT_IN_PRINT = {"pag", "footnote", "footnote-again", "endnote-call"}
 _INLINE = {
     "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "mark",
     "q", "rp", "rt", "ruby", "s", "samp", "small", "span", "strong", "sub", "sup", "time",
@@ -221,16 +228,24 @@ def _text_pieces(element: etree._Element) -> Iterator[tuple[etree._Element, bool
 
 
 def _left_out(element: etree._Element) -> bool:
-    if _local(element) in ("head", "script", "style", "nav"):
+    if _local(element) in _LEFT_OUT_TAGS:
         return True
     types = set(element.get(f"{_OPS}type", "").split())
     classes = set(element.get("class", "").split())
     return bool(types & _LEFT_OUT_TYPES or classes & _LEFT_OUT_CLASSES)
 
 
-def _local(element: etree._Element) -> str:
+def left_out_of_print(element: Any) -> bool:
+    """Whether an element of the print HTML is left out of the words compared."""
+    if _local(element) in _LEFT_OUT_TAGS:
+        return True
+    return not _LEFT_OUT_IN_PRINT.isdisjoint((element.get("class") or "").split())
+
+
+def _local(element: Any) -> str:
+    """An element's name without its namespace (XHTML's, MathML's)."""
     tag = element.tag if isinstance(element.tag, str) else ""
-    return tag.removeprefix(_XHTML)
+    return tag.rpartition("}")[2]
 
 
 def _insert_marker(place: _Place, label: str) -> None:

@@ -26,7 +26,7 @@ import importlib
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -188,13 +188,16 @@ class Engine:
             log.warning("blocks not measured while laid out: %s", _short(exc))
             return None
 
-    def page_lines(self, laid_out: LaidOut) -> list[list[str]] | None:
-        """Each page's lines of running text (no running heads, folios, notes or generated
-        text); None when only the public API is used (it has no accessor for them)."""
+    def page_lines(
+        self, laid_out: LaidOut, left_out: Callable[[Any], bool]
+    ) -> list[list[str]] | None:
+        """Each page's lines of running text (no running heads, folios, notes, generated
+        text, or elements `left_out` names); None when only the public API is used (it has
+        no accessor for them)."""
         if self.internals is None:
             return None
         try:
-            return list(self.internals.page_lines(laid_out))
+            return list(self.internals.page_lines(laid_out, left_out))
         except INTERNALS_BROKEN as exc:
             log.warning("lines not read while laid out: %s", _short(exc))
             return None

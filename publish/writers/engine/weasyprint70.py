@@ -148,42 +148,46 @@ def page_blocks(laid_out: LaidOut) -> Iterator[tuple[list[tuple[Any, float, floa
         yield list(blocks.values()), bottom, line
 
 
-def page_lines(laid_out: LaidOut) -> Iterator[list[str]]:
+def page_lines(laid_out: LaidOut, left_out: Callable[[Any], bool]) -> Iterator[list[str]]:
     """Each page's lines of running text, in reading order: the text of the page area's line
     boxes, without the running heads and folios (margin boxes), the notes (the footnote
-    area), generated text (note calls, list markers, `target-counter`), or what is set out
-    of the line (an absolutely positioned box: a page marker in the margin)."""
+    area), generated text (note calls, list markers, `target-counter`), what is set out of
+    the line (an absolutely positioned box: a page marker in the margin), or the elements
+    `left_out` names."""
     for page in laid_out.pages:
         lines: list[str] = []
         for area in page._page_box.children:  # the layout boxes (no public accessor)
             if not isinstance(area, (boxes.MarginBox, boxes.FootnoteAreaBox)):
-                _collect_lines(area, lines)
+                _collect_lines(area, lines, left_out)
         yield lines
 
 
-def _collect_lines(box: boxes.Box, lines: list[str]) -> None:
-    if _out_of_text(box):
+def _collect_lines(box: boxes.Box, lines: list[str], left_out: Callable[[Any], bool]) -> None:
+    if _out_of_text(box, left_out):
         return
     if isinstance(box, boxes.LineBox):
-        lines.append("".join(_line_text(box)))
+        lines.append("".join(_line_text(box, left_out)))
     elif isinstance(box, boxes.ParentBox):
         for child in box.children:
-            _collect_lines(child, lines)
+            _collect_lines(child, lines, left_out)
 
 
-def _line_text(box: boxes.Box) -> Iterator[str]:
-    if _out_of_text(box):
+def _line_text(box: boxes.Box, left_out: Callable[[Any], bool]) -> Iterator[str]:
+    if _out_of_text(box, left_out):
         return
     if isinstance(box, boxes.TextBox):
         yield box.text
     elif isinstance(box, boxes.ParentBox):
         for child in box.children:
-            yield from _line_text(child)
+            yield from _line_text(child, left_out)
 
 
-def _out_of_text(box: boxes.Box) -> bool:
-    """Generated content (a pseudo-element's box), or a box taken out of the line."""
-    return "::" in (box.element_tag or "") or box.style["position"] in ("absolute", "fixed")
+def _out_of_text(box: boxes.Box, left_out: Callable[[Any], bool]) -> bool:
+    """Generated content (a pseudo-element's box), a box taken out of the line, or a box of
+    an element left out."""
+    if "::" in (box.element_tag or "") or box.style["position"] in ("absolute", "fixed"):
+        return True
+    return box.element is not None and left_out(box.element)
 
 
 # Costs that grow with the square of a book's pages
