@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
@@ -50,8 +51,14 @@ def markers(document: m.Document) -> Iterator[tuple[str, str]]:
                 yield node.attrs.id, page
 
 
+def is_marker(element: Any) -> bool:
+    """Whether an element of the print HTML is a marker of the original's pages."""
+    return MARKER_CLASS in (element.get("class") or "").split()
+
+
 # The print sheet's rule for each `original-pages` setting: inline as the text has it, in
-# the outer margin beside its line, or left out.
+# the margin beside its line (the right-hand one here; the PDF writer moves those of the
+# left-hand pages to theirs, the outer margin), or left out.
 PRINT_RULES = {
     "inline": "",
     "margin": (

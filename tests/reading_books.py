@@ -39,6 +39,7 @@ def write_note_book(folder: Path) -> Path:
         "author: Ada Example\ntranslator: Ben Example\neditor: Cy Example\n"
         "date: 2024-05-01\nlang: en\nrights: Public domain\n"
         "source: '*Notes*, Example Press, 1900'\npublisher: Example Press\n"
+        "page-list: print\n"  # page-break markers and a page-list for every reading system
         "documents:\n" + "".join(f"  - {name}\n" for name in names),
         encoding="utf-8",
     )

@@ -114,3 +114,31 @@ def test_a_page_marked_twice_and_a_wrong_setting_are_errors(
     assert "source/wrong.md:3: setting 'original-pages' must be one of inline, margin, none" in (
         result.err
     )
+
+
+def test_margin_markers_stand_in_the_outer_margin_of_each_page(
+    project: Path, write_source, run_cli
+) -> None:
+    """Recto pages (odd folios) print them in the right-hand margin, versos in the left."""
+    from tests.pdf_helpers import long_document
+
+    text = long_document(notes=16, seed=3).replace("---\n\n", "original-pages: margin\n---\n\n")
+    for page, number in enumerate(range(1, 17), start=300):
+        text = text.replace(f" C{number:03d}[", f" {{pag={page}}}C{number:03d}[", 1)
+    write_source("larga.md", text)
+    assert run_cli("build", "source/larga.md", "--format", "pdf").code == 0
+
+    sides = {"right": 0, "left": 0}
+    with pdfplumber.open(project / "build" / "larga.pdf") as pdf:
+        for index, page in enumerate(pdf.pages):
+            words = page.extract_words(extra_attrs=["size"])
+            markers = [w for w in words if w["text"].startswith("[3")]
+            text = [w for w in words if w not in markers and w["size"] > 10]
+            for marker in markers:
+                if index % 2 == 0:  # page 1 is a recto
+                    assert marker["x0"] > max(w["x1"] for w in text), f"page {index + 1}"
+                    sides["right"] += 1
+                else:
+                    assert marker["x1"] < min(w["x0"] for w in text), f"page {index + 1}"
+                    sides["left"] += 1
+    assert sides["right"] >= 2 and sides["left"] >= 2

@@ -41,7 +41,7 @@ from publish.errors import (
     raise_problems,
 )
 from publish.files import MAX_BINARY_BYTES, read_file, shown
-from publish.original_pages import PRINT_RULES
+from publish.original_pages import PRINT_RULES, is_marker
 from publish.render import heading_id, plain_text, render_template
 from publish.resources import image_source, style_cascade, style_dirs
 from publish.settings import MIN_DPI, MM, Settings, length_pt
@@ -150,6 +150,8 @@ def laid_out_pdf(
             laid_out, _stats = renderer.lay_out(html, fonts, options)
             if move_figures(html.etree_element, lambda: renderer.page_blocks(laid_out)):
                 laid_out, _stats = renderer.lay_out(html, fonts, options)
+            if settings.original_pages == "margin":
+                renderer.to_outer_margin(laid_out, is_marker)
             yield Layout(laid_out, renderer, options)
     except FatalURLFetchingError as exc:
         raise _resource_error(exc, target) from None

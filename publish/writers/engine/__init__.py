@@ -202,6 +202,17 @@ class Engine:
             log.warning("lines not read while laid out: %s", _short(exc))
             return None
 
+    def to_outer_margin(self, laid_out: LaidOut, is_marker: Callable[[Any], bool]) -> None:
+        """Set the margin markers (`is_marker`) of the left-hand pages in their left-hand
+        margin; with the public API alone they stay in the right-hand one, where the style
+        sheet sets them (it cannot tell a page's side to a positioned box)."""
+        if self.internals is None:
+            return
+        try:
+            self.internals.to_outer_margin(laid_out, is_marker)
+        except INTERNALS_BROKEN as exc:
+            log.warning("margin markers left in the right-hand margin: %s", _short(exc))
+
 
 @contextlib.contextmanager
 def session() -> Iterator[Engine]:

@@ -190,6 +190,36 @@ def _out_of_text(box: boxes.Box, left_out: Callable[[Any], bool]) -> bool:
     return box.element is not None and left_out(box.element)
 
 
+def to_outer_margin(laid_out: LaidOut, is_marker: Callable[[Any], bool]) -> int:
+    """Move the margin markers (absolutely positioned boxes whose element `is_marker`) of
+    every left-hand page from the right-hand margin, where the style sheet sets them, to the
+    left-hand one: the outer margin of a verso. Mirrored about the block they are set
+    beside, at the same distance from it. Returns how many were moved."""
+    moved = 0
+    for page in laid_out.pages:
+        page_box = page._page_box  # the layout boxes (no public accessor)
+        if page_box.page_type.side == "left":
+            moved += _mirror_markers(page_box, None, is_marker)
+    return moved
+
+
+def _mirror_markers(
+    box: boxes.Box, beside: boxes.Box | None, is_marker: Callable[[Any], bool]
+) -> int:
+    if box.style["position"] in ("absolute", "fixed") and box.element is not None:
+        if beside is None or not is_marker(box.element):
+            return 0
+        left, right = beside.padding_box_x(), beside.padding_box_x() + beside.padding_width()
+        gap = box.position_x - right  # between the block's right edge and the marker
+        box.translate(dx=left - gap - box.margin_width() - box.position_x)
+        return 1
+    if box.style["position"] == "relative" and isinstance(box, boxes.BlockBox):
+        beside = box
+    if not isinstance(box, boxes.ParentBox):
+        return 0
+    return sum(_mirror_markers(child, beside, is_marker) for child in box.children)
+
+
 # Costs that grow with the square of a book's pages
 
 
