@@ -1167,7 +1167,7 @@ class _Converter:
             self.error(message, line)
         if unknown:
             return
-        citation = self.citer.citation(meta["items"])
+        citation = self.citer.citation(meta["items"], meta["in_text"])
         if not self.citer.notes:  # an author-date style prints the citation as it is
             yield from self.citer.format([citation], line)[0]
             return

@@ -28,7 +28,8 @@ BIB = r"""
 
 @article{doe2001,
   author = {Doe, John and Roe, Richard},
-  title = {On Letters from Spain},
+  title = {On letters from Spain},
+  langid = {english},
   journal = {Journal of Letters},
   volume = {12},
   number = {3},
@@ -68,7 +69,7 @@ CSL_JSON = [
         "id": "doe2001",
         "type": "article-journal",
         "author": [{"family": "Doe", "given": "John"}, {"family": "Roe", "given": "Richard"}],
-        "title": "On Letters from Spain",
+        "title": "On letters from Spain",
         "container-title": "Journal of Letters",
         "volume": "12",
         "issue": "3",
@@ -82,6 +83,7 @@ CSL_JSON = [
         "title": "La condition ouvrière",
         "publisher": "Gallimard",
         "issued": {"date-parts": [[1951]]},
+        "language": "fr",
     },
 ]
 
@@ -105,13 +107,15 @@ def squeeze(text: str) -> str:
 
 
 # The notes in Chicago notes-bibliography form (Spanish terms: «», "y"); the second
-# citation of a work is its short form.
+# citation of a work is its short form. Title case is for English titles only: the article
+# (`langid = {english}`) takes it, Weil's book (no `langid`, in a Spanish text) keeps its
+# case. `@doe2001` in the text names the authors, its note leaves them out.
 SPANISH_NOTES = [
-    "Simone Weil, La Condition Ouvrière (Gallimard, 1951), 45.",
+    "Simone Weil, La condition ouvrière (Gallimard, 1951), 45.",
     "Una nota del autor, entre las citas.",
-    "Weil, La Condition Ouvrière, 46.",
-    "Véase John Doe y Richard Roe, «On Letters from Spain», Journal of Letters 12, n.º 3 (2001): 50–52; Weil, La Condition Ouvrière.",
-    "Doe y Roe, «On Letters from Spain».",
+    "Weil, La condition ouvrière, 46.",
+    "Véase John Doe y Richard Roe, «On Letters from Spain», Journal of Letters 12, n.º 3 (2001): 50–52; Weil, La condition ouvrière.",
+    "«On Letters from Spain».",
 ]
 
 
@@ -124,7 +128,7 @@ def test_each_citation_is_a_numbered_popup_note_in_the_epub(spanish: Path, proje
     for number, (text, wanted) in enumerate(zip(texts, SPANISH_NOTES, strict=True), 1):
         assert text.endswith(wanted), (number, text)
     # The title is in italics, as the style sets it.
-    assert notes[0].xpath(".//x:em/text()", namespaces=NS) == ["La Condition Ouvrière"]
+    assert notes[0].xpath(".//x:em/text()", namespaces=NS) == ["La condition ouvrière"]
     body = page.text()
     # `@doe2001` in the text: the authors' names, and the note.
     assert "Como escribe Doe y Roe5, la carta llegó." in body
@@ -138,7 +142,7 @@ def test_the_bibliography_closes_the_epub(spanish: Path, project: Path) -> None:
     entries = page.tree.xpath("//x:div[contains(@class, 'bibliography')]/x:p", namespaces=NS)
     assert [squeeze("".join(e.itertext())) for e in entries] == [
         "Doe, John, y Richard Roe. «On Letters from Spain». Journal of Letters 12, n.º 3 (2001): 45-67.",
-        "Weil, Simone. La Condition Ouvrière. Gallimard, 1951.",
+        "Weil, Simone. La condition ouvrière. Gallimard, 1951.",
     ]
     # It follows the text (the notes' asides come after both); a note call follows the
     # punctuation after its citation, as Pandoc sets it.
@@ -165,14 +169,14 @@ def test_each_citation_is_a_footnote_at_the_foot_of_its_page_in_the_pdf(
         assert call_after(again, page_words) == "3"
         assert min(w.top for w in notes) > max(w.bottom for w in body)
         note_text = squeeze(" ".join(w.text for w in notes))
-        assert "Simone Weil, La Condition Ouvrière (Gallimard, 1951), 45." in note_text
-        assert "Weil, La Condition Ouvrière, 46." in note_text
+        assert "1. Simone Weil, La condition ouvrière (Gallimard, 1951), 45." in note_text
+        assert "3. Weil, La condition ouvrière, 46." in note_text
         break
     else:
         pytest.fail("the citing sentence is on no page")
     last = texts[-1]
     assert "Bibliografía" in last
-    assert last.index("Doe, John, y Richard Roe.") < last.index("Weil, Simone. La Condition")
+    assert last.index("Doe, John, y Richard Roe.") < last.index("Weil, Simone. La condition")
     # Each entry hangs: its first line at the text's left edge, the lines after it 2 em in.
     last_words = [w for w in words[-1] if w.is_body]
     [heading] = [w for w in last_words if w.text == "Bibliografía"]
@@ -194,7 +198,9 @@ def test_csl_json_in_english_both_formats(english: Path, project: Path, tmp_path
     assert notes[0].endswith(
         "John Doe and Richard Roe, “On Letters from Spain,” Journal of Letters 12, no. 3 (2001): 47."
     )
-    assert notes[1].endswith("Simone Weil, La Condition Ouvrière (Gallimard, 1951), 12.")
+    # `[-@weil1951]`: the author left out; a French work (`language: fr`) keeps its case.
+    assert notes[1].endswith("La condition ouvrière (Gallimard, 1951), 12.")
+    assert "Weil" not in notes[1]
     assert squeeze("".join(page.by_id("bibliography").itertext())) == "Bibliography"
     assert epubcheck_problems(epub_path) == []
     texts = page_texts(build_pdf(english, tmp_path / "letter.pdf", project))
@@ -204,7 +210,8 @@ def test_csl_json_in_english_both_formats(english: Path, project: Path, tmp_path
         in joined
     )
     assert "Bibliography" in texts[-1]
-    assert "Weil, Simone. La Condition Ouvrière. Gallimard, 1951." in texts[-1]
+    assert "Weil, Simone. La condition ouvrière. Gallimard, 1951." in texts[-1]
+    assert "2. La condition ouvrière (Gallimard, 1951), 12." in joined
 
 
 def test_unknown_keys_are_errors_with_their_lines_all_in_one_run(write_source) -> None:
@@ -312,7 +319,7 @@ def test_a_books_bibliography_closes_the_book_once(project: Path, run_cli) -> No
     first_notes = [
         squeeze("".join(a.itertext())) for a in two.tree.xpath("//x:aside", namespaces=NS)
     ]
-    assert first_notes[0].endswith("Simone Weil, La Condition Ouvrière (Gallimard, 1951), 9.")
+    assert first_notes[0].endswith("Simone Weil, La condition ouvrière (Gallimard, 1951), 9.")
     # A book's ids take their chapter's prefix.
     assert one.tree.xpath("//*[contains(@id, 'bibliography')]") == []
     assert squeeze("".join(two.by_id("c2-bibliography").itertext())) == "Bibliografía"
@@ -328,7 +335,7 @@ def test_a_books_bibliography_closes_the_book_once(project: Path, run_cli) -> No
     texts = page_texts(project / "build" / "libro.pdf")
     # Once in the contents, once as the heading on the last page.
     assert " ".join(texts).count("Bibliografía") == 2
-    assert "Bibliografía" in texts[-1] and "Weil, Simone. La Condition Ouvrière." in texts[-1]
+    assert "Bibliografía" in texts[-1] and "Weil, Simone. La condition ouvrière." in texts[-1]
 
 
 def test_an_author_date_style_and_a_citation_inside_a_note(
