@@ -112,7 +112,7 @@ class Citer:
         """citeproc-py orders a citation's works by first citation, which CSL does not ask
         (a style sorts with `<sort>`): the works cited take, for this citation, the places in
         that order in the order the author wrote them."""
-        from publish.citeproc_classes import AUTHOR_LEFT_OUT
+        from publish.citeproc_classes import forget_rendering
 
         keys: list[str] = self.bibliography.keys
         cited = list(dict.fromkeys(cite.key for cite in citation.cites if cite.key in keys))
@@ -121,7 +121,7 @@ class Citer:
         for place, key in zip(places, cited, strict=True):
             keys[place] = key
         for cite in citation.cites:  # each rendering leaves its author out afresh
-            cite.pop(AUTHOR_LEFT_OUT, None)
+            forget_rendering(cite)
         try:
             return str(self.bibliography.cite(citation, lambda _item: None))
         finally:

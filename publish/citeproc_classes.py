@@ -20,28 +20,48 @@ from lxml import etree
 
 CSL = "http://purl.org/net/xbiblio/csl"
 SUPPRESS_AUTHOR = "suppress-author"  # a cite's flag, as CSL-JSON's citation items name it
-AUTHOR_LEFT_OUT = "author-left-out"  # set once the cite's author has been left out
+# What a suppress-author cite's rendering knows (kept on the cite, reset before each one):
+_LEFT_OUT = "author-left-out"  # the variables in the author's place, once left out
+_DEPTH = "names-depth"  # how many `names` are being rendered around this one
+_RENDERED = "names-rendered"  # the variables the outermost `names` has rendered so far
+
+
+def forget_rendering(cite: Any) -> None:
+    """Clear what a cite's last rendering left on it, before it is rendered again."""
+    for key in (_LEFT_OUT, _DEPTH, _RENDERED):
+        cite.pop(key, None)
 
 
 class _Names(Names):
     """A `cs:names`. The first one a suppress-author cite renders is the author, or what
     its `substitute` put in the author's place (the editor of an edited book): it is left
     out whole, as Pandoc's citeproc leaves out the cite's first names, so that nothing else
-    takes the author's place; the work's other names stay. A `names` inside a `substitute`
-    is rendered for the one around it, which decides."""
+    takes the author's place. The work's other names stay, but for the ones that stood in
+    the author's place, which CSL does not print twice (citeproc-py would: "ed. Sam Smith"
+    after the title of a book Smith edited)."""
 
     def render(self, item: Any, *args: Any, **kwargs: Any) -> Any:
-        text = super().render(item, *args, **kwargs)
-        if (
-            text
-            and kwargs.get("sort_options") is None  # a sort key keeps the author
-            and item.get(SUPPRESS_AUTHOR)
-            and not item.get(AUTHOR_LEFT_OUT)
-            and not self.xpath("ancestor::cs:substitute", namespaces={"cs": CSL})
-        ):
-            item[AUTHOR_LEFT_OUT] = True
+        if not item.get(SUPPRESS_AUTHOR) or kwargs.get("sort_options") is not None:
+            return super().render(item, *args, **kwargs)  # a sort key keeps the author
+        depth = item.get(_DEPTH, 0)
+        if depth == 0:
+            item[_RENDERED] = set()
+        item[_DEPTH] = depth + 1
+        try:
+            text = super().render(item, *args, **kwargs)
+        finally:
+            item[_DEPTH] = depth
+        if not text:
+            return text
+        own = {name for name in self.get("variable", "").split() if name in item.reference}
+        if depth:  # rendered for the `names` around it (its substitute), which decides
+            item[_RENDERED] |= own
+            return text
+        rendered = own or item[_RENDERED]  # its own variables, or what substituted them
+        if _LEFT_OUT not in item:
+            item[_LEFT_OUT] = rendered
             return None
-        return text
+        return None if rendered and rendered <= item[_LEFT_OUT] else text
 
 
 class PublishStyle(CitationStylesStyle):

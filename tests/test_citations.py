@@ -503,3 +503,75 @@ def test_a_csl_file_of_the_project_is_the_style(write_source) -> None:
     text = "".join(n.text for n in document.blocks[0].children if isinstance(n, m.Text))
     assert text == "Text (Weil 1951, 4)."
     assert document.notes == ()
+
+
+WITHOUT_AUTHOR = """\
+---
+title: Without the author
+lang: en
+bibliography: refs.json
+---
+
+Weil's book [-@weil1951, p. 12] and again [-@weil1951, p. 14], then in full [@weil1951, p. 20].
+
+The chapter [-@doe2007, p. 35] in Smith's collection [-@smith1989], and on its page 3
+[-@smith1989, p. 3]. As @doe2007 [p. 36] write, in the text.
+"""
+
+WITHOUT_AUTHOR_REFS = [
+    CSL_JSON[1],
+    {
+        "id": "doe2007",
+        "type": "chapter",
+        "author": [{"family": "Doe", "given": "John"}, {"family": "Roe", "given": "Jenny"}],
+        "title": "Why water is wet",
+        "container-title": "Third book",
+        "editor": [{"family": "Smith", "given": "Sam"}],
+        "publisher": "Oxford University Press",
+        "issued": {"date-parts": [[2007]]},
+    },
+    {
+        "id": "smith1989",
+        "type": "book",
+        "editor": [{"family": "Smith", "given": "Sam"}],
+        "title": "Letters from the front",
+        "publisher": "Clarendon Press",
+        "issued": {"date-parts": [[1989]]},
+    },
+]
+
+# `[-@key]` with a note style, as Pandoc's citeproc sets it: the note leaves out the
+# author's names — and nothing takes their place — the first in full, the next one short
+# (the work's first note counts though its author was left out); `[@key]` names the author
+# again. A chapter keeps its book's editor; an edited book leaves out the editor who stands
+# in the author's place, there and after the title. `@key` in the text names the authors
+# in the sentence, and its note leaves them out.
+WITHOUT_AUTHOR_NOTES = [
+    "La condition ouvrière (Gallimard, 1951), 12.",
+    "La condition ouvrière, 14.",
+    "Weil, La condition ouvrière, 20.",
+    "“Why Water Is Wet,” in Third Book, ed. Sam Smith (Oxford University Press, 2007), 35.",
+    "Letters from the Front (Clarendon Press, 1989).",
+    "Letters from the Front, 3.",
+    "“Why Water Is Wet,” ed. Smith, 36.",
+]
+
+
+def test_a_citation_without_its_author_in_a_note_style_both_formats(
+    write_source, project: Path, tmp_path: Path
+) -> None:
+    source = write_source("without.md", WITHOUT_AUTHOR)
+    (source.parent / "refs.json").write_text(json.dumps(WITHOUT_AUTHOR_REFS), encoding="utf-8")
+    epub_path = build_epub(source, project)
+    page = OpenedEpub(epub_path).spine_page("text.xhtml")
+    notes = [squeeze("".join(a.itertext())) for a in page.tree.xpath("//x:aside", namespaces=NS)]
+    assert notes == [f"{n} {text}" for n, text in enumerate(WITHOUT_AUTHOR_NOTES, 1)]
+    assert "As Doe and Roe7 write, in the text." in page.text()
+    assert epubcheck_problems(epub_path) == []
+
+    pdf = build_pdf(source, tmp_path / "without.pdf", project)
+    words = [w for page_words in pages_words(pdf) for w in page_words]
+    note_text = squeeze(" ".join(w.text for w in words if w.is_note))
+    assert note_text == " ".join(f"{n}. {text}" for n, text in enumerate(WITHOUT_AUTHOR_NOTES, 1))
+    [write] = [w for w in words if w.is_body and w.text == "Roe"]
+    assert call_after(write, words) == "7"
