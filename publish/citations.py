@@ -241,6 +241,7 @@ def _read_style(name: str, folder: Path, root: Path, locale: str, where: SourceL
         raise SourceError(f"csl: the style '{name}' cannot be read: {exc}", where) from None
     _never_initialize_where_asked(style)
     _labels_only_with_their_variable(style)
+    _no_cite_is_ambiguous(style)
     return style
 
 
@@ -297,6 +298,17 @@ def _labels_only_with_their_variable(style: Any) -> None:
         condition.append(label)
         choose.append(condition)
         parent.insert(index, choose)
+
+
+def _no_cite_is_ambiguous(style: Any) -> None:
+    """CSL's `disambiguate="true"` holds only for a cite that needs telling apart from
+    another; citeproc-py tells none apart, yet ignores the test, so every such condition
+    held (Chicago's short notes printed a chapter's editor: "“Why Water Is Wet,” ed. Smith,
+    36"). The test becomes one that never holds: a type no work has."""
+    path = ".//cs:if[@disambiguate='true'] | .//cs:else-if[@disambiguate='true']"
+    for condition in style.root.xpath(path, namespaces={"cs": _CSL}):
+        del condition.attrib["disambiguate"]
+        condition.set("type", " ".join([*condition.get("type", "").split(), "publish-none"]))
 
 
 def html_inlines(html: str, line: int) -> tuple[m.Inline, ...]:

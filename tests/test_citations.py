@@ -176,6 +176,7 @@ def test_each_citation_is_a_footnote_at_the_foot_of_its_page_in_the_pdf(
         pytest.fail("the citing sentence is on no page")
     last = texts[-1]
     assert "Bibliografía" in last
+    assert "«On Letters from Spain»" in last  # an English work (`langid`): title case
     assert last.index("Doe, John, y Richard Roe.") < last.index("Weil, Simone. La condition")
     # Each entry hangs: its first line at the text's left edge, the lines after it 2 em in.
     last_words = [w for w in words[-1] if w.is_body]
@@ -191,7 +192,16 @@ def test_each_citation_is_a_footnote_at_the_foot_of_its_page_in_the_pdf(
     assert run_ons and all(abs(w.x0 - heading.x0 - 2 * 10.5) < 1.5 for w in run_ons)
 
 
+ENGLISH_ENTRIES = [
+    "Doe, John, and Richard Roe. “On Letters from Spain.” Journal of Letters 12, no. 3 (2001): 45–67.",
+    "Weil, Simone. La condition ouvrière. Gallimard, 1951.",
+]
+
+
 def test_csl_json_in_english_both_formats(english: Path, project: Path, tmp_path: Path) -> None:
+    """Title case is for English works only, in the notes and the bibliography: the article
+    (no `language`, in an English text) takes it; Weil's book (`language: fr`) keeps its
+    case."""
     epub_path = build_epub(english, project)
     page = OpenedEpub(epub_path).spine_page("text.xhtml")
     notes = [squeeze("".join(n.itertext())) for n in page.tree.xpath("//x:aside", namespaces=NS)]
@@ -202,6 +212,8 @@ def test_csl_json_in_english_both_formats(english: Path, project: Path, tmp_path
     assert notes[1].endswith("La condition ouvrière (Gallimard, 1951), 12.")
     assert "Weil" not in notes[1]
     assert squeeze("".join(page.by_id("bibliography").itertext())) == "Bibliography"
+    entries = page.tree.xpath("//x:div[contains(@class, 'bibliography')]/x:p", namespaces=NS)
+    assert [squeeze("".join(e.itertext())) for e in entries] == ENGLISH_ENTRIES
     assert epubcheck_problems(epub_path) == []
     texts = page_texts(build_pdf(english, tmp_path / "letter.pdf", project))
     joined = " ".join(texts)
@@ -210,7 +222,7 @@ def test_csl_json_in_english_both_formats(english: Path, project: Path, tmp_path
         in joined
     )
     assert "Bibliography" in texts[-1]
-    assert "Weil, Simone. La condition ouvrière. Gallimard, 1951." in texts[-1]
+    assert all(entry in squeeze(texts[-1]) for entry in ENGLISH_ENTRIES)
     assert "2. La condition ouvrière (Gallimard, 1951), 12." in joined
 
 
@@ -341,9 +353,9 @@ def test_a_books_bibliography_closes_the_book_once(project: Path, run_cli) -> No
 def test_an_author_date_style_and_a_citation_inside_a_note(
     write_source, project: Path, tmp_path: Path
 ) -> None:
-    """`csl: chicago-author-date` prints the citation where it stands; a citation inside an
-    author's note (which cannot call another note) is that note's text; a title's case kept
-    in braces stays as written."""
+    """`csl: chicago-author-date` prints the citation where it stands (`[-@key]` without the
+    author, as Pandoc); a citation inside an author's note (which cannot call another note)
+    is that note's text; a title's case kept in braces stays as written."""
     bib = BIB.replace("{La condition ouvrière}", "{{La condition ouvrière}}")
     source = write_source(
         "fecha.md",
@@ -355,7 +367,7 @@ def test_an_author_date_style_and_a_citation_inside_a_note(
         csl: chicago-author-date
         ---
 
-        Lo cuenta [@weil1951, p. 4].[^1]
+        Lo cuenta [@weil1951, p. 4].[^1] Weil lo repite [-@weil1951, p. 5].
 
         [^1]: Véase [@doe2001, p. 50] y lo demás.
         """,
@@ -363,12 +375,12 @@ def test_an_author_date_style_and_a_citation_inside_a_note(
     (source.parent / "refs.bib").write_text(bib, encoding="utf-8")
     page = OpenedEpub(build_epub(source, project)).spine_page("text.xhtml")
     text = page.text()
-    assert "Lo cuenta (Weil 1951, 4)." in text
+    assert "Lo cuenta (Weil 1951, 4)." in text and "Weil lo repite (1951, 5)." in text
     [note] = [squeeze("".join(a.itertext())) for a in page.tree.xpath("//x:aside", namespaces=NS)]
     assert note.endswith("Véase (Doe y Roe 2001, 50) y lo demás.")
     assert "Weil, Simone. 1951. La condition ouvrière. Gallimard." in text
     pdf_text = " ".join(page_texts(build_pdf(source, tmp_path / "fecha.pdf", project)))
-    assert "Lo cuenta (Weil 1951, 4)." in pdf_text
+    assert "Lo cuenta (Weil 1951, 4)." in pdf_text and "Weil lo repite (1951, 5)." in pdf_text
     assert "Véase (Doe y Roe 2001, 50) y lo demás." in pdf_text
     assert "Weil, Simone. 1951. La condition ouvrière. Gallimard." in pdf_text
 
@@ -553,7 +565,7 @@ WITHOUT_AUTHOR_NOTES = [
     "“Why Water Is Wet,” in Third Book, ed. Sam Smith (Oxford University Press, 2007), 35.",
     "Letters from the Front (Clarendon Press, 1989).",
     "Letters from the Front, 3.",
-    "“Why Water Is Wet,” ed. Smith, 36.",
+    "“Why Water Is Wet,” 36.",
 ]
 
 
@@ -575,3 +587,41 @@ def test_a_citation_without_its_author_in_a_note_style_both_formats(
     assert note_text == " ".join(f"{n}. {text}" for n, text in enumerate(WITHOUT_AUTHOR_NOTES, 1))
     [write] = [w for w in words if w.is_body and w.text == "Roe"]
     assert call_after(write, words) == "7"
+
+
+@pytest.mark.parametrize(
+    ("bibliography", "language", "title"),
+    [
+        ("refs.bib", "langid = {american},", "On Letters from Spain"),
+        ("refs.bib", "language = {English},", "On Letters from Spain"),
+        ("refs.bib", "langid = {en-GB},", "On Letters from Spain"),
+        ("refs.bib", "langid = {french},", "On letters from Spain"),
+        ("refs.bib", "", "On letters from Spain"),  # none: the Spanish text's language
+        ("refs.json", '"language": "English",', "On Letters from Spain"),
+        ("refs.json", '"language": "es",', "On letters from Spain"),
+    ],
+)
+def test_title_case_is_for_works_in_english(
+    write_source, bibliography: str, language: str, title: str
+) -> None:
+    """A work's language (BibLaTeX's `langid`, BibTeX's `language`, CSL-JSON's `language`;
+    a code or a name) or, without one, the document's decides whether its title is set in
+    title case."""
+    source = write_source(
+        "lengua.md",
+        f"---\ntitle: Lengua\nlang: es\nbibliography: {bibliography}\n---\n\nUna cita [@doe2001].\n",
+    )
+    if bibliography == "refs.bib":
+        text = f"@article{{doe2001, author = {{Doe, John}}, title = {{On letters from Spain}}, {language} year = {{2001}}}}"
+    else:
+        text = f'[{{"id": "doe2001", "type": "article", "title": "On letters from Spain", {language} "author": [{{"family": "Doe"}}]}}]'
+    (source.parent / bibliography).write_text(text, encoding="utf-8")
+    [note] = read_document(source).notes
+    assert title in "".join(_texts(note))
+
+
+def _texts(node: object) -> list[str]:
+    text = getattr(node, "text", None)
+    if isinstance(text, str):
+        return [text]
+    return [t for child in getattr(node, "children", ()) for t in _texts(child)]
