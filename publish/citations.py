@@ -68,10 +68,10 @@ class Citer:
     def knows(self, key: str) -> bool:
         return key.lower() in self.source
 
-    def citation(self, items: tuple[CiteItem, ...], in_text: bool = False) -> Any:
+    def citation(self, items: tuple[CiteItem, ...], named_in_text: bool = False) -> Any:
         """The citation, registered (its works go into the bibliography, in this order).
-        `[-@key]` leaves the author out, and so does the note of `@key` in the text, whose
-        sentence already names the author (as Pandoc sets both)."""
+        `[-@key]` leaves the author out, and so does the note of `@key` in the text
+        (`named_in_text`), whose sentence names the author (as Pandoc sets both)."""
         from citeproc import Citation, CitationItem, Locator
 
         from publish.citeproc_classes import SUPPRESS_AUTHOR
@@ -86,7 +86,7 @@ class Citer:
             if item.suffix:
                 extra["suffix"] = (" " if item.suffix[0].isalnum() else "") + item.suffix
             cite = CitationItem(item.key, **extra)
-            if item.suppress_author or (in_text and self.notes):
+            if item.suppress_author or (named_in_text and self.notes):
                 cite[SUPPRESS_AUTHOR] = True
             cites.append(cite)
         citation = Citation(cites)

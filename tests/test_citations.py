@@ -527,7 +527,9 @@ bibliography: refs.json
 Weil's book [-@weil1951, p. 12] and again [-@weil1951, p. 14], then in full [@weil1951, p. 20].
 
 The chapter [-@doe2007, p. 35] in Smith's collection [-@smith1989], and on its page 3
-[-@smith1989, p. 3]. As @doe2007 [p. 36] write, in the text.
+[-@smith1989, p. 3]. As @doe2007 [p. 36] write, in the text.[^last]
+
+[^last]: As @doe2007 [p. 37] write, in a note.
 """
 
 WITHOUT_AUTHOR_REFS = [
@@ -557,7 +559,7 @@ WITHOUT_AUTHOR_REFS = [
 # (the work's first note counts though its author was left out); `[@key]` names the author
 # again. A chapter keeps its book's editor; an edited book leaves out the editor who stands
 # in the author's place, there and after the title. `@key` in the text names the authors
-# in the sentence, and its note leaves them out.
+# in the sentence, and its note leaves them out; in a note's text, it is the whole citation.
 WITHOUT_AUTHOR_NOTES = [
     "La condition ouvrière (Gallimard, 1951), 12.",
     "La condition ouvrière, 14.",
@@ -566,6 +568,7 @@ WITHOUT_AUTHOR_NOTES = [
     "Letters from the Front (Clarendon Press, 1989).",
     "Letters from the Front, 3.",
     "“Why Water Is Wet,” 36.",
+    "As Doe and Roe, “Why Water Is Wet,” 37 write, in a note.",
 ]
 
 
