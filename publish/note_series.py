@@ -24,7 +24,7 @@ DEFAULT_MARKS = {"author": "arabic", "translator": "alpha", "editor": "symbols"}
 # The traditional order of reference marks; past the sixth they double (** †† …).
 SYMBOLS = ("*", "†", "‡", "§", "‖", "¶")
 MAX_LABEL_CHARS = 40
-PLACES = ("foot", "end")  # `note-place`: at the foot of the page, or after the text (PDF)
+PLACES = ("foot", "end")  # `note-place`: at the foot of the page (a pop-up), or after the text
 
 _SERIES_CLASS = re.compile(r"\{\.(" + "|".join(m.NOTE_SERIES) + r")\}[ \t]*")
 
@@ -170,6 +170,14 @@ def _series_choices(
 def end_series(meta: m.Metadata) -> frozenset[str]:
     """The series a document prints after its text (`note-place: {series: end}`)."""
     return frozenset(series for series, place in meta.note_place if place == "end")
+
+
+def endnotes_title(series: str, meta: m.Metadata) -> str:
+    """The title over a series printed after the text, in both outputs: «Notas (N. del E.)»;
+    the bare «Notas» for the author's, or for a series whose label is empty."""
+    notes = labels_for(meta.lang)["notes"]
+    label = series_label(series, meta)
+    return f"{notes} ({label})" if label else notes
 
 
 def _series_mapping(value: Any, key: str, where: SourceLocation) -> tuple[tuple[str, Any], ...]:

@@ -24,6 +24,7 @@ from pypdf import PdfReader
 from publish.errors import PublishError
 from publish.reader import read_document
 from tests.pdf_helpers import CALL_MAX_SIZE, Word, build_pdf, page_texts, pages_words
+from tests.reading_engines import evaluate_in_chromium
 
 FILLER = (
     "La carta llegó con retraso y fue leída en voz alta ante el comité, que discutió cada "
@@ -291,16 +292,18 @@ def test_a_books_chapters_each_count_their_series_and_label_them_in_their_langua
     assert run_cli("check", project / "build" / "dos.pdf").code == 0
 
 
+END_SOURCE = (
+    "---\ntitle: Al final\nlang: es\nnote-place: {editor: end}\n---\n\n"
+    "Autor[^1], editor[^e1], traductor[^t1] y editor[^e2].\n\n"
+    "[^1]: Nota NAUTOR.\n[^t1]: {.translator} Nota NTRAD.\n"
+    "[^e1]: {.editor} Nota NEDUNO.\n[^e2]: {.editor} Nota NEDDOS.\n"
+)
+
+
 def test_a_series_placed_at_the_end_prints_after_the_text_in_the_pdf(
     write_source: Callable[[str, str], Path], run_cli: Callable[..., object]
 ) -> None:
-    path = write_source(
-        "fin.md",
-        "---\ntitle: Al final\nlang: es\nnote-place: {editor: end}\n---\n\n"
-        "Autor[^1], editor[^e1], traductor[^t1] y editor[^e2].\n\n"
-        "[^1]: Nota NAUTOR.\n[^t1]: {.translator} Nota NTRAD.\n"
-        "[^e1]: {.editor} Nota NEDUNO.\n[^e2]: {.editor} Nota NEDDOS.\n",
-    )
+    path = write_source("fin.md", END_SOURCE)
     pdf = build_pdf(path, path.with_suffix(".pdf"))
     [page] = page_texts(pdf)
     # The editor's notes follow the text under their title; the others stay at the foot.
@@ -315,6 +318,92 @@ def test_a_series_placed_at_the_end_prints_after_the_text_in_the_pdf(
     assert links == {"en-2", "enref-2", "en-4", "enref-4"}
     assert {"en-2", "enref-2", "en-4", "enref-4"} <= set(reader.named_destinations)
     assert run_cli("check", pdf).code == 0
+
+
+def _flat(element: object) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def _series_endnotes(page: object, title: str, prefix: str = "") -> list[str]:
+    """The one endnotes section of `page` (a series placed at the end), checked as a reader
+    of it meets it: after the text, under `title`, each note linked to its call and back.
+    Gives the notes' texts."""
+    [section] = page.tree.xpath("//x:section[@epub:type='endnotes']", namespaces=NS)
+    text = page.tree.xpath("//x:section[contains(@class, 'text')]", namespaces=NS)[0]
+    assert text.getnext() is section and section.get("role") == "doc-endnotes"
+    heading = page.by_id(section.get("aria-labelledby"))
+    assert heading is not None and heading.getparent() is section and _flat(heading) == title
+    notes = section.xpath("x:ol/x:li", namespaces=NS)
+    for note in notes:
+        assert note.get(EPUB_TYPE) == "endnote" and note.get("id").startswith(f"{prefix}fn-")
+        [back] = note.xpath(".//x:a[@role='doc-backlink']", namespaces=NS)
+        call = page.by_id(back.get("href").removeprefix("#"))
+        assert call is not None and call.get(EPUB_TYPE) == "noteref"
+        assert call.get("href") == f"#{note.get('id')}" and call.text == back.text
+    return [_flat(note) for note in notes]
+
+
+def test_a_series_placed_at_the_end_is_endnotes_in_the_epub_the_others_pop_ups(
+    write_source: Callable[[str, str], Path],
+) -> None:
+    book = OpenedEpub(build_epub(write_source("fin.md", END_SOURCE)))
+    page = book.page(book.resolve("text.xhtml"))
+    assert _series_endnotes(page, "Notas (N. del E.)") == [
+        "* Nota NEDUNO. — N. del E.",
+        "† Nota NEDDOS. — N. del E.",
+    ]
+    popups = page.tree.xpath("//x:aside[@epub:type='footnote']", namespaces=NS)
+    assert [_flat(note) for note in popups] == ["1 Nota NAUTOR.", "a Nota NTRAD. — N. del T."]
+    problems = epubcheck_problems(Path(book.zip.filename))
+    assert problems == [], "EPUBCheck:\n" + "\n".join(problems)
+
+
+def test_in_chromium_the_endnotes_title_shows_and_every_note_link_lands(
+    write_source: Callable[[str, str], Path],
+) -> None:
+    """Chromium, the web reading engines' core, lays the page out: the title over the end
+    series has a height, and each call and backlink names an element of the page."""
+    shown = evaluate_in_chromium(
+        build_epub(write_source("fin.md", END_SOURCE)),
+        "text.xhtml",
+        """() => ({
+            title: document.querySelector('[role=doc-endnotes] h2').getBoundingClientRect().height,
+            links: [...document.querySelectorAll('a[href^="#"]')]
+                .map(a => !!document.getElementById(a.getAttribute('href').slice(1))),
+        })""",
+    )
+    assert shown["title"] > 0 and shown["links"] == [True] * 8
+
+
+def test_a_books_chapter_gives_its_end_series_after_its_own_text(
+    project: Path, run_cli: Callable[..., object]
+) -> None:
+    folder = project / "source" / "dos"
+    folder.mkdir()
+    (folder / "book.yaml").write_text(BOOK_YAML, encoding="utf-8")
+    placed = "---\nnote-place: {translator: end}\n"
+    (folder / "uno.md").write_text(CHAPTER_ES.replace("---\n", placed, 1), encoding="utf-8")
+    placed = "---\nnote-place: {editor: end}\n"
+    (folder / "two.md").write_text(CHAPTER_EN.replace("---\n", placed, 1), encoding="utf-8")
+    result = run_cli("build", "source/dos")
+    assert result.code == 0, result.err
+    epub = OpenedEpub(project / "build" / "dos.epub")
+    first = epub.page(epub.resolve("chapter-01.xhtml"))
+    assert _series_endnotes(first, "Notas (N. del T.)", "c1-") == ["a Del traductor. — N. del T."]
+    second = epub.page(epub.resolve("chapter-02.xhtml"))
+    assert _series_endnotes(second, "Notes (Ed.)", "c2-") == ["* The editor’s. — Ed."]
+    popups = [
+        _flat(note)
+        for page in (first, second)
+        for note in page.tree.xpath("//x:aside[@epub:type='footnote']", namespaces=NS)
+    ]
+    assert popups == ["1 Del autor.", "a The translator’s. — Trans."]
+    problems = epubcheck_problems(project / "build" / "dos.epub")
+    assert problems == [], "EPUBCheck:\n" + "\n".join(problems)
+    printed = " ".join(page_texts(project / "build" / "dos.pdf"))
+    assert "Notas (N. del T.) a. Del traductor. — N. del T." in printed
+    assert "Notes (Ed.) * The editor’s. — Ed." in printed
+    assert run_cli("check", project / "build" / "dos.pdf").code == 0
 
 
 def test_the_mark_styles_go_on_past_their_first_round() -> None:
