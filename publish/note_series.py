@@ -153,6 +153,30 @@ def read_note_place(value: Any, where: SourceLocation) -> tuple[tuple[str, str],
     return _series_choices(value, "note-place", PLACES, where)
 
 
+def read_note_order(value: Any, where: SourceLocation) -> tuple[str, ...]:
+    """`note-order: [author, translator, editor]`: a page's notes, series by series."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise SourceError(f"'note-order' must list series ({_listed(m.NOTE_SERIES)})", where)
+    for series in value:
+        if series not in m.NOTE_SERIES:
+            message = (
+                f"'note-order' names no series {series!r}: the series are {_listed(m.NOTE_SERIES)}"
+            )
+            raise SourceError(message, where)
+    if len(set(value)) < len(value):
+        raise SourceError("'note-order' names a series twice", where)
+    return tuple(value)
+
+
+def note_rank(series: str, meta: m.Metadata) -> int:
+    """Where a series' notes come among a page's notes (`note-order`): the series listed,
+    in their order, then the others in the order of NOTE_SERIES."""
+    order = (*meta.note_order, *(s for s in m.NOTE_SERIES if s not in meta.note_order))
+    return order.index(series)
+
+
 def _series_choices(
     value: Any, key: str, allowed: Iterable[str], where: SourceLocation
 ) -> tuple[tuple[str, str], ...]:

@@ -95,6 +95,7 @@ def template_environment(project_root: Path | None = None) -> Environment:
         heading_id=heading_id,
         end_series=note_series.end_series,
         endnotes_title=note_series.endnotes_title,
+        note_rank=note_series.note_rank,
         series_label=note_series.series_label,
     )
     return env

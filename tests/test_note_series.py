@@ -199,6 +199,9 @@ def test_a_header_gives_every_note_to_a_series_with_its_own_marks_and_label(
         ("note-marks: {editor: greek}", "'note-marks' of the editor's notes must be one of"),
         ("note-labels: {publisher: X}", "'note-labels' names no series 'publisher'"),
         ("note-place: {editor: margin}", "'note-place' of the editor's notes must be one of"),
+        ("note-order: [editor, editors]", "'note-order' names no series 'editors'"),
+        ("note-order: [editor, editor]", "'note-order' names a series twice"),
+        ("note-order: {editor: 1}", "'note-order' must list series"),
     ],
 )
 def test_a_wrong_series_setting_is_an_error_at_its_line(
@@ -404,6 +407,118 @@ def test_a_books_chapter_gives_its_end_series_after_its_own_text(
     assert "Notas (N. del T.) a. Del traductor. — N. del T." in printed
     assert "Notes (Ed.) * The editor’s. — Ed." in printed
     assert run_cli("check", project / "build" / "dos.pdf").code == 0
+
+
+ORDER_SOURCE = """---
+title: Orden
+lang: es
+note-order: [author, translator, editor]
+---
+
+Primero el editor[^e1], el traductor[^t1] y el autor[^1]; otro editor[^e2] y otro autor[^2].
+
+[^1]: Nota NAUTUNO del autor.
+[^2]: Nota NAUTDOS del autor.
+[^t1]: {.translator} Nota NTRADUNO del traductor.
+[^e1]: {.editor} Nota NEDUNO del editor.
+[^e2]: {.editor} Nota NEDDOS del editor.
+"""
+CALL_ORDER = ["NEDUNO", "NTRADUNO", "NAUTUNO", "NEDDOS", "NAUTDOS"]
+
+
+def _notes_down_the_page(words: list[Word], wanted: list[str]) -> list[str]:
+    """The `wanted` note words at the page's foot, as a reader meets them: top to bottom."""
+    found = [word for word in words if word.text in wanted and word.is_note]
+    return [word.text for word in sorted(found, key=lambda word: word.top)]
+
+
+@pytest.mark.parametrize(
+    ("order", "expected"),
+    [
+        ("[author, translator, editor]", ["NAUTUNO", "NAUTDOS", "NTRADUNO", "NEDUNO", "NEDDOS"]),
+        # The series not listed follow, in the order author, translator, editor.
+        ("[editor]", ["NEDUNO", "NEDDOS", "NAUTUNO", "NAUTDOS", "NTRADUNO"]),
+    ],
+)
+def test_note_order_sets_the_series_in_order_within_the_pages_note_area(
+    write_source: Callable[[str, str], Path],
+    run_cli: Callable[..., object],
+    order: str,
+    expected: list[str],
+) -> None:
+    path = write_source("orden.md", ORDER_SOURCE.replace("[author, translator, editor]", order))
+    pdf = build_pdf(path, path.with_suffix(".pdf"))
+    [words] = pages_words(pdf)
+    assert _notes_down_the_page(words, CALL_ORDER) == expected
+    text = page_texts(pdf)[0]
+    assert "* Nota NEDUNO del editor. — N. del E." in text  # each note whole, with its mark
+    assert "2. Nota NAUTDOS del autor." in text
+    assert run_cli("check", pdf).code == 0  # every note on its call's page
+    # The EPUB's notes are pop-ups, one at a time: they stay in the order of their calls.
+    book = OpenedEpub(build_epub(path))
+    asides = book.page(book.resolve("text.xhtml")).tree.xpath("//x:aside", namespaces=NS)
+    assert [_flat(note).split()[2] for note in asides] == CALL_ORDER
+
+
+def test_without_note_order_a_pages_notes_keep_the_order_of_their_calls(
+    write_source: Callable[[str, str], Path],
+) -> None:
+    path = write_source(
+        "orden.md", ORDER_SOURCE.replace("note-order: [author, translator, editor]\n", "")
+    )
+    [words] = pages_words(build_pdf(path, path.with_suffix(".pdf")))
+    assert _notes_down_the_page(words, CALL_ORDER) == CALL_ORDER
+
+
+LONG_NOTE = " ".join(["Una frase larga NLARGA del traductor sobre la carta y su historia."] * 25)
+
+
+def test_a_note_that_goes_on_overleaf_ends_its_pages_notes_whatever_its_series(
+    write_source: Callable[[str, str], Path], run_cli: Callable[..., object]
+) -> None:
+    """The editor's and the author's notes come in the set order above it; its rest opens
+    the next page's notes."""
+    source = (
+        "---\ntitle: Larga\nlang: es\nnote-order: [author, editor, translator]\n---\n\n"
+        f"{FILLER * 6}\n\nEditor[^e1], autor[^1] y traductor[^t1]. {FILLER * 8}\n\n"
+        "[^1]: Nota NAUTOR del autor.\n[^e1]: {.editor} Nota NEDITOR del editor.\n"
+        f"[^t1]: {{.translator}} Nota NTRAD. {LONG_NOTE}\n"
+    )
+    pdf = build_pdf(write_source("larga.md", source), Path("larga.pdf"))
+    words = pages_words(pdf)
+    page = next(i for i, page in enumerate(words) if any(w.text == "NTRAD." for w in page))
+    assert _notes_down_the_page(words[page], ["NAUTOR", "NEDITOR", "NTRAD."]) == [
+        "NAUTOR", "NEDITOR", "NTRAD.",
+    ]  # fmt: skip
+    # The translator's note breaks: its rest is at the top of the next page's notes.
+    texts = page_texts(pdf)
+    assert "NLARGA" in texts[page] and "NLARGA" in texts[page + 1]
+    on_next = [w for w in words[page + 1] if w.is_note]
+    assert on_next and on_next[0].top <= min(w.top for w in on_next if w.text == "NLARGA")
+    assert sum(text.count("NLARGA") for text in texts) == 25  # none lost
+    assert run_cli("check", pdf).code == 0
+
+
+def test_on_weasyprints_public_api_alone_note_order_is_said_to_be_left_out(
+    write_source: Callable[[str, str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import weasyprint
+
+    from publish.render import template_environment
+    from publish.writers.pdf import write_pdf
+
+    monkeypatch.setattr(weasyprint, "__version__", "71.0")
+    path = write_source("orden.md", ORDER_SOURCE)
+    heard: list[str] = []
+    write_pdf(
+        read_document(path),
+        template_environment(None),
+        path.with_suffix(".pdf"),
+        warn=lambda warning: heard.append(str(warning)),
+    )
+    [words] = pages_words(path.with_suffix(".pdf"))
+    assert _notes_down_the_page(words, CALL_ORDER) == CALL_ORDER
+    assert len(heard) == 1 and "keep the order of their calls, not 'note-order'" in heard[0]
 
 
 def test_the_mark_styles_go_on_past_their_first_round() -> None:
