@@ -378,6 +378,23 @@ def test_in_chromium_the_endnotes_title_shows_and_every_note_link_lands(
     assert shown["title"] > 0 and shown["links"] == [True] * 8
 
 
+def test_in_mupdf_the_endnotes_title_shows_and_every_note_link_lands(
+    write_source: Callable[[str, str], Path],
+) -> None:
+    """MuPDF lays the book out as pages (as SumatraPDF and other MuPDF readers do): the
+    title stands on its own line over the editor's notes, and the calls and backlinks are
+    links within the book."""
+    import pymupdf
+
+    book = pymupdf.open(build_epub(write_source("fin.md", END_SOURCE)))
+    [page] = [page for page in book if "NEDUNO" in page.get_text()]
+    lines = page.get_text().splitlines()
+    assert lines[lines.index("Notas (N. del E.)") + 1] == "* Nota NEDUNO. — N. del E."
+    links = page.get_links()
+    assert len(links) == 8  # four calls, four backlinks
+    assert all(link["kind"] == pymupdf.LINK_GOTO and link["page"] >= 0 for link in links)
+
+
 def test_a_books_chapter_gives_its_end_series_after_its_own_text(
     project: Path, run_cli: Callable[..., object]
 ) -> None:
