@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
+import operator
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from math import inf
@@ -481,7 +482,7 @@ class NoteSplittingContext(LayoutContext):
         moving = next(iter(resume_at)) if resume_at else len(calls)  # from it on, overleaf
         ordered = _by_rank(calls[:moving], self._opening_skip(area) is not None)
         ordered += calls[moving:]
-        if ordered == calls:
+        if all(map(operator.is_, ordered, calls)):  # no `note-order`, or already in order
             return laid
         area.children = ordered
         try:
