@@ -1,7 +1,8 @@
 """A translated, annotated text: the author's notes, the translator's and the editor's, each
 numbered on its own (1 2 / a b / * †), each named by its label ("— N. del T."), built to
 both formats and read back as a reader sees them: the PDF's calls and the notes at the foot
-of their pages, the EPUB's pop-up notes with their marks, labels and links both ways."""
+of their pages (series by series with `note-order`), the EPUB's pop-up notes with their
+marks, labels and links both ways, and a series placed at the end in both."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from epub_helpers import (
     NS,
     SEED_LETTER,
     OpenedEpub,
+    Page,
     build_epub,
     epubcheck_problems,
 )
+from lxml import etree
 from pypdf import PdfReader
 
 from publish.errors import PublishError
@@ -323,11 +326,11 @@ def test_a_series_placed_at_the_end_prints_after_the_text_in_the_pdf(
     assert run_cli("check", pdf).code == 0
 
 
-def _flat(element: object) -> str:
+def _flat(element: etree._Element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
-def _series_endnotes(page: object, title: str, prefix: str = "") -> list[str]:
+def _series_endnotes(page: Page, title: str, prefix: str = "") -> list[str]:
     """The one endnotes section of `page` (a series placed at the end), checked as a reader
     of it meets it: after the text, under `title`, each note linked to its call and back.
     Gives the notes' texts."""
