@@ -15,7 +15,7 @@ import hashlib
 import logging
 import mimetypes
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,7 +78,8 @@ def write_pdf(
     with laid_out_pdf(target, env, settings, project_root) as layout:
         laid_out, renderer = layout.laid_out, layout.renderer
         if renderer.fallback:
-            (warn or _ignore)(SourceWarning(renderer.fallback, target.location))
+            fallback = renderer.fallback + notes_in_call_order(target.documents)
+            (warn or _ignore)(SourceWarning(fallback, target.location))
         placed = renderer.placed_images(laid_out)
         for warning in low_resolution_images(placed, target.documents):
             (warn or _ignore)(warning)
@@ -155,6 +156,14 @@ def laid_out_pdf(
             yield Layout(laid_out, renderer, options)
     except FatalURLFetchingError as exc:
         raise _resource_error(exc, target) from None
+
+
+def notes_in_call_order(documents: Sequence[m.Document]) -> str:
+    """What the fallback's warning adds when a document sets `note-order`: the public API
+    lays out a page's notes in the order of their calls only."""
+    if any(document.meta.note_order for document in documents):
+        return "; the notes at a page's foot keep the order of their calls, not 'note-order'"
+    return ""
 
 
 # Crop marks need room outside the bleed: WeasyPrint draws them in the outer half of the
