@@ -169,7 +169,7 @@ def test_a_setting_of_the_wrong_type_is_an_error_at_its_line(
         assert "Traceback" not in result.err and "internal error" not in result.err
         lines = [line for line in result.err.splitlines() if line.strip()]
         assert len(lines) == 1, lines
-        assert lines[0].startswith(f"{file}:3: setting '{key.replace('-', '_')}' must be ")
+        assert lines[0].startswith(f"{file}:3: setting '{key}' must be ")
 
 
 @pytest.mark.parametrize("kind", ["a link to itself", "a folder", "a link to nothing"])
