@@ -1,0 +1,382 @@
+"""Plain text extracted from a PDF (`pdftotext`, a copy from a reader) made a Draft.
+
+Such a text has lost its layout: each line ends where the page's did (a word broken at the
+end with a hyphen), blank lines are noise (some extractors put one after every line), the
+notes of a page stand after a rule of spaces or underscores at its foot, and the header
+(source, title, author, date, contact) may be anywhere on the first pages. What is left to
+go by is each line's length, its last character, the blank runs, and the words themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from dataclasses import field as default
+from pathlib import Path
+
+from publish.errors import SourceError, SourceLocation
+from publish.importers.draft import Block, Draft, Note, escape
+from publish.importers.text_tools import (
+    Call,
+    Decision,
+    Field,
+    Line,
+    Vocabulary,
+    ends_paragraph,
+    guess_language,
+    header_field,
+    looks_like_name,
+    looks_like_title,
+    match_calls,
+    note_marker,
+    rejoin,
+)
+
+MAX_TEXT_BYTES = 20 * 2**20  # a text of a few thousand pages; past that it is not a text
+_RULE = re.compile(r"^(?:\s{10,}|\s*[_\-—–=]{5,}\s*)$")  # the line above a page's notes
+_FIELD_ORDER = ("title", "author", "date", "lang", "source", "contact", "translator")
+
+
+@dataclass
+class Unit:
+    """Lines with no gap between them, and what came before: `start`, `gap` (a blank run),
+    `rule` (the line above a page's notes) or `page` (a form feed)."""
+
+    lines: list[Line]
+    after: str
+
+
+@dataclass
+class Paragraph:
+    """A paragraph of the text or of a note (`marker` set on a note's first), and whether
+    a page foot (notes, a running head) or a page break came just before it."""
+
+    lines: list[Line]
+    in_notes: bool = False
+    marker: str | None = None
+    after_break: bool = False
+    field: Field | None = None
+    extra: list[Paragraph] = default(default_factory=list)  # a note's later paragraphs
+
+
+def import_file(path: Path) -> Draft:
+    """The Draft of the text file at `path`: its header fields, paragraphs and notes."""
+    text = read_text(path)
+    lines = [_line(number, line) for number, line in enumerate(text.split("\n"), 1)]
+    draft = Draft(path)
+    lang, sure = guess_language(text)
+    paragraphs = paragraphs_of(units_of(lines), body_width(lines))
+    if not any(p.lines for p in paragraphs):
+        raise SourceError("no text found to import", SourceLocation(str(path)))
+    where = str(path)
+    fields = find_fields(paragraphs, lang, draft, where)
+    draft.fields.update({name: fields[name] for name in _FIELD_ORDER if name in fields})
+    draft.fields["lang"] = lang
+    draft.guess(
+        f"{where}:1", "field", f"lang = {lang} (the stopwords of each language counted)", sure
+    )
+    draft.fields = {name: draft.fields[name] for name in _FIELD_ORDER if name in draft.fields}
+    body = join_across_pages(paragraphs, draft, where)
+    notes = [p for p in paragraphs if p.marker is not None]
+    vocabulary = Vocabulary(line.text for line in lines)
+    write_text(body, notes, lang, vocabulary, draft, where)
+    return draft
+
+
+def _line(number: int, text: str) -> Line:
+    """A line without its trailing spaces, except a rule of spaces, which is all spaces."""
+    return Line(number, text if _RULE.match(text) else text.rstrip())
+
+
+def read_text(path: Path) -> str:
+    """The file's text: UTF-8 (with or without its mark), else Windows-1252."""
+    where = SourceLocation(str(path))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"cannot read the file: {exc.strerror or exc}", where) from exc
+    if len(data) > MAX_TEXT_BYTES or b"\0" in data:
+        raise SourceError("not a text file (too large, or binary)", where)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# Layout: units, widths, paragraphs
+
+
+def units_of(lines: Sequence[Line]) -> list[Unit]:
+    """The lines grouped in units, split at gaps, rules and page breaks. When (nearly)
+    every line is followed by one blank line, that blank is noise and a gap takes two."""
+    needed = 2 if _doubled_spacing(lines) else 1
+    units: list[Unit] = []
+    current: list[Line] = []
+    after, pending, blanks = "start", "", 0
+    for line in lines:
+        text = line.text
+        if "\f" in text:  # pdftotext starts each page's first line with a form feed
+            pending, blanks, text = _stronger(pending, "page"), 0, text.replace("\f", "")
+        if _RULE.match(text):
+            pending, blanks = _stronger(pending, "rule"), 0
+            continue
+        if not text.strip():
+            blanks += 1
+            pending = _stronger(pending, "gap") if blanks >= needed else pending
+            continue
+        if pending and current:
+            units.append(Unit(current, after))
+            current, after = [], pending
+        elif pending:
+            after = _stronger(after, pending)
+        pending, blanks = "", 0
+        current.append(Line(line.number, text))
+    if current:
+        units.append(Unit(current, after))
+    return units
+
+
+_EVENT_RANK = {"": 0, "gap": 1, "rule": 2, "page": 3, "start": 4}
+
+
+def _stronger(one: str, other: str) -> str:
+    return max(one, other, key=_EVENT_RANK.__getitem__)
+
+
+def _doubled_spacing(lines: Sequence[Line]) -> bool:
+    texts = [line.text for line in lines]
+    text_lines = [i for i, text in enumerate(texts) if text.strip()]
+    followed = sum(1 for i in text_lines if i + 1 < len(texts) and not texts[i + 1].strip())
+    return bool(text_lines) and followed >= 0.8 * len(text_lines)
+
+
+def body_width(lines: Sequence[Line]) -> int:
+    """The text's line width in characters: nearly its longest line (the 90th percentile,
+    so that a long address does not count), the notes' lines left out."""
+    lengths = sorted(len(line.text) for line in lines if line.text.strip())
+    lengths = [n for n in lengths if n] or [80]
+    return lengths[min(len(lengths) - 1, int(0.9 * len(lengths)))]
+
+
+def paragraphs_of(units: Sequence[Unit], width: int) -> list[Paragraph]:
+    """The units split into paragraphs; those after a rule are notes (a marker opens one)
+    until a paragraph that is not one: the page's text goes on there."""
+    paragraphs: list[Paragraph] = []
+    in_notes = after_break = False
+    for unit in units:
+        if unit.after in ("rule", "page"):
+            in_notes, after_break = unit.after == "rule", True
+        unit_width = max(width, _percentile(unit.lines)) if in_notes else width
+        for lines in _split(unit.lines, unit_width):
+            paragraph = Paragraph(lines)
+            found = note_marker(lines[0].text) if in_notes else None
+            if found is not None:
+                paragraph.in_notes, paragraph.marker = True, found[0]
+            elif in_notes and _continues_note(paragraphs, lines, width):
+                paragraphs[-1].extra.append(paragraph)
+                continue
+            else:
+                in_notes = False
+                paragraph.after_break, after_break = after_break, False
+            paragraphs.append(paragraph)
+    return paragraphs
+
+
+def _percentile(lines: Sequence[Line]) -> int:
+    lengths = sorted(len(line.text) for line in lines)
+    return lengths[min(len(lengths) - 1, int(0.9 * len(lengths)))]
+
+
+def _continues_note(paragraphs: Sequence[Paragraph], lines: Sequence[Line], width: int) -> bool:
+    """A paragraph in the notes without a marker is the note's next one when it is long;
+    a short one (a running head, a title, a folio) is the page's."""
+    has_note = bool(paragraphs) and paragraphs[-1].marker is not None
+    return has_note and (len(lines) >= 2 or len(lines[0].text) > 0.7 * width)
+
+
+def _split(lines: Sequence[Line], width: int) -> Iterator[list[Line]]:
+    current: list[Line] = []
+    for index, line in enumerate(lines):
+        current.append(line)
+        following = lines[index + 1].text if index + 1 < len(lines) else None
+        if following is None or ends_paragraph(line.text, following, width):
+            yield current
+            current = []
+
+
+# Header fields
+
+
+def find_fields(
+    paragraphs: Sequence[Paragraph], lang: str, draft: Draft, where: str
+) -> dict[str, str]:
+    """The header fields among the text's short paragraphs (each marks its paragraph);
+    a field found again with the same value is a running head, dropped."""
+    fields: dict[str, str] = {}
+    text_paragraphs = [p for p in paragraphs if not p.in_notes]
+    for paragraph in text_paragraphs:
+        if len(paragraph.lines) > 3:
+            continue
+        found = header_field(_plain(paragraph), lang)
+        if found is None:
+            continue
+        line = f"{where}:{paragraph.lines[0].number}"
+        if found.name not in fields:
+            fields[found.name] = found.value
+            paragraph.field = found
+            draft.guess(line, "field", f"{found.name} = {found.value} ({found.why})", found.sure)
+        elif fields[found.name] == found.value:
+            paragraph.field = found
+            draft.guess(line, "dropped", f"'{found.value}' again: a running head", 0.85)
+    _find_author(text_paragraphs, fields, draft, where)
+    _find_title(text_paragraphs, fields, draft, where)
+    return fields
+
+
+def _plain(paragraph: Paragraph) -> str:
+    return " ".join(line.text.strip() for line in paragraph.lines)
+
+
+def _find_author(
+    paragraphs: Sequence[Paragraph], fields: dict[str, str], draft: Draft, where: str
+) -> None:
+    """The author: a name standing next to the title or the date."""
+    if "author" in fields:
+        return
+    for index, paragraph in enumerate(paragraphs):
+        name = looks_like_name(_plain(paragraph)) if paragraph.field is None else None
+        neighbours = paragraphs[max(0, index - 1) : index] + paragraphs[index + 1 : index + 2]
+        beside = [n.field.name for n in neighbours if n.field and n.field.name in ("title", "date")]
+        if name and beside:
+            fields["author"] = name
+            paragraph.field = Field("author", name, 0.8, f"a name next to the {beside[0]}")
+            line = f"{where}:{paragraph.lines[0].number}"
+            draft.guess(line, "field", f"author = {name} (a name next to the {beside[0]})", 0.8)
+            return
+
+
+def _find_title(
+    paragraphs: Sequence[Paragraph], fields: dict[str, str], draft: Draft, where: str
+) -> None:
+    """Without a title in brackets: the text's first paragraph, when it is a short line."""
+    if "title" in fields:
+        return
+    first = next((p for p in paragraphs if p.field is None), None)
+    if first is None or len(first.lines) != 1 or not looks_like_title(_plain(first)):
+        return
+    if first is paragraphs[-1]:
+        return
+    title = _plain(first)
+    fields["title"] = title
+    first.field = Field("title", title, 0.6, "a short first line")
+    draft.guess(
+        f"{where}:{first.lines[0].number}", "field", f"title = {title} (a short first line)", 0.6
+    )
+
+
+# The text
+
+
+def join_across_pages(paragraphs: Sequence[Paragraph], draft: Draft, where: str) -> list[Paragraph]:
+    """The text's paragraphs (notes and header fields left out). One cut by a page foot
+    (its notes, a running head, a page break) is one again when its last line before the
+    foot is full: the text went on."""
+    joined: list[Paragraph] = []
+    width = body_width([line for p in paragraphs if not p.in_notes for line in p.lines])
+    cut = False
+    for paragraph in paragraphs:
+        if paragraph.in_notes or paragraph.field is not None:
+            cut = cut or bool(joined)
+            continue
+        cut = cut or paragraph.after_break
+        previous = joined[-1] if joined else None
+        if previous is None or not cut or _ends(previous, paragraph, width):
+            joined.append(paragraph)
+        else:
+            _report_page_join(previous, paragraph, draft, where)
+            previous.lines = previous.lines + paragraph.lines
+        cut = False
+    return joined
+
+
+def _ends(previous: Paragraph, paragraph: Paragraph, width: int) -> bool:
+    return ends_paragraph(previous.lines[-1].text, paragraph.lines[0].text, width)
+
+
+def _report_page_join(previous: Paragraph, paragraph: Paragraph, draft: Draft, where: str) -> None:
+    last, first = previous.lines[-1], paragraph.lines[0]
+    sure = 0.7 if last.text.rstrip()[-1:] in ".!?:…»”" else 0.9  # a full line, a sentence's end
+    what = (
+        f"the paragraph of line {last.number} goes on at line {first.number}, after the page foot"
+    )
+    draft.guess(f"{where}:{first.number}", "page", what, sure)
+
+
+def write_text(
+    body: Sequence[Paragraph],
+    notes: Sequence[Paragraph],
+    lang: str,
+    vocabulary: Vocabulary,
+    draft: Draft,
+    where: str,
+) -> None:
+    """The draft's blocks and notes: lines rejoined, each note's call put where it was."""
+    texts = [_rejoined(p.lines, lang, vocabulary, draft, where) for p in body]
+    labels = _labels([note.marker or "" for note in notes])
+    calls = match_calls(texts, [note.marker or "" for note in notes])
+    placed: dict[int, list[tuple[Call, str]]] = {}
+    for note, label, call in zip(notes, labels, calls, strict=True):
+        line = f"{where}:{note.lines[0].number}"
+        if call is None:
+            call = Call(len(texts) - 1, len(texts[-1]), len(texts[-1]), 0.2)
+            draft.guess(
+                line, "note", f"note {note.marker}: no call found, called at the text's end", 0.2
+            )
+        else:
+            called = texts[call.paragraph][max(0, call.start - 20) : call.end]
+            draft.guess(line, "note", f"note {note.marker} called at «…{called}»", call.sure)
+        placed.setdefault(call.paragraph, []).append((call, label))
+    for index, text in enumerate(texts):
+        draft.blocks.append(Block("paragraph", _with_calls(text, placed.get(index, []))))
+    for note, label in zip(notes, labels, strict=True):
+        first = note_marker(note.lines[0].text)
+        lines = [Line(note.lines[0].number, first[1] if first else ""), *note.lines[1:]]
+        paragraphs = [_rejoined(lines, lang, vocabulary, draft, where)]
+        paragraphs += [_rejoined(p.lines, lang, vocabulary, draft, where) for p in note.extra]
+        draft.notes.append(Note(label, tuple(escape(p) for p in paragraphs)))
+
+
+def _rejoined(
+    lines: Sequence[Line], lang: str, vocabulary: Vocabulary, draft: Draft, where: str
+) -> str:
+    text, decisions = rejoin(lines, lang, vocabulary)
+    for decision in decisions:
+        _report(draft, where, decision)
+    return text
+
+
+def _report(draft: Draft, where: str, decision: Decision) -> None:
+    draft.guess(f"{where}:{decision.line}", decision.kind, decision.what, decision.sure)
+
+
+def _labels(markers: Sequence[str]) -> list[str]:
+    """Each note's label for its `[^label]`: its marker when a word (1, a), else `n` and its
+    place; a marker used again (notes numbered by page) gets `-2`, `-3`…"""
+    labels: list[str] = []
+    for index, marker in enumerate(markers, 1):
+        label = marker if marker.isalnum() else f"n{index}"
+        count = sum(1 for known in labels if known.split("-")[0] == label)
+        labels.append(f"{label}-{count + 1}" if count else label)
+    return labels
+
+
+def _with_calls(text: str, calls: Sequence[tuple[Call, str]]) -> str:
+    """The paragraph as Markdown: its text escaped, each call replaced by `[^label]`."""
+    parts, at = [], 0
+    for call, label in sorted(calls, key=lambda pair: pair[0].start):
+        parts += [escape(text[at : call.start]), f"[^{label}]"]
+        at = call.end
+    parts.append(escape(text[at:]))
+    return "".join(parts)
