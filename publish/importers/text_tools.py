@@ -21,15 +21,15 @@ from babel.dates import get_month_names
 # The languages the tools know: their stopwords tell the text's language, Babel their months.
 LANGUAGES = ("es", "en", "fr", "de", "it", "pt")
 _STOPWORDS = {
-    "es": "el la los las de del que y en un una por con para es no se su al lo como más pero "
-    "sus le ya o fue este ha sí porque esta entre cuando muy sin sobre también hay donde",
+    "es": "el la los las de del que y a en un una por con para es no se su al lo como más pero "
+    "sus le ya o fue este ha si sí porque esta entre cuando muy sin sobre también hay donde",
     "en": "the of and to in is that it was for on are as with his they at be this have from "
     "or by not but what all were when we there can an which their if has would",
     "fr": "le la les de des du et en un une est que qui dans pour pas sur au avec ce il elle "
     "ne se sont par plus nous vous mais ou leur aux été cette",
     "de": "der die das und ist nicht ein eine zu den von mit sich des auf für im dem es auch "
     "als an nach wie aus bei oder sie wir wird werden durch sind",
-    "it": "il lo la gli le di del della che e è un una per non con sono nel alla anche come "
+    "it": "il lo la gli le di del della che e è a un una per non con sono nel alla anche come "
     "più ma si da dei delle questo loro suo sua",
     "pt": "o a os as de do da dos das que e é um uma para com não em no na por mais se como "
     "foi ao seu sua são também muito pelo pela",
@@ -67,14 +67,14 @@ class Decision:
 
 def guess_language(text: str) -> tuple[str, float]:
     """The text's language (one of LANGUAGES) by counting the stopwords that only one
-    language has, and how sure: the winner's share of them."""
+    language has, and how sure: the winner's share of them (less in a text of a few words)."""
     words = [word.casefold() for word in _WORD.findall(text)]
     counts = {lang: sum(word in stops for word in words) for lang, stops in _DISTINCT.items()}
     best = max(LANGUAGES, key=lambda lang: counts[lang])
     total = sum(counts.values())
     if not counts[best]:
         return "en", 0.0
-    return best, counts[best] / total
+    return best, counts[best] / total * min(1.0, counts[best] / 10)  # a few words tell little
 
 
 # Hyphenation and line rejoining
