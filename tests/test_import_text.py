@@ -1,0 +1,438 @@
+"""`publish import` of plain text extracted from a PDF: the seed letter's text imports to a
+source whose books read as the hand-made source's; end-of-line hyphens are undone only where
+the joined word is a word; every guess is reported, with what needs a person's look."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+import pytest
+from epub_helpers import NS, OpenedEpub, build_epub
+from lxml import etree
+from pdf_helpers import build_pdf, is_subsequence, joined, pages_words, words_of
+
+from publish.importers import IMPORTERS
+from publish.importers.draft import LOOK_BELOW
+from publish.importers.text import import_file
+from publish.importers.text_tools import (
+    Vocabulary,
+    find_date,
+    guess_language,
+    header_field,
+    match_calls,
+)
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEED_TEXT = FIXTURES / "import" / "carta-muste-1936.txt"  # the seed, as extracted from its PDF
+HAND_MADE = Path(__file__).resolve().parents[1] / "source" / "carta-muste-1936.md"
+
+
+# The seed letter: imported, then built as the hand-made source is
+
+
+@pytest.fixture(scope="module")
+def letters(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The EPUBs of the hand-made source and of the imported text, and the imported's PDF."""
+    folder = tmp_path_factory.mktemp("import-letter")
+    (folder / "publish.toml").write_text("")
+    imported = folder / "imported.md"
+    imported.write_text(import_file(SEED_TEXT).markdown(), encoding="utf-8")
+    hand_made = Path(shutil.copy(HAND_MADE, folder / "hand-made.md"))
+    return {
+        "hand-made": build_epub(hand_made, folder),
+        "imported": build_epub(imported, folder),
+        "imported-pdf": build_pdf(imported, folder / "imported.pdf", folder),
+        "imported-source": imported,
+    }
+
+
+def text_paragraphs(epub: Path) -> list[list[str]]:
+    """The words of each paragraph of the text page, as a reader reads them: the notes and
+    the calls' marks left out."""
+    page = OpenedEpub(epub).spine_page("text.xhtml")
+    body = copy.deepcopy(page.tree.find("x:body", NS))
+    for left_out in body.xpath("//x:aside | //x:a[@epub:type='noteref']", namespaces=NS):
+        left_out.getparent().remove(left_out) if left_out.tag.endswith("aside") else _drop(left_out)
+    return [words_of("".join(p.itertext())) for p in body.iter(f"{{{NS['x']}}}p")]
+
+
+def _drop(element: etree._Element) -> None:
+    """Remove `element` but keep the text that follows it (the call's tail: `.`)."""
+    parent, tail = element.getparent(), element.tail or ""
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+def notes_and_calls(epub: Path) -> list[tuple[list[str], str]]:
+    """Each note's words, with the word its call follows in the text."""
+    page = OpenedEpub(epub).spine_page("text.xhtml")
+    found = []
+    for call in page.tree.xpath("//x:a[@epub:type='noteref']", namespaces=NS):
+        before = call.getprevious().tail if call.getprevious() is not None else None
+        before = before or call.getparent().text or ""
+        note = page.by_id(call.get("href").removeprefix("#"))
+        found.append((words_of("".join(note.itertext())), words_of(before)[-1]))
+    return found
+
+
+def header(epub: Path) -> dict[str, list[str]]:
+    book = OpenedEpub(epub)
+    fields = {name: [e.text for e in book.metadata(name)] for name in ("title", "creator", "date")}
+    fields["language"] = [e.text for e in book.metadata("language")]
+    fields["source"] = [" ".join(words_of(e.text)) for e in book.metadata("source")]
+    copyright_page = book.spine_page("copyright.xhtml").text()
+    fields["contact"] = [copyright_page.split("Contacto:")[1].split()[0]]
+    return fields
+
+
+def test_the_imported_letter_reads_as_the_hand_made_one_word_for_word(letters) -> None:
+    imported, hand_made = (
+        text_paragraphs(letters["imported"]),
+        text_paragraphs(letters["hand-made"]),
+    )
+    assert sum(len(p) for p in imported) == 415  # `bolchevique-leninistas` read as one
+    assert imported == hand_made  # the same words in the same paragraphs
+
+
+def test_the_imported_letters_notes_stand_at_their_calls_with_their_text(letters) -> None:
+    imported = notes_and_calls(letters["imported"])
+    assert [before for _, before in imported] == ["esposa", "permanecer"]
+    # The hand-made source says its notes are the editor's (`notes-by: editor`), which
+    # labels each "N. del E."; the text does not say whose they are.
+    hand_made = [(note[:-3], before) for note, before in notes_and_calls(letters["hand-made"])]
+    assert [note[-3:] for note, _ in notes_and_calls(letters["hand-made"])] == [
+        ["n", "del", "e"]
+    ] * 2
+    assert imported == hand_made
+
+
+def test_the_imported_letters_header_is_the_hand_made_ones(letters) -> None:
+    imported = header(letters["imported"])
+    assert imported == header(letters["hand-made"])
+    assert imported["title"] == ["[La represión en la URSS]"]
+    assert imported["creator"] == ["León Trotsky"]
+    assert imported["date"] == ["1936-02-12"]
+    assert imported["language"] == ["es"]
+    assert imported["contact"] == ["germinal_1917@yahoo.es"]
+    assert imported["source"][0].startswith("versión al castellano desde la répression en urss")
+
+
+def printed(pdf: Path, kind: str) -> list[str]:
+    """The words a PDF prints at the body's size, or at the notes', in reading order; a word
+    broken at a line end (or a page's: `mayo‐` above the notes, `ría` on the next) joined."""
+    pages = pages_words(pdf)
+    words = [w.text for page in pages for w in page if getattr(w, f"is_{kind}")]
+    return words_of(" ".join(joined(words)))
+
+
+def test_the_imported_letter_prints_its_text_and_both_notes(letters) -> None:
+    body, notes = printed(letters["imported-pdf"], "body"), printed(letters["imported-pdf"], "note")
+    text = [word for paragraph in text_paragraphs(letters["imported"]) for word in paragraph]
+    assert is_subsequence(text, body)
+    for note, _ in notes_and_calls(letters["imported"]):
+        assert is_subsequence(note[1:], notes)  # its words, after its mark
+
+
+def test_the_import_reports_each_field_and_note_with_its_line() -> None:
+    draft = import_file(SEED_TEXT)
+    found = {(g.where.rsplit(":", 1)[1], g.kind, g.what.split(" (")[0]) for g in draft.guesses}
+    assert {
+        ("100", "field", "title = [La represión en la URSS]"),
+        ("101", "field", "author = León Trotsky"),
+        ("103", "field", "date = 1936-02-12"),
+        ("119", "field", "contact = germinal_1917@yahoo.es"),
+        ("96", "note", "note 1 called at «…a carta de mi esposa1»"),
+        ("124", "note", "note 2 called at «…onal debe permanecer2»"),
+    } <= found
+    [page] = [g for g in draft.guesses if g.kind == "page"]  # the text goes on past the foot
+    assert page.where.endswith(":107") and page.needs_look
+
+
+# End-of-line hyphens
+
+
+def imported_text(tmp_path: Path, text: str) -> tuple[str, list]:
+    path = tmp_path / "texto.txt"
+    path.write_text(text, encoding="utf-8")
+    draft = import_file(path)
+    return "\n\n".join(block.text for block in draft.blocks), draft.guesses
+
+
+SPANISH = (
+    "En el curso de los últimos meses se han producido muchas expulsiones en el partido y\n"
+    "la aplastante mayo-\n"
+    "ría es enviada a campos de concentración para los bolchevique-\n"
+    "leninistas, que son la última invención de Stalin en la URSS de los años treinta.\n"
+    "\n"
+    "Los bolchevique-leninistas resisten en los campos y la mayoría de ellos no cede.\n"
+)
+
+
+def test_a_word_broken_at_a_hyphenation_point_is_joined(tmp_path: Path) -> None:
+    text, guesses = imported_text(tmp_path, SPANISH)
+    assert "la aplastante mayoría es enviada" in text
+    [joined] = [g for g in guesses if g.kind == "rejoined"]
+    assert joined.where.endswith("texto.txt:2") and "mayo-ría → mayoría" in joined.what
+    assert not joined.needs_look
+
+
+def test_a_hyphenated_word_the_text_writes_so_elsewhere_keeps_its_hyphen(tmp_path: Path) -> None:
+    text, guesses = imported_text(tmp_path, SPANISH)
+    assert "para los bolchevique-leninistas, que son" in text
+    [kept] = [g for g in guesses if g.kind == "kept-hyphen"]
+    assert kept.where.endswith("texto.txt:3") and "written so elsewhere" in kept.what
+    assert kept.sure >= LOOK_BELOW
+
+
+def test_the_hyphenation_dictionary_joins_a_word_the_text_writes_nowhere_else(
+    tmp_path: Path,
+) -> None:
+    text, guesses = imported_text(
+        tmp_path,
+        "Esos campos de concen-\ntración son la última invención de Stalin y de su camarilla.\n",
+    )
+    assert "campos de concentración son" in text
+    [joined] = [g for g in guesses if g.kind == "rejoined"]
+    assert "hyphenation point of 'concentración' (es)" in joined.what
+
+
+def test_an_unknown_split_keeps_its_hyphen_and_asks_for_a_look(tmp_path: Path) -> None:
+    text, guesses = imported_text(
+        tmp_path,
+        "Esos campos de concentr-\nación son la última invención de Stalin y de su camarilla.\n",
+    )
+    assert "campos de concentr-ación son" in text
+    [kept] = [g for g in guesses if g.kind == "kept-hyphen"]
+    assert kept.needs_look and kept.where.endswith("texto.txt:1")
+
+
+def test_the_vocabulary_leaves_out_the_halves_of_broken_words() -> None:
+    vocabulary = Vocabulary(["la aplastante mayo-", "ría es enviada", "los bolchevique-leninistas"])
+    assert vocabulary.words["mayo"] == 0 and vocabulary.words["aplastante"] == 1
+    assert vocabulary.compounds["bolchevique-leninistas"] == 1
+
+
+# Header fields, dates, language, notes
+
+
+@pytest.mark.parametrize(
+    ("written", "iso"),
+    [
+        ("12 de febrero de 1936", "1936-02-12"),
+        ("Coyoacán, 3 de setiembre de 1938", "1938-09-03"),
+        ("February 12, 1936", "1936-02-12"),
+        ("12th February 1936", "1936-02-12"),
+        ("1er mars 1936", "1936-03-01"),
+        ("12 février 1936", "1936-02-12"),
+        ("12. Februar 1936", "1936-02-12"),
+        ("3. März 1919", "1919-03-03"),
+        ("12 febbraio 1936", "1936-02-12"),
+        ("1936-02-12", "1936-02-12"),
+        ("12/02/1936", "1936-02-12"),
+        ("12.02.1936", "1936-02-12"),
+    ],
+)
+def test_a_date_written_out_is_read_as_year_month_day(written: str, iso: str) -> None:
+    found = find_date(written, "es")
+    assert found is not None and found.iso == iso
+
+
+def test_a_numeric_date_in_english_puts_the_month_first_unless_it_cannot() -> None:
+    assert find_date("2/12/1936", "en").iso == "1936-02-12"
+    assert find_date("2/12/1936", "fr").iso == "1936-12-02"
+    assert find_date("25/12/1936", "en").iso == "1936-12-25"
+    assert find_date("31 de febrero de 1936", "es") is None
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "name", "value"),
+    [
+        (
+            "(Versión al castellano desde “Oeuvres”, tomo 8)",
+            "source",
+            "Versión al castellano desde “Oeuvres”, tomo 8",
+        ),
+        (
+            "Translated from the Russian original in Byulleten Oppozitsii",
+            "source",
+            "Translated from the Russian original in Byulleten Oppozitsii",
+        ),
+        (
+            "Traduit de l'anglais par la rédaction",
+            "source",
+            "Traduit de l'anglais par la rédaction",
+        ),
+        ("Traducción de Juan Pérez", "translator", "Juan Pérez"),
+        ("Translated by John G. Wright", "translator", "John G. Wright"),
+        ("Contacto: archivo@example.org", "contact", "archivo@example.org"),
+        ("https://www.marxists.org/espanol/", "contact", "https://www.marxists.org/espanol/"),
+        ("[The Crisis of the French Section]", "title", "[The Crisis of the French Section]"),
+        ("12 février 1936", "date", "1936-02-12"),
+    ],
+)
+def test_a_header_paragraph_is_read_as_its_field(paragraph: str, name: str, value: str) -> None:
+    found = header_field(paragraph, "es")
+    assert (found.name, found.value) == (name, value)
+
+
+def test_a_paragraph_of_running_text_is_no_header_field() -> None:
+    assert header_field("Estimado camarada Muste,", "es") is None
+    assert (
+        header_field("En el curso de los últimos meses se han producido más de diez mil.", "es")
+        is None
+    )
+
+
+def test_the_language_is_guessed_from_the_texts_own_stopwords() -> None:
+    assert guess_language(SEED_TEXT.read_text(encoding="utf-8"))[0] == "es"
+    english = (
+        "It was the best of times, it was the worst of times; the age of wisdom and of folly, " * 3
+    )
+    assert guess_language(english)[0] == "en"
+    german = (
+        "Der Brief ist nicht von ihm, sondern von der Frau, die mit dem Sohn in der Stadt wohnt. "
+        * 2
+    )
+    assert guess_language(german)[0] == "de"
+    _, sure = guess_language("Le chat.")
+    assert sure < LOOK_BELOW
+
+
+def test_calls_are_matched_in_order_glued_after_a_word_or_in_brackets() -> None:
+    paragraphs = ["Un año 1936 y la carta de mi esposa1. Luego otra*.", "Y al fin [2] y «dijo»3"]
+    calls = match_calls(paragraphs, ["1", "*", "2", "3"])
+    assert [(c.paragraph, paragraphs[c.paragraph][c.start : c.end]) for c in calls] == [
+        (0, "1"),
+        (0, "*"),
+        (1, "[2]"),
+        (1, "3"),
+    ]
+    assert match_calls(["sin llamada"], ["4"]) == [None]
+
+
+def test_notes_after_a_rule_of_underscores_are_matched_to_their_calls(tmp_path: Path) -> None:
+    path = tmp_path / "letter.txt"
+    path.write_text(
+        "[A Letter]\n\nLeon Trotsky\n\nFebruary 12, 1936\n\n"
+        "Dear comrade, thank you for the clipping of the New York Times about my wife's letter1\n"
+        "and for yours, which reached us in time. We hope to see you soon in Mexico.*\n"
+        "__________\n"
+        "1 Natalia Sedova's letter to the world's public opinion.\n"
+        "* The letter was written in Norway.\n",
+        encoding="utf-8",
+    )
+    draft = import_file(path)
+    assert draft.fields == {
+        "title": "[A Letter]",
+        "author": "Leon Trotsky",
+        "date": "1936-02-12",
+        "lang": "en",
+    }
+    [text] = [block.text for block in draft.blocks]
+    assert "my wife's letter[^1] and for yours" in text and text.endswith("Mexico.[^n2]")
+    assert [(n.label, n.paragraphs) for n in draft.notes] == [
+        ("1", ("Natalia Sedova's letter to the world's public opinion.",)),
+        ("n2", ("The letter was written in Norway.",)),
+    ]
+
+
+def test_a_note_without_a_call_is_kept_and_asks_for_a_look(tmp_path: Path) -> None:
+    path = tmp_path / "nota.txt"
+    path.write_text(
+        "Un texto sin llamada alguna a la nota.\n__________\n7 La nota.\n", encoding="utf-8"
+    )
+    draft = import_file(path)
+    [note] = [g for g in draft.guesses if g.kind == "note"]
+    assert note.needs_look and "no call found" in note.what
+    assert draft.blocks[-1].text.endswith("[^7]")
+
+
+# The command
+
+
+def test_import_writes_the_source_and_reports_its_guesses(project: Path, run_cli) -> None:
+    result = run_cli("import", SEED_TEXT)
+    assert result.code == 0, result.err
+    written = project / "source" / "carta-muste-1936.md"
+    assert written.read_text(encoding="utf-8") == import_file(SEED_TEXT).markdown()
+    assert "what was guessed" in result.out and "León Trotsky" in result.out
+    assert "look" in result.out  # the paragraph that goes on past the page foot
+    assert "✓ source/carta-muste-1936.md" in result.out
+
+
+def test_import_never_overwrites_a_source_without_force(project: Path, run_cli) -> None:
+    target = project / "source" / "carta-muste-1936.md"
+    target.write_text("mine\n")
+    result = run_cli("import", SEED_TEXT)
+    assert result.code == 1
+    assert result.err.startswith("source/carta-muste-1936.md: exists already")
+    assert target.read_text() == "mine\n"
+    assert run_cli("import", SEED_TEXT, "--force").code == 0
+    assert target.read_text(encoding="utf-8").startswith("---\ntitle:")
+    assert [p.name for p in target.parent.iterdir()] == ["carta-muste-1936.md"]  # no temporary
+
+
+def test_import_out_names_the_source(project: Path, run_cli) -> None:
+    assert run_cli("import", SEED_TEXT, "--out", "texts/carta.md").code == 0
+    assert (project / "texts" / "carta.md").is_file()
+    assert list((project / "source").iterdir()) == []
+
+
+def test_a_dry_run_prints_the_report_and_writes_nothing(project: Path, run_cli) -> None:
+    result = run_cli("import", SEED_TEXT, "--dry-run")
+    assert result.code == 0
+    assert "date = 1936-02-12" in result.out and "✓" not in result.out
+    assert sorted(p.name for p in project.rglob("*")) == ["publish.toml", "source"]
+
+
+def test_a_folder_imports_each_file_and_ends_with_a_summary_table(project: Path, run_cli) -> None:
+    inbox = project / "inbox"
+    inbox.mkdir()
+    shutil.copy(SEED_TEXT, inbox)
+    (inbox / "nota.txt").write_text("Un texto breve de una sola línea, sin notas ni fecha.\n")
+    (inbox / "leeme.odt").write_bytes(b"not imported: publish reads no .odt")
+    result = run_cli("import", inbox)
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in (project / "source").iterdir()) == [
+        "carta-muste-1936.md",
+        "nota.md",
+    ]
+    table = result.out[result.out.index("2 files imported") :]
+    for heading in ("file", "words", "notes matched", "fields found", "guesses to look at"):
+        assert heading.split()[0] in table
+    [carta] = [line for line in table.splitlines() if "carta-muste" in line]
+    assert carta.split()[1:4] == ["416", "2/2", "title,"]
+    [nota] = [line for line in table.splitlines() if "nota.txt" in line]
+    assert nota.split()[1:3] == ["11", "0/0"]
+
+
+def test_an_unknown_suffix_is_an_error_naming_the_file(project: Path, run_cli) -> None:
+    (project / "carta.odt").write_bytes(b"PK")
+    result = run_cli("import", "carta.odt")
+    assert result.code == 1
+    assert result.err.strip().startswith("carta.odt: cannot import a '.odt' file")
+    assert "Traceback" not in result.err
+
+
+def test_a_format_without_its_importer_is_a_one_line_error(
+    project: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(IMPORTERS, ".rtf", "rtf")  # named, but no publish/importers/rtf.py
+    (project / "carta.rtf").write_text("{\\rtf1 carta}")
+    result = run_cli("import", "carta.rtf")
+    assert result.code == 1
+    assert (
+        result.err.strip()
+        == "carta.rtf: cannot import a '.rtf' file: this copy of publish has no rtf importer"
+    )
+
+
+def test_a_missing_file_is_an_error_naming_it(project: Path, run_cli) -> None:
+    result = run_cli("import", "nada.txt")
+    assert (result.code, result.err.strip()) == (1, "nada.txt: no such file or folder")
