@@ -27,6 +27,10 @@ from publish.importers.text_tools import (
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEED_TEXT = FIXTURES / "import" / "carta-muste-1936.txt"  # the seed, as extracted from its PDF
 HAND_MADE = Path(__file__).resolve().parents[1] / "source" / "carta-muste-1936.md"
+# The hand-made source's own PDF, built by publish, as poppler's `pdftotext` (22.12) reads
+# it: no blank lines, words broken with U+2010 at line ends, the notes at the page foot
+# with no rule above them, a running head, a folio, form feeds between pages.
+ROUND_TRIP_TEXT = FIXTURES / "import" / "carta-muste-1936.pdftotext.txt"
 
 
 # The seed letter: imported, then built as the hand-made source is
@@ -40,7 +44,10 @@ def letters(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     imported = folder / "imported.md"
     imported.write_text(import_file(SEED_TEXT).markdown(), encoding="utf-8")
     hand_made = Path(shutil.copy(HAND_MADE, folder / "hand-made.md"))
+    round_trip = folder / "round-trip.md"
+    round_trip.write_text(import_file(ROUND_TRIP_TEXT).markdown(), encoding="utf-8")
     return {
+        "round-trip": build_epub(round_trip, folder),
         "hand-made": build_epub(hand_made, folder),
         "imported": build_epub(imported, folder),
         "imported-pdf": build_pdf(imported, folder / "imported.pdf", folder),
@@ -152,6 +159,28 @@ def test_the_import_reports_each_field_and_note_with_its_line() -> None:
     } <= found
     [page] = [g for g in draft.guesses if g.kind == "page"]  # the text goes on past the foot
     assert page.where.endswith(":107") and page.needs_look
+
+
+def test_the_text_of_publishs_own_pdf_of_the_letter_imports_back_to_its_source(letters) -> None:
+    """The round trip: source → PDF → pdftotext → import → EPUB reads as the source's EPUB."""
+    words = [word for paragraph in text_paragraphs(letters["round-trip"]) for word in paragraph]
+    hand_made = [word for paragraph in text_paragraphs(letters["hand-made"]) for word in paragraph]
+    assert words == hand_made  # every word, in order (`mayo‐` and `ría` across the notes too)
+    notes = [(note[:-3], before) for note, before in notes_and_calls(letters["hand-made"])]
+    assert notes_and_calls(letters["round-trip"]) == notes
+    assert header(letters["round-trip"]) == header(letters["hand-made"])
+
+
+def test_the_round_trip_reports_the_page_foot_it_left_out() -> None:
+    guesses = import_file(ROUND_TRIP_TEXT).guesses
+    said = {(g.where.rsplit(":", 1)[1], g.kind, g.what) for g in guesses}
+    assert ("30", "dropped", "'León Trotsky' again, alone: a running head, left out") in said
+    assert ("59", "page", "folio 2: the page's number, left out") in said
+    assert ("26", "note", "note 1 called at «…a carta de mi esposa1»") in said
+    assert ("25", "rejoined", "mayo-ría → mayoría: 'mayoría' is written unbroken elsewhere") in said
+    unsure = [g.where.rsplit(":", 1)[1] for g in guesses if g.kind == "paragraph"]
+    assert unsure == ["18", "33"]  # where the text went on: a person looks
+    assert all(g.needs_look for g in guesses if g.kind == "paragraph")
 
 
 # End-of-line hyphens

@@ -9,6 +9,7 @@ go by is each line's length, its last character, the blank runs, and the words t
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -24,8 +25,10 @@ from publish.importers.text_tools import (
     Line,
     Vocabulary,
     ends_paragraph,
+    glued_calls,
     guess_language,
     header_field,
+    is_label,
     looks_like_name,
     looks_like_title,
     match_calls,
@@ -35,6 +38,7 @@ from publish.importers.text_tools import (
 
 MAX_TEXT_BYTES = 20 * 2**20  # a text of a few thousand pages; past that it is not a text
 _RULE = re.compile(r"^(?:\s{10,}|\s*[_\-—–=]{5,}\s*)$")  # the line above a page's notes
+_FOLIO = re.compile(r"^\s*(?:\d{1,4}|[ivxlcdm]{1,7}|[IVXLCDM]{1,7})\s*$")  # a page's number
 _FIELD_ORDER = ("title", "author", "date", "lang", "source", "contact", "translator")
 
 
@@ -56,7 +60,7 @@ class Paragraph:
     in_notes: bool = False
     marker: str | None = None
     after_break: bool = False
-    field: Field | None = None
+    field: Field | None = None  # a header field, a running head or a folio: not the text's
     extra: list[Paragraph] = default(default_factory=list)  # a note's later paragraphs
 
 
@@ -78,6 +82,7 @@ def import_file(path: Path) -> Draft:
     )
     draft.fields = {name: draft.fields[name] for name in _FIELD_ORDER if name in draft.fields}
     body = join_across_pages(paragraphs, draft, where)
+    _unsure_ends(body, body_width(lines), draft, where)
     notes = [p for p in paragraphs if p.marker is not None]
     vocabulary = Vocabulary(line.text for line in lines)
     write_text(body, notes, lang, vocabulary, draft, where)
@@ -161,27 +166,74 @@ def body_width(lines: Sequence[Line]) -> int:
 
 
 def paragraphs_of(units: Sequence[Unit], width: int) -> list[Paragraph]:
-    """The units split into paragraphs; those after a rule are notes (a marker opens one)
-    until a paragraph that is not one: the page's text goes on there."""
-    paragraphs: list[Paragraph] = []
-    in_notes = after_break = False
-    for unit in units:
+    """The units split into paragraphs. Notes stand after a rule, or at a page's foot from
+    the line whose marker a call in the text above asks for (`esposa1.` … `1. Se trata`);
+    they go on until a paragraph that is not one: the page's text goes on there. A lone
+    number at a page's top or foot is its folio."""
+    walk = _Walk(width)
+    for index, unit in enumerate(units):
+        following = units[index + 1].after if index + 1 < len(units) else "page"
+        walk.add(unit, last_on_page=following == "page")
+    return walk.paragraphs
+
+
+class _Walk:
+    """The units read in order, with what the layout has said so far: in the notes or
+    not, a page break just passed, the calls whose notes are still to come."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.paragraphs: list[Paragraph] = []
+        self.in_notes = self.after_break = False
+        self.called: list[str] = []
+
+    def add(self, unit: Unit, last_on_page: bool) -> None:
         if unit.after in ("rule", "page"):
-            in_notes, after_break = unit.after == "rule", True
-        unit_width = max(width, _percentile(unit.lines)) if in_notes else width
-        for lines in _split(unit.lines, unit_width):
-            paragraph = Paragraph(lines)
-            found = note_marker(lines[0].text) if in_notes else None
+            self.in_notes, self.after_break = unit.after == "rule", True
+        lines = unit.lines
+        if (
+            len(lines) == 1
+            and _FOLIO.match(lines[0].text)
+            and (last_on_page or unit.after == "page")
+        ):
+            folio = lines[0].text.strip()
+            self.paragraphs.append(Paragraph(lines, field=Field("folio", folio, 0.9, "")))
+            return
+        cut = None if self.in_notes else self._foot_notes_start(lines)
+        if cut is not None:
+            self._add(lines[:cut])
+            lines, self.in_notes = lines[cut:], True
+        self._add(lines)
+
+    def _foot_notes_start(self, lines: Sequence[Line]) -> int | None:
+        """The first line that opens a note a call above asks for, if any."""
+        called = list(self.called)
+        for index, line in enumerate(lines):
+            found = note_marker(line.text)
+            if found is not None and found[0] in called:
+                return index
+            called += glued_calls(line.text)
+        return None
+
+    def _add(self, lines: Sequence[Line]) -> None:
+        if not lines:
+            return
+        width = max(self.width, _percentile(lines)) if self.in_notes else self.width
+        for part in _split(lines, width):
+            paragraph = Paragraph(part)
+            found = note_marker(part[0].text) if self.in_notes else None
             if found is not None:
                 paragraph.in_notes, paragraph.marker = True, found[0]
-            elif in_notes and _continues_note(paragraphs, lines, width):
-                paragraphs[-1].extra.append(paragraph)
+                if found[0] in self.called:
+                    self.called.remove(found[0])
+            elif self.in_notes and _continues_note(self.paragraphs, part, self.width):
+                self.paragraphs[-1].extra.append(paragraph)
                 continue
             else:
-                in_notes = False
-                paragraph.after_break, after_break = after_break, False
-            paragraphs.append(paragraph)
-    return paragraphs
+                self.in_notes = False
+                paragraph.after_break, self.after_break = self.after_break, False
+                self.called += [call for line in part for call in glued_calls(line.text)]
+            self.paragraphs.append(paragraph)
 
 
 def _percentile(lines: Sequence[Line]) -> int:
@@ -201,9 +253,21 @@ def _split(lines: Sequence[Line], width: int) -> Iterator[list[Line]]:
     for index, line in enumerate(lines):
         current.append(line)
         following = lines[index + 1].text if index + 1 < len(lines) else None
-        if following is None or ends_paragraph(line.text, following, width):
+        if following is None or ends_paragraph(line.text, following, width) or is_label(following):
             yield current
             current = []
+
+
+def _unsure_ends(paragraphs: Sequence[Paragraph], width: int, draft: Draft, where: str) -> None:
+    """Report the paragraphs that end on a nearly full line: in a proportional font a full
+    line has from about 80% of the widest's characters, so the next line's first word may
+    not have fitted after all (the text may go on)."""
+    for paragraph, following in itertools.pairwise(paragraphs):
+        last = paragraph.lines[-1]
+        if following.after_break or len(last.text.rstrip()) < 0.8 * width:
+            continue
+        what = f"a paragraph ends at line {last.number}, on a nearly full line"
+        draft.guess(f"{where}:{last.number}", "paragraph", what, 0.6)
 
 
 # Header fields
@@ -217,6 +281,10 @@ def find_fields(
     fields: dict[str, str] = {}
     text_paragraphs = [p for p in paragraphs if not p.in_notes]
     for paragraph in text_paragraphs:
+        if paragraph.field is not None:  # a folio
+            what = f"folio {paragraph.field.value}: the page's number, left out"
+            draft.guess(f"{where}:{paragraph.lines[0].number}", "page", what, paragraph.field.sure)
+            continue
         if len(paragraph.lines) > 3:
             continue
         found = header_field(_plain(paragraph), lang)
@@ -232,7 +300,21 @@ def find_fields(
             draft.guess(line, "dropped", f"'{found.value}' again: a running head", 0.85)
     _find_author(text_paragraphs, fields, draft, where)
     _find_title(text_paragraphs, fields, draft, where)
+    _drop_running_heads(text_paragraphs, fields, draft, where)
     return fields
+
+
+def _drop_running_heads(
+    paragraphs: Sequence[Paragraph], fields: dict[str, str], draft: Draft, where: str
+) -> None:
+    """A line alone that says the title or the author again is a page's running head."""
+    heads = {fields[name]: name for name in ("title", "author") if name in fields}
+    for paragraph in paragraphs:
+        text = _plain(paragraph)
+        if paragraph.field is None and len(paragraph.lines) == 1 and text in heads:
+            paragraph.field = Field(heads[text], text, 0.85, "")
+            what = f"'{text}' again, alone: a running head, left out"
+            draft.guess(f"{where}:{paragraph.lines[0].number}", "dropped", what, 0.85)
 
 
 def _plain(paragraph: Paragraph) -> str:

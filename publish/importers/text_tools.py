@@ -267,6 +267,19 @@ _SOURCE_OPENINGS = re.compile(
     r"traduzid[oa]\s+(?:de|do|da)|fuente\s*:|source\s*:|quelle\s*:|fonte\s*:|original\s*:)",
     re.IGNORECASE,
 )
+_LABEL = re.compile(
+    r"^\s*(?:fuente|source|quelle|fonte|original|contacto|contact|kontakt|contatto|"
+    r"traducci[oó]n|translator|übersetzung|traduction|traduzione|tradução)\s*:",
+    re.IGNORECASE,
+)
+
+
+def is_label(line: str) -> bool:
+    """Whether a line opens with a header field's label (`Fuente:`, `Contact:`): a
+    field of its own, never the line before's paragraph."""
+    return bool(_LABEL.match(line))
+
+
 _TRANSLATOR = re.compile(
     r"(?:traducci[oó]n\s+(?:de|por)|traducido\s+por|translated\s+by|translation\s+by|"
     r"traduit\s+par|traduction\s+(?:de|par)|übersetzt\s+von|übersetzung\s*(?:von|:)|"
@@ -299,8 +312,9 @@ def header_field(text: str, lang: str) -> Field | None:
     (An author is told by its place, next to the title or the date: see `looks_like_name`.)"""
     text = " ".join(text.split())
     inner = text[1:-1].strip() if text.startswith("(") and text.endswith(")") else text
-    if _SOURCE_OPENINGS.match(inner):
-        return Field("source", inner, 0.9, "it says what the text was translated from")
+    if opening := _SOURCE_OPENINGS.match(inner):
+        value = inner[opening.end() :].strip() if opening.group().endswith(":") else inner
+        return Field("source", value, 0.9, "it says what the text was translated from")
     if (translator := _TRANSLATOR.search(inner)) and len(inner.split()) <= 12:
         return Field("translator", translator.group(1), 0.85, "it names the translator")
     if contact := _CONTACT.match(text):
@@ -379,6 +393,14 @@ def call_pattern(marker: str) -> re.Pattern[str]:
     else:
         glued = rf"{_GLUED_BEFORE}{re.escape(marker)}(?!{re.escape(marker[0])})"
     return re.compile(f"{bracketed}|{glued}")
+
+
+_GLUED_DIGITS = re.compile(rf"{_GLUED_BEFORE}(?<!\d)(\d{{1,3}}){_CALL_AFTER}")
+
+
+def glued_calls(text: str) -> list[str]:
+    """The numbers glued after a word or its punctuation in `text` (`esposa1.`): calls."""
+    return _GLUED_DIGITS.findall(text)
 
 
 def match_calls(paragraphs: Sequence[str], markers: Sequence[str]) -> list[Call | None]:
