@@ -371,6 +371,30 @@ def test_notes_after_a_rule_of_underscores_are_matched_to_their_calls(tmp_path: 
     ]
 
 
+def test_a_short_first_line_a_byline_and_the_translation_fill_the_header(tmp_path: Path) -> None:
+    path = tmp_path / "article.txt"
+    path.write_text(
+        "The Crisis of the French Section\n\nby Leon Trotsky\n\n"
+        "Translated from the Russian original in the Bulletin of the Opposition\n\n"
+        "Translated by John G. Wright\n\n"
+        "The crisis of the French section has lasted for months, and it is not over yet. The\n"
+        "comrades who left it did so in the name of the mass work that they had refused before.\n",
+        encoding="utf-8",
+    )
+    draft = import_file(path)
+    assert draft.fields == {
+        "title": "The Crisis of the French Section",
+        "author": "Leon Trotsky",
+        "lang": "en",
+        "source": "Translated from the Russian original in the Bulletin of the Opposition",
+        "translator": "John G. Wright",
+    }
+    [title] = [g for g in draft.guesses if g.what.startswith("title =")]
+    assert title.needs_look  # a short first line may be the text's own
+    [text] = [block.text for block in draft.blocks]
+    assert text.startswith("The crisis of the French section") and text.endswith("refused before.")
+
+
 def test_a_note_without_a_call_is_kept_and_asks_for_a_look(tmp_path: Path) -> None:
     path = tmp_path / "nota.txt"
     path.write_text(

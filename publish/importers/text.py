@@ -24,6 +24,7 @@ from publish.importers.text_tools import (
     Field,
     Line,
     Vocabulary,
+    byline,
     ends_paragraph,
     glued_calls,
     guess_language,
@@ -151,10 +152,12 @@ def _stronger(one: str, other: str) -> str:
 
 
 def _doubled_spacing(lines: Sequence[Line]) -> bool:
+    """Whether the extractor put a blank after (nearly) every line: told from ten lines
+    on (a short text whose paragraphs are lines of their own looks the same)."""
     texts = [line.text for line in lines]
-    text_lines = [i for i, text in enumerate(texts) if text.strip()]
-    followed = sum(1 for i in text_lines if i + 1 < len(texts) and not texts[i + 1].strip())
-    return bool(text_lines) and followed >= 0.8 * len(text_lines)
+    text_lines = [i for i, text in enumerate(texts) if text.strip()][:-1]  # the last has none
+    followed = sum(1 for i in text_lines if not texts[i + 1].strip())
+    return len(text_lines) >= 10 and followed >= 0.8 * len(text_lines)
 
 
 def body_width(lines: Sequence[Line]) -> int:
@@ -328,14 +331,23 @@ def _find_author(
     if "author" in fields:
         return
     for index, paragraph in enumerate(paragraphs):
-        name = looks_like_name(_plain(paragraph)) if paragraph.field is None else None
+        if paragraph.field is not None or len(paragraph.lines) > 1:
+            continue
         neighbours = paragraphs[max(0, index - 1) : index] + paragraphs[index + 1 : index + 2]
         beside = [n.field.name for n in neighbours if n.field and n.field.name in ("title", "date")]
-        if name and beside:
+        name, why, sure = byline(_plain(paragraph)), "a byline", 0.85
+        if name is None and beside:
+            name, why, sure = (
+                looks_like_name(_plain(paragraph)),
+                f"a name next to the {beside[0]}",
+                0.8,
+            )
+        if name:
             fields["author"] = name
-            paragraph.field = Field("author", name, 0.8, f"a name next to the {beside[0]}")
-            line = f"{where}:{paragraph.lines[0].number}"
-            draft.guess(line, "field", f"author = {name} (a name next to the {beside[0]})", 0.8)
+            paragraph.field = Field("author", name, sure, why)
+            draft.guess(
+                f"{where}:{paragraph.lines[0].number}", "field", f"author = {name} ({why})", sure
+            )
             return
 
 

@@ -287,7 +287,7 @@ _TRANSLATOR = re.compile(
     r"translator\s*:)\s+(.+?)\.?$",
     re.IGNORECASE,
 )
-_AUTHOR_BY = re.compile(r"^(?:por|by|par|von|di|de)\s+([A-ZÀ-Ý].+)$")
+_AUTHOR_BY = re.compile(r"^(?:por|by|par|von|di|de|By|Por|Par|Von)\s+([A-ZÀ-Ý].+)$")
 _CONTACT = re.compile(
     r"^(?:(?:contacto|contact|kontakt|contatto)\s*:\s*)?"
     r"([\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://\S+|www\.\S+)\.?$",
@@ -331,6 +331,12 @@ def _date_or_title(text: str, lang: str) -> Field | None:
     if re.fullmatch(r"\[[^\[\]]+\]", text) and len(text.split()) <= 15:
         return Field("title", text, 0.9, "a line in brackets")
     return None
+
+
+def byline(text: str) -> str | None:
+    """The name a byline gives («por León Trotsky», "by Leon Trotsky"), or None."""
+    found = _AUTHOR_BY.match(" ".join(text.split()))
+    return looks_like_name(found.group(1)) if found else None
 
 
 def looks_like_name(text: str) -> str | None:
