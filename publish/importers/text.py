@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from dataclasses import field as default
 from pathlib import Path
+from typing import Any
 
 from publish.errors import SourceError, SourceLocation
 from publish.importers.draft import Block, Draft, Note, escape
@@ -30,16 +32,18 @@ from publish.importers.text_tools import (
     guess_language,
     header_field,
     is_label,
-    looks_like_name,
     looks_like_title,
     match_calls,
+    names,
     note_marker,
     rejoin,
 )
 
 MAX_TEXT_BYTES = 20 * 2**20  # a text of a few thousand pages; past that it is not a text
 _RULE = re.compile(r"^(?:\s{10,}|\s*[_\-—–=]{5,}\s*)$")  # the line above a page's notes
-_FOLIO = re.compile(r"^\s*(?:\d{1,4}|[ivxlcdm]{1,7}|[IVXLCDM]{1,7})\s*$")  # a page's number
+# A page's number: an uppercase roman numeral alone is a chapter's number more often.
+_FOLIO = re.compile(r"^\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*$")
+_CONTENTS = re.compile(r"^.*\S(?:\s*\.){4,}\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*$")  # `Preface . . . 1`
 _FIELD_ORDER = ("title", "author", "date", "lang", "source", "contact", "translator")
 
 
@@ -171,21 +175,41 @@ def body_width(lines: Sequence[Line]) -> int:
 def paragraphs_of(units: Sequence[Unit], width: int) -> list[Paragraph]:
     """The units split into paragraphs. Notes stand after a rule, or at a page's foot from
     the line whose marker a call in the text above asks for (`esposa1.` … `1. Se trata`);
-    they go on until a paragraph that is not one: the page's text goes on there. A lone
-    number at a page's top or foot is its folio."""
-    walk = _Walk(width)
+    they go on until a paragraph that is not one: the page's text goes on there. A page's
+    furniture is marked: a lone number at its top or foot (its folio), a line that tops
+    several pages (a running head), a contents line (`Preface . . . 1`)."""
+    walk = _Walk(width, *running_heads(units))
     for index, unit in enumerate(units):
         following = units[index + 1].after if index + 1 < len(units) else "page"
         walk.add(unit, last_on_page=following == "page")
     return walk.paragraphs
 
 
+def running_heads(units: Sequence[Unit]) -> tuple[set[str], set[int]]:
+    """The lines that top more than one page (after a form feed, a folio aside), and the
+    line numbers of their first: that one is kept, as a chapter's heading tops its first
+    page with the words that head its later ones."""
+    tops: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    for unit in units:
+        if unit.after == "page":
+            lines = [line for line in unit.lines if not _FOLIO.match(line.text)]
+            if lines:
+                tops[_squeezed(lines[0].text)] += 1
+                first.setdefault(_squeezed(lines[0].text), lines[0].number)
+    return {text for text, count in tops.items() if count > 1}, set(first.values())
+
+
+def _squeezed(text: str) -> str:
+    return " ".join(text.split())
+
+
 class _Walk:
     """The units read in order, with what the layout has said so far: in the notes or
     not, a page break just passed, the calls whose notes are still to come."""
 
-    def __init__(self, width: int) -> None:
-        self.width = width
+    def __init__(self, width: int, heads: set[str], first_heads: set[int]) -> None:
+        self.width, self.heads, self.first_heads = width, heads, first_heads
         self.paragraphs: list[Paragraph] = []
         self.in_notes = self.after_break = False
         self.called: list[str] = []
@@ -193,20 +217,32 @@ class _Walk:
     def add(self, unit: Unit, last_on_page: bool) -> None:
         if unit.after in ("rule", "page"):
             self.in_notes, self.after_break = unit.after == "rule", True
-        lines = unit.lines
-        if (
-            len(lines) == 1
-            and _FOLIO.match(lines[0].text)
-            and (last_on_page or unit.after == "page")
-        ):
-            folio = lines[0].text.strip()
-            self.paragraphs.append(Paragraph(lines, field=Field("folio", folio, 0.9, "")))
-            return
-        cut = None if self.in_notes else self._foot_notes_start(lines)
+        lines = list(unit.lines)
+        while unit.after == "page" and lines and (found := self._furniture(lines[0], top=True)):
+            self.paragraphs.append(Paragraph([lines.pop(0)], field=found))
+        foot = []
+        while last_on_page and lines and (found := self._furniture(lines[-1], top=False)):
+            foot.insert(0, Paragraph([lines.pop()], field=found))
+        kept = [line for line in lines if not _CONTENTS.match(line.text)]
+        for line in lines:
+            if line not in kept:
+                self.paragraphs.append(
+                    Paragraph([line], field=Field("contents", _squeezed(line.text), 0.9, ""))
+                )
+        cut = None if self.in_notes else self._foot_notes_start(kept)
         if cut is not None:
-            self._add(lines[:cut])
-            lines, self.in_notes = lines[cut:], True
-        self._add(lines)
+            self._add(kept[:cut])
+            kept, self.in_notes = kept[cut:], True
+        self._add(kept)
+        self.paragraphs += foot
+
+    def _furniture(self, line: Line, top: bool) -> Field | None:
+        """A folio at a page's top or foot, or a running head at its top."""
+        if _FOLIO.match(line.text):
+            return Field("folio", line.text.strip(), 0.9, "")
+        if top and _squeezed(line.text) in self.heads and line.number not in self.first_heads:
+            return Field("running-head", _squeezed(line.text), 0.9, "")
+        return None
 
     def _foot_notes_start(self, lines: Sequence[Line]) -> int | None:
         """The first line that opens a note a call above asks for, if any."""
@@ -278,15 +314,14 @@ def _unsure_ends(paragraphs: Sequence[Paragraph], width: int, draft: Draft, wher
 
 def find_fields(
     paragraphs: Sequence[Paragraph], lang: str, draft: Draft, where: str
-) -> dict[str, str]:
+) -> dict[str, Any]:
     """The header fields among the text's short paragraphs (each marks its paragraph);
     a field found again with the same value is a running head, dropped."""
-    fields: dict[str, str] = {}
+    fields: dict[str, Any] = {}
     text_paragraphs = [p for p in paragraphs if not p.in_notes]
     for paragraph in text_paragraphs:
-        if paragraph.field is not None:  # a folio
-            what = f"folio {paragraph.field.value}: the page's number, left out"
-            draft.guess(f"{where}:{paragraph.lines[0].number}", "page", what, paragraph.field.sure)
+        if paragraph.field is not None:  # the page's furniture
+            _report_furniture(paragraph, draft, where)
             continue
         if len(paragraph.lines) > 3:
             continue
@@ -301,17 +336,22 @@ def find_fields(
         elif fields[found.name] == found.value:
             paragraph.field = found
             draft.guess(line, "dropped", f"'{found.value}' again: a running head", 0.85)
-    _find_author(text_paragraphs, fields, draft, where)
     _find_title(text_paragraphs, fields, draft, where)
+    _drop_running_heads(text_paragraphs, fields, draft, where)
+    _find_author(text_paragraphs, fields, draft, where)
     _drop_running_heads(text_paragraphs, fields, draft, where)
     return fields
 
 
 def _drop_running_heads(
-    paragraphs: Sequence[Paragraph], fields: dict[str, str], draft: Draft, where: str
+    paragraphs: Sequence[Paragraph], fields: dict[str, Any], draft: Draft, where: str
 ) -> None:
     """A line alone that says the title or the author again is a page's running head."""
-    heads = {fields[name]: name for name in ("title", "author") if name in fields}
+    heads = {
+        text: name
+        for name in ("title", "author")
+        for text in ([fields[name]] if isinstance(fields.get(name), str) else fields.get(name, []))
+    }
     for paragraph in paragraphs:
         text = _plain(paragraph)
         if paragraph.field is None and len(paragraph.lines) == 1 and text in heads:
@@ -320,14 +360,28 @@ def _drop_running_heads(
             draft.guess(f"{where}:{paragraph.lines[0].number}", "dropped", what, 0.85)
 
 
+_FURNITURE = {
+    "folio": ("page", "folio {}: the page's number, left out"),
+    "running-head": ("dropped", "'{}' tops several pages: a running head, left out"),
+    "contents": ("dropped", "'{}': a line of contents, left out"),
+}
+
+
+def _report_furniture(paragraph: Paragraph, draft: Draft, where: str) -> None:
+    assert paragraph.field is not None
+    kind, what = _FURNITURE[paragraph.field.name]
+    line = f"{where}:{paragraph.lines[0].number}"
+    draft.guess(line, kind, what.format(paragraph.field.value), paragraph.field.sure)
+
+
 def _plain(paragraph: Paragraph) -> str:
     return " ".join(line.text.strip() for line in paragraph.lines)
 
 
 def _find_author(
-    paragraphs: Sequence[Paragraph], fields: dict[str, str], draft: Draft, where: str
+    paragraphs: Sequence[Paragraph], fields: dict[str, Any], draft: Draft, where: str
 ) -> None:
-    """The author: a name standing next to the title or the date."""
+    """The author: a byline, or a name (or several) standing next to the title or the date."""
     if "author" in fields:
         return
     for index, paragraph in enumerate(paragraphs):
@@ -335,24 +389,20 @@ def _find_author(
             continue
         neighbours = paragraphs[max(0, index - 1) : index] + paragraphs[index + 1 : index + 2]
         beside = [n.field.name for n in neighbours if n.field and n.field.name in ("title", "date")]
-        name, why, sure = byline(_plain(paragraph)), "a byline", 0.85
-        if name is None and beside:
-            name, why, sure = (
-                looks_like_name(_plain(paragraph)),
-                f"a name next to the {beside[0]}",
-                0.8,
-            )
-        if name:
-            fields["author"] = name
-            paragraph.field = Field("author", name, sure, why)
-            draft.guess(
-                f"{where}:{paragraph.lines[0].number}", "field", f"author = {name} ({why})", sure
-            )
+        found, why, sure = byline(_plain(paragraph)), "a byline", 0.85
+        if found is None and beside:
+            found, why, sure = names(_plain(paragraph)), f"beside the {beside[0]}", 0.8
+        if found:
+            fields["author"] = found[0] if len(found) == 1 else found
+            shown = ", ".join(found)
+            paragraph.field = Field("author", shown, sure, why)
+            line = f"{where}:{paragraph.lines[0].number}"
+            draft.guess(line, "field", f"author = {shown} ({why})", sure)
             return
 
 
 def _find_title(
-    paragraphs: Sequence[Paragraph], fields: dict[str, str], draft: Draft, where: str
+    paragraphs: Sequence[Paragraph], fields: dict[str, Any], draft: Draft, where: str
 ) -> None:
     """Without a title in brackets: the text's first paragraph, when it is a short line."""
     if "title" in fields:
@@ -419,7 +469,9 @@ def write_text(
     """The draft's blocks and notes: lines rejoined, each note's call put where it was."""
     texts = [_rejoined(p.lines, lang, vocabulary, draft, where) for p in body]
     labels = _labels([note.marker or "" for note in notes])
-    calls = match_calls(texts, [note.marker or "" for note in notes])
+    starts = [p.lines[0].number for p in body]  # a note's call is in the text above it
+    within = [sum(start < note.lines[0].number for start in starts) for note in notes]
+    calls = match_calls(texts, [note.marker or "" for note in notes], within)
     placed: dict[int, list[tuple[Call, str]]] = {}
     for note, label, call in zip(notes, labels, calls, strict=True):
         line = f"{where}:{note.lines[0].number}"

@@ -324,8 +324,8 @@ def header_field(text: str, lang: str) -> Field | None:
 
 def _date_or_title(text: str, lang: str) -> Field | None:
     date = find_date(text, lang)
-    if date is not None and len(text.split()) <= 8:
-        rest = (text[: date.start] + text[date.end :]).strip(" ,.;")
+    rest = (text[: date.start] + text[date.end :]).strip(" ,.;") if date else ""
+    if date is not None and len(rest.split()) <= 2:
         sure = 0.95 if not rest else 0.8  # a place before the date: «México, 12 de…»
         return Field("date", date.iso, sure, f"'{text}' is a date")
     if re.fullmatch(r"\[[^\[\]]+\]", text) and len(text.split()) <= 15:
@@ -333,10 +333,22 @@ def _date_or_title(text: str, lang: str) -> Field | None:
     return None
 
 
-def byline(text: str) -> str | None:
-    """The name a byline gives («por León Trotsky», "by Leon Trotsky"), or None."""
+def byline(text: str) -> list[str] | None:
+    """The names a byline gives («por León Trotsky», "by Karl Marx and Friedrich Engels"),
+    or None."""
     found = _AUTHOR_BY.match(" ".join(text.split()))
-    return looks_like_name(found.group(1)) if found else None
+    return names(found.group(1)) if found else None
+
+
+_AND = re.compile(r",\s+|\s+(?:y|and|et|und|e|&)\s+")
+
+
+def names(text: str) -> list[str] | None:
+    """The names a short paragraph gives, one or several («Karl Marx, Friedrich Engels»,
+    "Marx and Engels" is not: each must be a whole name), or None."""
+    parts = _AND.split(" ".join(text.split()))
+    found = [looks_like_name(part) for part in parts]
+    return [name for name in found if name] if all(found) else None
 
 
 def looks_like_name(text: str) -> str | None:
@@ -385,7 +397,7 @@ class Call:
 
 
 _GLUED_BEFORE = r"(?<=[^\W\d_]|[.,;:!?»”\"')\]])"
-_CALL_AFTER = r"(?=[\s.,;:!?»”\"')\]]|$)"
+_CALL_AFTER = r"(?=[\s.,;:!?»”\"')\]—–]|$)"
 
 
 def call_pattern(marker: str) -> re.Pattern[str]:
@@ -409,16 +421,21 @@ def glued_calls(text: str) -> list[str]:
     return _GLUED_DIGITS.findall(text)
 
 
-def match_calls(paragraphs: Sequence[str], markers: Sequence[str]) -> list[Call | None]:
+def match_calls(
+    paragraphs: Sequence[str], markers: Sequence[str], within: Sequence[int] | None = None
+) -> list[Call | None]:
     """Each marker's call in the paragraphs, in order: a note's call comes after the
-    previous note's. None where no call is found."""
+    previous note's, and (when `within` is given) in the paragraphs before `within[i]`:
+    those above the note's place. None where no call is found; less sure where the marker
+    calls more than once there (notes numbered again in each chapter)."""
     calls: list[Call | None] = []
     after = (0, 0)
-    for marker in markers:
+    for number, marker in enumerate(markers):
+        limit = within[number] if within is not None else len(paragraphs)
         pattern = call_pattern(marker)
         found = [
             (index, match)
-            for index, text in enumerate(paragraphs)
+            for index, text in enumerate(paragraphs[:limit])
             for match in pattern.finditer(text)
             if (index, match.start()) >= after
         ]
