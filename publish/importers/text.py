@@ -42,6 +42,7 @@ from publish.importers.text_tools import (
 MAX_TEXT_BYTES = 20 * 2**20  # a text of a few thousand pages; past that it is not a text
 _RULE = re.compile(r"^(?:\s{10,}|\s*[_\-—–=]{5,}\s*)$")  # the line above a page's notes
 # A page's number: an uppercase roman numeral alone is a chapter's number more often.
+_LINE_HYPHENS = "-\u2010\u00ad"
 _FOLIO = re.compile(r"^\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*$")
 _CONTENTS = re.compile(r"^.*\S(?:\s*\.){4,}\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*$")  # `Preface . . . 1`
 _FIELD_ORDER = ("title", "author", "date", "lang", "source", "contact", "translator")
@@ -180,8 +181,8 @@ def paragraphs_of(units: Sequence[Unit], width: int) -> list[Paragraph]:
     several pages (a running head), a contents line (`Preface . . . 1`)."""
     walk = _Walk(width, *running_heads(units))
     for index, unit in enumerate(units):
-        following = units[index + 1].after if index + 1 < len(units) else "page"
-        walk.add(unit, last_on_page=following == "page")
+        following = units[index + 1] if index + 1 < len(units) else None
+        walk.add(unit, following)
     return walk.paragraphs
 
 
@@ -214,15 +215,21 @@ class _Walk:
         self.in_notes = self.after_break = False
         self.called: list[str] = []
 
-    def add(self, unit: Unit, last_on_page: bool) -> None:
+    def add(self, unit: Unit, following: Unit | None) -> None:
         if unit.after in ("rule", "page"):
             self.in_notes, self.after_break = unit.after == "rule", True
         lines = list(unit.lines)
-        while unit.after == "page" and lines and (found := self._furniture(lines[0], top=True)):
+        after = following.lines[0].text if following is not None else ""
+        while unit.after == "page" and lines:
+            found = self._furniture(lines[0], lines[1].text if len(lines) > 1 else after)
+            if found is None:
+                break
             self.paragraphs.append(Paragraph([lines.pop(0)], field=found))
         foot = []
-        while last_on_page and lines and (found := self._furniture(lines[-1], top=False)):
-            foot.insert(0, Paragraph([lines.pop()], field=found))
+        last_on_page = following is None or following.after == "page"
+        while last_on_page and lines and _FOLIO.match(lines[-1].text):
+            folio = Field("folio", lines[-1].text.strip(), 0.9, "")
+            foot.insert(0, Paragraph([lines.pop()], field=folio))
         kept = [line for line in lines if not _CONTENTS.match(line.text)]
         for line in lines:
             if line not in kept:
@@ -236,13 +243,23 @@ class _Walk:
         self._add(kept)
         self.paragraphs += foot
 
-    def _furniture(self, line: Line, top: bool) -> Field | None:
-        """A folio at a page's top or foot, or a running head at its top."""
+    def _furniture(self, line: Line, following: str) -> Field | None:
+        """A folio at a page's top, or a running head: a line that tops other pages (its
+        first time, only when the text goes on after it in lowercase: else it may be the
+        heading of a chapter that begins there), or a title-like line amid a broken word."""
         if _FOLIO.match(line.text):
             return Field("folio", line.text.strip(), 0.9, "")
-        if top and _squeezed(line.text) in self.heads and line.number not in self.first_heads:
-            return Field("running-head", _squeezed(line.text), 0.9, "")
+        text, goes_on = _squeezed(line.text), following.strip()[:1].islower()
+        if text in self.heads and (line.number not in self.first_heads or goes_on):
+            return Field("running-head", text, 0.9, "")
+        if goes_on and self._broken_word() and looks_like_title(text):
+            return Field("page-head", text, 0.8, "")
         return None
+
+    def _broken_word(self) -> bool:
+        """Whether the text before the page foot stopped mid-word, on a hyphen."""
+        last = next((p for p in reversed(self.paragraphs) if not p.in_notes and not p.field), None)
+        return bool(last) and last.lines[-1].text.rstrip()[-1:] in _LINE_HYPHENS
 
     def _foot_notes_start(self, lines: Sequence[Line]) -> int | None:
         """The first line that opens a note a call above asks for, if any."""
@@ -364,6 +381,7 @@ _FURNITURE = {
     "folio": ("page", "folio {}: the page's number, left out"),
     "running-head": ("dropped", "'{}' tops several pages: a running head, left out"),
     "contents": ("dropped", "'{}': a line of contents, left out"),
+    "page-head": ("dropped", "'{}' tops a page amid a broken word: a running head, left out"),
 }
 
 
@@ -388,7 +406,7 @@ def _find_author(
         if paragraph.field is not None or len(paragraph.lines) > 1:
             continue
         neighbours = paragraphs[max(0, index - 1) : index] + paragraphs[index + 1 : index + 2]
-        beside = [n.field.name for n in neighbours if n.field and n.field.name in ("title", "date")]
+        beside = [_field_name(n, fields) for n in neighbours if _field_name(n, fields)]
         found, why, sure = byline(_plain(paragraph)), "a byline", 0.85
         if found is None and beside:
             found, why, sure = names(_plain(paragraph)), f"beside the {beside[0]}", 0.8
@@ -399,6 +417,13 @@ def _find_author(
             line = f"{where}:{paragraph.lines[0].number}"
             draft.guess(line, "field", f"author = {shown} ({why})", sure)
             return
+
+
+def _field_name(paragraph: Paragraph, fields: dict[str, Any]) -> str | None:
+    """`title` or `date` when the paragraph gives (or repeats) the text's title or date."""
+    if paragraph.field is not None and paragraph.field.name in ("title", "date"):
+        return paragraph.field.name
+    return "title" if fields.get("title") == _plain(paragraph) else None
 
 
 def _find_title(
