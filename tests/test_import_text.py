@@ -5,10 +5,12 @@ the joined word is a word; every guess is reported, with what needs a person's l
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from epub_helpers import NS, OpenedEpub, build_epub
 from lxml import etree
 from pdf_helpers import build_pdf, is_subsequence, joined, pages_words, words_of
@@ -182,6 +184,64 @@ def test_the_round_trip_reports_the_page_foot_it_left_out() -> None:
     unsure = [g.where.rsplit(":", 1)[1] for g in guesses if g.kind == "paragraph"]
     assert unsure == ["18", "33"]  # where the text went on: a person looks
     assert all(g.needs_look for g in guesses if g.kind == "paragraph")
+
+
+# The Communist Manifesto of the corpus, built by publish into one PDF (a title page, the
+# contents, running heads, folios, notes at the page foot numbered again in each chapter)
+# and read back by pdftotext 22.12.
+CORPUS_BOOK = FIXTURES / "corpus" / "communist-manifesto"
+CORPUS_TEXT = FIXTURES / "import" / "communist-manifesto.pdftotext.txt"
+_CALL = re.compile(r"\[\^([^\]]+)\]")
+_DEFINITION = re.compile(r"^\[\^([^\]]+)\]:[ \t]*(.*(?:\n(?:[ \t]+.*|[ \t]*$))*)", re.M)
+
+
+def corpus_text() -> tuple[list[str], list[tuple[list[str], str]]]:
+    """The book's words in order (its Markdown's markup left out), and each note's words
+    with the word its call follows, in the order of the calls."""
+    words: list[str] = []
+    notes: list[tuple[list[str], str]] = []
+    for name in yaml.safe_load((CORPUS_BOOK / "book.yaml").read_text())["documents"]:
+        text = (CORPUS_BOOK / name).read_text(encoding="utf-8").split("\n---\n", 1)[-1]
+        definitions = {label: body for label, body in _DEFINITION.findall(text)}
+        body = _DEFINITION.sub("", text)
+        for call in _CALL.finditer(body):
+            before = words_of(_CALL.sub("", body[: call.start()]))[-1]
+            notes.append((words_of(definitions[call.group(1)]), before))
+        words += words_of(re.sub(r"\{[^}]*\}|\]\([^)]*\)", " ", _CALL.sub("", body)))
+    return words, notes
+
+
+def in_order(wanted: list[str], got: list[str], reach: int = 60) -> int:
+    """How many of `wanted` are found in `got` in the same order (a word looked for within
+    `reach` words of the last one found)."""
+    found, at = 0, 0
+    for word in wanted:
+        if word in got[at : at + reach]:
+            at = got.index(word, at) + 1
+            found += 1
+    return found
+
+
+def test_the_text_of_publishs_own_pdf_of_a_corpus_book_imports_back() -> None:
+    draft = import_file(CORPUS_TEXT)
+    words, notes = corpus_text()
+    imported = words_of(_CALL.sub("", " ".join(block.text for block in draft.blocks)))
+    assert len(words) == 13213
+    assert in_order(words, imported) / len(words) >= 0.999  # measured: 13212 of 13213
+    assert len(imported) <= len(words) * 1.005  # the page's furniture left out
+    placed = []
+    for block in draft.blocks:
+        for call in _CALL.finditer(block.text):
+            placed.append(words_of(_CALL.sub("", block.text[: call.start()]))[-1])
+    imported_notes = [words_of(" ".join(note.paragraphs)) for note in draft.notes]
+    assert list(zip(imported_notes, placed, strict=True)) == notes  # all 10, each at its call
+    assert {name: draft.fields.get(name) for name in ("title", "author", "translator", "lang")} == {
+        "title": "The Communist Manifesto",
+        "author": ["Karl Marx", "Friedrich Engels"],
+        "translator": "Samuel Moore",
+        "lang": "en",
+    }
+    assert draft.fields["source"].startswith("Manifest der Kommunistischen Partei, London, 1848")
 
 
 # End-of-line hyphens
