@@ -456,6 +456,28 @@ def test_a_short_first_line_a_byline_and_the_translation_fill_the_header(tmp_pat
     assert text.startswith("The crisis of the French section") and text.endswith("refused before.")
 
 
+def test_a_short_line_before_a_paragraph_is_a_heading_to_look_at(tmp_path: Path) -> None:
+    path = tmp_path / "capitulo.txt"
+    path.write_text(
+        "Estimado camarada Muste,\n\nLa primera parte de la carta termina aquí, con un punto.\n\n"
+        "La represión en la URSS\n\n"
+        "En el curso de los últimos meses se han producido más de diez mil, puede que veinte\n"
+        "mil, expulsiones en el partido ruso. Solamente una fracción de los expulsados va a\n"
+        "prisión.\n",
+        encoding="utf-8",
+    )
+    draft = import_file(path)
+    assert [(block.kind, block.text[:24]) for block in draft.blocks] == [
+        ("paragraph", "Estimado camarada Muste,"),
+        ("paragraph", "La primera parte de la c"),
+        ("heading", "La represión en la URSS"),
+        ("paragraph", "En el curso de los últim"),
+    ]
+    [heading] = [g for g in draft.guesses if g.kind == "heading"]
+    assert heading.where.endswith("capitulo.txt:5") and heading.needs_look
+    assert "\n## La represión en la URSS\n" in draft.markdown()
+
+
 def test_a_note_without_a_call_is_kept_and_asks_for_a_look(tmp_path: Path) -> None:
     path = tmp_path / "nota.txt"
     path.write_text(

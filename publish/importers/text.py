@@ -43,6 +43,7 @@ MAX_TEXT_BYTES = 20 * 2**20  # a text of a few thousand pages; past that it is n
 _RULE = re.compile(r"^(?:\s{10,}|\s*[_\-—–=]{5,}\s*)$")  # the line above a page's notes
 # A page's number: an uppercase roman numeral alone is a chapter's number more often.
 _LINE_HYPHENS = "-\u2010\u00ad"
+_GLUED_CALL_END = re.compile(r"(?<=\D)\d{1,3}$")  # `Proletarians1`: a call, not the heading's
 _FOLIO = re.compile(r"^\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*$")
 _CONTENTS = re.compile(r"^.*\S(?:\s*\.){4,}\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*$")  # `Preface . . . 1`
 _FIELD_ORDER = ("title", "author", "date", "lang", "source", "contact", "translator")
@@ -509,14 +510,39 @@ def write_text(
             called = texts[call.paragraph][max(0, call.start - 20) : call.end]
             draft.guess(line, "note", f"note {note.marker} called at «…{called}»", call.sure)
         placed.setdefault(call.paragraph, []).append((call, label))
+    headings = _headings(body, texts, draft, where)
     for index, text in enumerate(texts):
-        draft.blocks.append(Block("paragraph", _with_calls(text, placed.get(index, []))))
+        kind = "heading" if index in headings else "paragraph"
+        draft.blocks.append(Block(kind, _with_calls(text, placed.get(index, [])), 2))
     for note, label in zip(notes, labels, strict=True):
         first = note_marker(note.lines[0].text)
         lines = [Line(note.lines[0].number, first[1] if first else ""), *note.lines[1:]]
         paragraphs = [_rejoined(lines, lang, vocabulary, draft, where)]
         paragraphs += [_rejoined(p.lines, lang, vocabulary, draft, where) for p in note.extra]
         draft.notes.append(Note(label, tuple(escape(p) for p in paragraphs)))
+
+
+def _headings(
+    body: Sequence[Paragraph], texts: Sequence[str], draft: Draft, where: str
+) -> set[int]:
+    """The paragraphs that head what follows: one short line that ends no sentence, after
+    a sentence's end, before a paragraph of several lines."""
+    found: set[int] = set()
+    for index, text in enumerate(texts[:-1]):
+        bare = _GLUED_CALL_END.sub("", text)
+        after_end = index == 0 or index - 1 in found or texts[index - 1][-1:] in '.!?:…»”")'
+        if (
+            len(body[index].lines) == 1
+            and 0 < len(bare.split()) <= 10
+            and bare[-1] not in ".,;:!?-"
+            and (bare[0].isupper() or bare[0].isdigit() or bare[0] in '(«“"')
+            and after_end
+            and len(body[index + 1].lines) >= 2
+        ):
+            found.add(index)
+            line = f"{where}:{body[index].lines[0].number}"
+            draft.guess(line, "heading", f"'{text}' heads what follows", 0.6)
+    return found
 
 
 def _rejoined(
