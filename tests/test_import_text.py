@@ -15,6 +15,7 @@ from epub_helpers import NS, OpenedEpub, build_epub
 from lxml import etree
 from pdf_helpers import build_pdf, is_subsequence, joined, pages_words, words_of
 
+from publish.errors import SourceError
 from publish.importers import IMPORTERS
 from publish.importers.draft import LOOK_BELOW
 from publish.importers.text import import_file
@@ -487,6 +488,44 @@ def test_a_note_without_a_call_is_kept_and_asks_for_a_look(tmp_path: Path) -> No
     [note] = [g for g in draft.guesses if g.kind == "note"]
     assert note.needs_look and "no call found" in note.what
     assert draft.blocks[-1].text.endswith("[^7]")
+
+
+def test_a_text_that_is_not_utf8_is_read_as_windows_1252_and_said(tmp_path: Path) -> None:
+    path = tmp_path / "carta.txt"
+    path.write_bytes(
+        "Estimado camarada Muste, le agradezco la campaña de su partido.\n".encode("cp1252")
+    )
+    draft = import_file(path)
+    assert draft.blocks[0].text == "Estimado camarada Muste, le agradezco la campaña de su partido."
+    [read] = [g for g in draft.guesses if "Windows-1252" in g.what]
+    assert read.needs_look
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "no text found to import"),
+        (b"PK\x03\x04\x00\x00", "not a text file (too large, or binary)"),
+    ],
+)
+def test_a_file_without_text_is_an_error_naming_it(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "vacio.txt"
+    path.write_bytes(content)
+    with pytest.raises(SourceError) as raised:
+        import_file(path)
+    assert str(raised.value) == f"{path}: {message}"
+
+
+def test_the_source_field_is_written_as_markdown_that_reads_back_as_itself(tmp_path: Path) -> None:
+    path = tmp_path / "carta.txt"
+    path.write_text(
+        "(Versión al castellano desde *Oeuvres* [tomo 8])\n\nEstimado camarada Muste, le agradezco la carta.\n",
+        encoding="utf-8",
+    )
+    draft = import_file(path)
+    assert draft.fields["source"] == "Versión al castellano desde \\*Oeuvres\\* \\[tomo 8\\]"
 
 
 # The command

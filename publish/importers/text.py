@@ -73,26 +73,25 @@ class Paragraph:
 
 def import_file(path: Path) -> Draft:
     """The Draft of the text file at `path`: its header fields, paragraphs and notes."""
-    text = read_text(path)
+    draft, where = Draft(path), str(path)
+    text = read_text(path, draft)
     lines = [_line(number, line) for number, line in enumerate(text.split("\n"), 1)]
-    draft = Draft(path)
     lang, sure = guess_language(text)
     paragraphs = paragraphs_of(units_of(lines), body_width(lines))
-    if not any(p.lines for p in paragraphs):
-        raise SourceError("no text found to import", SourceLocation(str(path)))
-    where = str(path)
     fields = find_fields(paragraphs, lang, draft, where)
-    draft.fields.update({name: fields[name] for name in _FIELD_ORDER if name in fields})
-    draft.fields["lang"] = lang
+    fields["lang"] = lang
     draft.guess(
         f"{where}:1", "field", f"lang = {lang} (the stopwords of each language counted)", sure
     )
-    draft.fields = {name: draft.fields[name] for name in _FIELD_ORDER if name in draft.fields}
+    if "source" in fields:  # the one field read as Markdown
+        fields["source"] = escape(fields["source"])
+    draft.fields = {name: fields[name] for name in _FIELD_ORDER if name in fields}
     body = join_across_pages(paragraphs, draft, where)
+    if not body:
+        raise SourceError("no text found to import", SourceLocation(where))
     _unsure_ends(body, body_width(lines), draft, where)
     notes = [p for p in paragraphs if p.marker is not None]
-    vocabulary = Vocabulary(line.text for line in lines)
-    write_text(body, notes, lang, vocabulary, draft, where)
+    write_text(body, notes, lang, Vocabulary(line.text for line in lines), draft, where)
     return draft
 
 
@@ -101,8 +100,8 @@ def _line(number: int, text: str) -> Line:
     return Line(number, text if _RULE.match(text) else text.rstrip())
 
 
-def read_text(path: Path) -> str:
-    """The file's text: UTF-8 (with or without its mark), else Windows-1252."""
+def read_text(path: Path, draft: Draft) -> str:
+    """The file's text: UTF-8 (with or without its mark), else Windows-1252 (a guess)."""
     where = SourceLocation(str(path))
     try:
         data = path.read_bytes()
@@ -114,6 +113,7 @@ def read_text(path: Path) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
+        draft.guess(f"{path}:1", "field", "the text is not UTF-8: read as Windows-1252", 0.7)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
