@@ -41,9 +41,9 @@ from publish.importers.text_tools import (
 
 MAX_TEXT_BYTES = 20 * 2**20  # a text of a few thousand pages; past that it is not a text
 _RULE = re.compile(r"^(?:\s{10,}|\s*[_\-—–=]{5,}\s*)$")  # the line above a page's notes
-# A page's number: an uppercase roman numeral alone is a chapter's number more often.
 _LINE_HYPHENS = "-\u2010\u00ad"
 _GLUED_CALL_END = re.compile(r"(?<=\D)\d{1,3}$")  # `Proletarians1`: a call, not the heading's
+# A page's number: an uppercase roman numeral alone is a chapter's number more often.
 _FOLIO = re.compile(r"^\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*$")
 _CONTENTS = re.compile(r"^.*\S(?:\s*\.){4,}\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*$")  # `Preface . . . 1`
 _FIELD_ORDER = ("title", "author", "date", "lang", "source", "contact", "translator")
@@ -168,7 +168,7 @@ def _doubled_spacing(lines: Sequence[Line]) -> bool:
 
 def body_width(lines: Sequence[Line]) -> int:
     """The text's line width in characters: nearly its longest line (the 90th percentile,
-    so that a long address does not count), the notes' lines left out."""
+    so that a long address or a note's longer lines count little)."""
     lengths = sorted(len(line.text) for line in lines if line.text.strip())
     lengths = [n for n in lengths if n] or [80]
     return lengths[min(len(lengths) - 1, int(0.9 * len(lengths)))]
@@ -189,8 +189,8 @@ def paragraphs_of(units: Sequence[Unit], width: int) -> list[Paragraph]:
 
 def running_heads(units: Sequence[Unit]) -> tuple[set[str], set[int]]:
     """The lines that top more than one page (after a form feed, a folio aside), and the
-    line numbers of their first: that one is kept, as a chapter's heading tops its first
-    page with the words that head its later ones."""
+    line numbers of their first: that one may be the heading of the chapter the later ones
+    head (see `_Walk._furniture`)."""
     tops: Counter[str] = Counter()
     first: dict[str, int] = {}
     for unit in units:
@@ -231,18 +231,24 @@ class _Walk:
         while last_on_page and lines and _FOLIO.match(lines[-1].text):
             folio = Field("folio", lines[-1].text.strip(), 0.9, "")
             foot.insert(0, Paragraph([lines.pop()], field=folio))
-        kept = [line for line in lines if not _CONTENTS.match(line.text)]
-        for line in lines:
-            if line not in kept:
-                self.paragraphs.append(
-                    Paragraph([line], field=Field("contents", _squeezed(line.text), 0.9, ""))
-                )
+        kept = self._without_contents(lines)
         cut = None if self.in_notes else self._foot_notes_start(kept)
         if cut is not None:
             self._add(kept[:cut])
             kept, self.in_notes = kept[cut:], True
         self._add(kept)
         self.paragraphs += foot
+
+    def _without_contents(self, lines: Sequence[Line]) -> list[Line]:
+        """The lines but those of a table of contents (`Preface . . . 1`), marked apart."""
+        kept = []
+        for line in lines:
+            if _CONTENTS.match(line.text):
+                contents = Field("contents", _squeezed(line.text), 0.9, "")
+                self.paragraphs.append(Paragraph([line], field=contents))
+            else:
+                kept.append(line)
+        return kept
 
     def _furniture(self, line: Line, following: str) -> Field | None:
         """A folio at a page's top, or a running head: a line that tops other pages (its
