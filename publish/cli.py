@@ -446,6 +446,9 @@ def _print_import(imported: Imported, only_looks: bool) -> None:
     """One file's outcome: its error, or its guesses (a folder's: those to look at) and
     where its source went."""
     if imported.error is not None:
+        trace = getattr(imported.error, "trace", "")
+        if _switches.debug and trace:
+            _err.print(trace, markup=False, end="")
         _err.print(shown(imported.error), markup=False, style="red")
         return
     assert imported.draft is not None

@@ -608,6 +608,33 @@ def test_a_format_without_its_importer_is_a_one_line_error(
     )
 
 
+def test_a_file_an_importer_fails_on_does_not_stop_the_folder(
+    project: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import publish.importers.text as text_importer
+
+    inbox = project / "inbox"
+    inbox.mkdir()
+    shutil.copy(SEED_TEXT, inbox / "a.txt")
+    (inbox / "b.txt").write_text("roto\n")
+    real = text_importer.import_file
+
+    def failing(path: Path):
+        if path.name == "b.txt":
+            raise RuntimeError("an importer's bug")
+        return real(path)
+
+    monkeypatch.setattr(text_importer, "import_file", failing)
+    result = run_cli("import", inbox)
+    assert result.code == 1
+    assert (
+        result.err.strip()
+        == f"{inbox / 'b.txt'}: cannot import the file: RuntimeError: an importer's bug"
+    )
+    assert (project / "source" / "a.md").is_file() and not (project / "source" / "b.md").exists()
+    assert "failed" in result.out  # b.txt's row in the summary
+
+
 def test_a_missing_file_is_an_error_naming_it(project: Path, run_cli) -> None:
     result = run_cli("import", "nada.txt")
     assert (result.code, result.err.strip()) == (1, "nada.txt: no such file or folder")

@@ -6,10 +6,17 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from publish.errors import OutputError, PublishError, SourceError, SourceLocation
+from publish.errors import (
+    OutputError,
+    PublishError,
+    SourceError,
+    SourceLocation,
+    UnexpectedFailure,
+)
 from publish.importers import IMPORTERS, read_draft
 from publish.importers.draft import Draft
 
@@ -85,6 +92,10 @@ def import_one(path: Path, target: Path, dry_run: bool, force: bool) -> Imported
             imported.written = True
     except PublishError as exc:
         imported.error = exc
+    except Exception as exc:  # a file an importer did not foresee: the others go on
+        trace = "".join(traceback.format_exception(exc))
+        message = f"cannot import the file: {type(exc).__name__}: {exc}"
+        imported.error = UnexpectedFailure(message, SourceLocation(str(path)), trace)
     return imported
 
 
