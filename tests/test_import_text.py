@@ -479,6 +479,28 @@ def test_a_short_line_before_a_paragraph_is_a_heading_to_look_at(tmp_path: Path)
     assert "\n## La represión en la URSS\n" in draft.markdown()
 
 
+def test_endnotes_under_their_heading_are_matched_and_the_heading_left_out(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "articulo.txt"
+    path.write_text(
+        "La burocracia de Stalin1 expulsa a los bolchevique-leninistas del partido ruso y los\n"
+        "envía a campos de concentración2, donde las condiciones materiales son miserables.\n\n"
+        "Notas\n\n"
+        "1. Véase la carta a Muste del 12 de febrero de 1936.\n"
+        "2. Sobre los campos, véase el Boletín de la Oposición.\n",
+        encoding="utf-8",
+    )
+    draft = import_file(path)
+    [text] = [block.text for block in draft.blocks]
+    assert "Stalin[^1] expulsa" in text and "concentración[^2], donde" in text
+    assert [note.paragraphs for note in draft.notes] == [
+        ("Véase la carta a Muste del 12 de febrero de 1936.",),
+        ("Sobre los campos, véase el Boletín de la Oposición.",),
+    ]
+    assert any(g.what == "'Notas' heads the notes: left out" for g in draft.guesses)
+
+
 def test_a_note_without_a_call_is_kept_and_asks_for_a_look(tmp_path: Path) -> None:
     path = tmp_path / "nota.txt"
     path.write_text(

@@ -46,6 +46,9 @@ _GLUED_CALL_END = re.compile(r"(?<=\D)\d{1,3}$")  # `Proletarians1`: a call, not
 # A page's number: an uppercase roman numeral alone is a chapter's number more often.
 _FOLIO = re.compile(r"^\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*$")
 _CONTENTS = re.compile(r"^.*\S(?:\s*\.){4,}\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*$")  # `Preface . . . 1`
+_NOTES_HEADING = re.compile(
+    r"^\s*(?:notas?(?: del? \w+)?|notes?|anmerkungen|fußnoten|endnotes)\s*:?\s*$", re.I
+)
 _FIELD_ORDER = ("title", "author", "date", "lang", "source", "contact", "translator")
 
 
@@ -236,8 +239,17 @@ class _Walk:
         if cut is not None:
             self._add(kept[:cut])
             kept, self.in_notes = kept[cut:], True
+            self._mark_notes_heading()
         self._add(kept)
         self.paragraphs += foot
+
+    def _mark_notes_heading(self) -> None:
+        """The line just before the notes, when it names them («Notas», "Notes"): left out."""
+        last = self.paragraphs[-1] if self.paragraphs else None
+        if last is None or last.field or last.in_notes or len(last.lines) != 1:
+            return
+        if _NOTES_HEADING.match(last.lines[0].text):
+            last.field = Field("notes-heading", _squeezed(last.lines[0].text), 0.85, "")
 
     def _without_contents(self, lines: Sequence[Line]) -> list[Line]:
         """The lines but those of a table of contents (`Preface . . . 1`), marked apart."""
@@ -388,6 +400,7 @@ _FURNITURE = {
     "folio": ("page", "folio {}: the page's number, left out"),
     "running-head": ("dropped", "'{}' tops several pages: a running head, left out"),
     "contents": ("dropped", "'{}': a line of contents, left out"),
+    "notes-heading": ("dropped", "'{}' heads the notes: left out"),
     "page-head": ("dropped", "'{}' tops a page amid a broken word: a running head, left out"),
 }
 
