@@ -303,6 +303,14 @@ def test_an_unknown_split_keeps_its_hyphen_and_asks_for_a_look(tmp_path: Path) -
     assert kept.needs_look and kept.where.endswith("texto.txt:1")
 
 
+def test_a_range_of_numbers_broken_at_a_line_end_is_one_again(tmp_path: Path) -> None:
+    text, guesses = imported_text(
+        tmp_path, "Los procesos de Moscú, en los años 1936-\n1938, acabaron con la vieja guardia.\n"
+    )
+    assert "en los años 1936-1938, acabaron" in text
+    assert not [g for g in guesses if g.kind in ("rejoined", "kept-hyphen")]
+
+
 def test_the_vocabulary_leaves_out_the_halves_of_broken_words() -> None:
     vocabulary = Vocabulary(["la aplastante mayo-", "ría es enviada", "los bolchevique-leninistas"])
     assert vocabulary.words["mayo"] == 0 and vocabulary.words["aplastante"] == 1

@@ -8,6 +8,7 @@ that the importer can put it in its Draft's report of guesses.
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from collections import Counter
@@ -83,6 +84,7 @@ def guess_language(text: str) -> tuple[str, float]:
 _LINE_HYPHENS = "-\u2010\u00ad"  # a hyphen-minus, a hyphen, a soft hyphen
 _LAST_WORD = re.compile(r"([^\W\d_]+)[" + _LINE_HYPHENS + r"]$")
 _FIRST_WORD = re.compile(r"^([^\W\d_]+)")
+_NUMBER_RANGE = re.compile(r"\d[-\u2010–]$")
 
 
 class Vocabulary:
@@ -157,6 +159,8 @@ def rejoin(lines: Sequence[Line], lang: str, vocabulary: Vocabulary) -> tuple[st
             shown = f"{left}-{right} → {left + right}" if join or soft else f"{left}-{right}"
             where = lines[index - 1].number
             decisions.append(Decision(where, kind, f"{shown}: {why}", 1.0 if soft else sure))
+            text += part
+        elif _NUMBER_RANGE.search(text) and part[:1].isdigit():  # `1936-` `1937`: a range
             text += part
         else:
             text = f"{text} {part}" if text else part
@@ -248,8 +252,6 @@ def _numeric_dates(text: str, lang: str) -> Iterable[FoundDate]:
 
 
 def _valid(year: int, month: int, day: int, match: re.Match[str]) -> Iterable[FoundDate]:
-    import datetime
-
     try:
         date = datetime.date(year, month, day)
     except ValueError:
