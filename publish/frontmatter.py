@@ -45,6 +45,7 @@ NOTE_KEYS = {
     "note-marks": ("note_marks", note_series.read_note_marks),
     "note-labels": ("note_labels", note_series.read_note_labels),
     "note-place": ("note_place", note_series.read_note_place),
+    "note-order": ("note_order", note_series.read_note_order),
 }
 KNOWN_KEYS = frozenset(
     (*TEXT_KEYS, *PEOPLE_KEYS, *SUBJECT_KEYS, *PATH_KEYS, *CONTENTS_KEYS, *OTHER_KEYS)

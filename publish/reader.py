@@ -1167,7 +1167,8 @@ class _Converter:
             self.error(message, line)
         if unknown:
             return
-        citation = self.citer.citation(meta["items"])
+        # `@key` in a note's text is the note's citation, its author printed in it
+        citation = self.citer.citation(meta["items"], meta["in_text"] and not self.in_note)
         if not self.citer.notes:  # an author-date style prints the citation as it is
             yield from self.citer.format([citation], line)[0]
             return

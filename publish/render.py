@@ -94,6 +94,8 @@ def template_environment(project_root: Path | None = None) -> Environment:
         labels_for=labels_for,
         heading_id=heading_id,
         end_series=note_series.end_series,
+        endnotes_title=note_series.endnotes_title,
+        note_rank=note_series.note_rank,
         series_label=note_series.series_label,
     )
     return env

@@ -28,7 +28,8 @@ BIB = r"""
 
 @article{doe2001,
   author = {Doe, John and Roe, Richard},
-  title = {On Letters from Spain},
+  title = {On letters from Spain},
+  langid = {english},
   journal = {Journal of Letters},
   volume = {12},
   number = {3},
@@ -68,7 +69,7 @@ CSL_JSON = [
         "id": "doe2001",
         "type": "article-journal",
         "author": [{"family": "Doe", "given": "John"}, {"family": "Roe", "given": "Richard"}],
-        "title": "On Letters from Spain",
+        "title": "On letters from Spain",
         "container-title": "Journal of Letters",
         "volume": "12",
         "issue": "3",
@@ -82,6 +83,7 @@ CSL_JSON = [
         "title": "La condition ouvrière",
         "publisher": "Gallimard",
         "issued": {"date-parts": [[1951]]},
+        "language": "fr",
     },
 ]
 
@@ -105,13 +107,15 @@ def squeeze(text: str) -> str:
 
 
 # The notes in Chicago notes-bibliography form (Spanish terms: «», "y"); the second
-# citation of a work is its short form.
+# citation of a work is its short form. Title case is for English titles only: the article
+# (`langid = {english}`) takes it, Weil's book (no `langid`, in a Spanish text) keeps its
+# case. `@doe2001` in the text names the authors, its note leaves them out.
 SPANISH_NOTES = [
-    "Simone Weil, La Condition Ouvrière (Gallimard, 1951), 45.",
+    "Simone Weil, La condition ouvrière (Gallimard, 1951), 45.",
     "Una nota del autor, entre las citas.",
-    "Weil, La Condition Ouvrière, 46.",
-    "Véase John Doe y Richard Roe, «On Letters from Spain», Journal of Letters 12, n.º 3 (2001): 50–52; Weil, La Condition Ouvrière.",
-    "Doe y Roe, «On Letters from Spain».",
+    "Weil, La condition ouvrière, 46.",
+    "Véase John Doe y Richard Roe, «On Letters from Spain», Journal of Letters 12, n.º 3 (2001): 50–52; Weil, La condition ouvrière.",
+    "«On Letters from Spain».",
 ]
 
 
@@ -124,7 +128,7 @@ def test_each_citation_is_a_numbered_popup_note_in_the_epub(spanish: Path, proje
     for number, (text, wanted) in enumerate(zip(texts, SPANISH_NOTES, strict=True), 1):
         assert text.endswith(wanted), (number, text)
     # The title is in italics, as the style sets it.
-    assert notes[0].xpath(".//x:em/text()", namespaces=NS) == ["La Condition Ouvrière"]
+    assert notes[0].xpath(".//x:em/text()", namespaces=NS) == ["La condition ouvrière"]
     body = page.text()
     # `@doe2001` in the text: the authors' names, and the note.
     assert "Como escribe Doe y Roe5, la carta llegó." in body
@@ -138,7 +142,7 @@ def test_the_bibliography_closes_the_epub(spanish: Path, project: Path) -> None:
     entries = page.tree.xpath("//x:div[contains(@class, 'bibliography')]/x:p", namespaces=NS)
     assert [squeeze("".join(e.itertext())) for e in entries] == [
         "Doe, John, y Richard Roe. «On Letters from Spain». Journal of Letters 12, n.º 3 (2001): 45-67.",
-        "Weil, Simone. La Condition Ouvrière. Gallimard, 1951.",
+        "Weil, Simone. La condition ouvrière. Gallimard, 1951.",
     ]
     # It follows the text (the notes' asides come after both); a note call follows the
     # punctuation after its citation, as Pandoc sets it.
@@ -165,14 +169,15 @@ def test_each_citation_is_a_footnote_at_the_foot_of_its_page_in_the_pdf(
         assert call_after(again, page_words) == "3"
         assert min(w.top for w in notes) > max(w.bottom for w in body)
         note_text = squeeze(" ".join(w.text for w in notes))
-        assert "Simone Weil, La Condition Ouvrière (Gallimard, 1951), 45." in note_text
-        assert "Weil, La Condition Ouvrière, 46." in note_text
+        assert "1. Simone Weil, La condition ouvrière (Gallimard, 1951), 45." in note_text
+        assert "3. Weil, La condition ouvrière, 46." in note_text
         break
     else:
         pytest.fail("the citing sentence is on no page")
     last = texts[-1]
     assert "Bibliografía" in last
-    assert last.index("Doe, John, y Richard Roe.") < last.index("Weil, Simone. La Condition")
+    assert "«On Letters from Spain»" in last  # an English work (`langid`): title case
+    assert last.index("Doe, John, y Richard Roe.") < last.index("Weil, Simone. La condition")
     # Each entry hangs: its first line at the text's left edge, the lines after it 2 em in.
     last_words = [w for w in words[-1] if w.is_body]
     [heading] = [w for w in last_words if w.text == "Bibliografía"]
@@ -187,15 +192,28 @@ def test_each_citation_is_a_footnote_at_the_foot_of_its_page_in_the_pdf(
     assert run_ons and all(abs(w.x0 - heading.x0 - 2 * 10.5) < 1.5 for w in run_ons)
 
 
+ENGLISH_ENTRIES = [
+    "Doe, John, and Richard Roe. “On Letters from Spain.” Journal of Letters 12, no. 3 (2001): 45–67.",
+    "Weil, Simone. La condition ouvrière. Gallimard, 1951.",
+]
+
+
 def test_csl_json_in_english_both_formats(english: Path, project: Path, tmp_path: Path) -> None:
+    """Title case is for English works only, in the notes and the bibliography: the article
+    (no `language`, in an English text) takes it; Weil's book (`language: fr`) keeps its
+    case."""
     epub_path = build_epub(english, project)
     page = OpenedEpub(epub_path).spine_page("text.xhtml")
     notes = [squeeze("".join(n.itertext())) for n in page.tree.xpath("//x:aside", namespaces=NS)]
     assert notes[0].endswith(
         "John Doe and Richard Roe, “On Letters from Spain,” Journal of Letters 12, no. 3 (2001): 47."
     )
-    assert notes[1].endswith("Simone Weil, La Condition Ouvrière (Gallimard, 1951), 12.")
+    # `[-@weil1951]`: the author left out; a French work (`language: fr`) keeps its case.
+    assert notes[1].endswith("La condition ouvrière (Gallimard, 1951), 12.")
+    assert "Weil" not in notes[1]
     assert squeeze("".join(page.by_id("bibliography").itertext())) == "Bibliography"
+    entries = page.tree.xpath("//x:div[contains(@class, 'bibliography')]/x:p", namespaces=NS)
+    assert [squeeze("".join(e.itertext())) for e in entries] == ENGLISH_ENTRIES
     assert epubcheck_problems(epub_path) == []
     texts = page_texts(build_pdf(english, tmp_path / "letter.pdf", project))
     joined = " ".join(texts)
@@ -204,7 +222,8 @@ def test_csl_json_in_english_both_formats(english: Path, project: Path, tmp_path
         in joined
     )
     assert "Bibliography" in texts[-1]
-    assert "Weil, Simone. La Condition Ouvrière. Gallimard, 1951." in texts[-1]
+    assert all(entry in squeeze(texts[-1]) for entry in ENGLISH_ENTRIES)
+    assert "2. La condition ouvrière (Gallimard, 1951), 12." in joined
 
 
 def test_unknown_keys_are_errors_with_their_lines_all_in_one_run(write_source) -> None:
@@ -312,7 +331,7 @@ def test_a_books_bibliography_closes_the_book_once(project: Path, run_cli) -> No
     first_notes = [
         squeeze("".join(a.itertext())) for a in two.tree.xpath("//x:aside", namespaces=NS)
     ]
-    assert first_notes[0].endswith("Simone Weil, La Condition Ouvrière (Gallimard, 1951), 9.")
+    assert first_notes[0].endswith("Simone Weil, La condition ouvrière (Gallimard, 1951), 9.")
     # A book's ids take their chapter's prefix.
     assert one.tree.xpath("//*[contains(@id, 'bibliography')]") == []
     assert squeeze("".join(two.by_id("c2-bibliography").itertext())) == "Bibliografía"
@@ -328,15 +347,15 @@ def test_a_books_bibliography_closes_the_book_once(project: Path, run_cli) -> No
     texts = page_texts(project / "build" / "libro.pdf")
     # Once in the contents, once as the heading on the last page.
     assert " ".join(texts).count("Bibliografía") == 2
-    assert "Bibliografía" in texts[-1] and "Weil, Simone. La Condition Ouvrière." in texts[-1]
+    assert "Bibliografía" in texts[-1] and "Weil, Simone. La condition ouvrière." in texts[-1]
 
 
 def test_an_author_date_style_and_a_citation_inside_a_note(
     write_source, project: Path, tmp_path: Path
 ) -> None:
-    """`csl: chicago-author-date` prints the citation where it stands; a citation inside an
-    author's note (which cannot call another note) is that note's text; a title's case kept
-    in braces stays as written."""
+    """`csl: chicago-author-date` prints the citation where it stands (`[-@key]` without the
+    author, as Pandoc); a citation inside an author's note (which cannot call another note)
+    is that note's text; a title's case kept in braces stays as written."""
     bib = BIB.replace("{La condition ouvrière}", "{{La condition ouvrière}}")
     source = write_source(
         "fecha.md",
@@ -348,7 +367,7 @@ def test_an_author_date_style_and_a_citation_inside_a_note(
         csl: chicago-author-date
         ---
 
-        Lo cuenta [@weil1951, p. 4].[^1]
+        Lo cuenta [@weil1951, p. 4].[^1] Weil lo repite [-@weil1951, p. 5].
 
         [^1]: Véase [@doe2001, p. 50] y lo demás.
         """,
@@ -356,12 +375,12 @@ def test_an_author_date_style_and_a_citation_inside_a_note(
     (source.parent / "refs.bib").write_text(bib, encoding="utf-8")
     page = OpenedEpub(build_epub(source, project)).spine_page("text.xhtml")
     text = page.text()
-    assert "Lo cuenta (Weil 1951, 4)." in text
+    assert "Lo cuenta (Weil 1951, 4)." in text and "Weil lo repite (1951, 5)." in text
     [note] = [squeeze("".join(a.itertext())) for a in page.tree.xpath("//x:aside", namespaces=NS)]
     assert note.endswith("Véase (Doe y Roe 2001, 50) y lo demás.")
     assert "Weil, Simone. 1951. La condition ouvrière. Gallimard." in text
     pdf_text = " ".join(page_texts(build_pdf(source, tmp_path / "fecha.pdf", project)))
-    assert "Lo cuenta (Weil 1951, 4)." in pdf_text
+    assert "Lo cuenta (Weil 1951, 4)." in pdf_text and "Weil lo repite (1951, 5)." in pdf_text
     assert "Véase (Doe y Roe 2001, 50) y lo demás." in pdf_text
     assert "Weil, Simone. 1951. La condition ouvrière. Gallimard." in pdf_text
 
@@ -496,3 +515,116 @@ def test_a_csl_file_of_the_project_is_the_style(write_source) -> None:
     text = "".join(n.text for n in document.blocks[0].children if isinstance(n, m.Text))
     assert text == "Text (Weil 1951, 4)."
     assert document.notes == ()
+
+
+WITHOUT_AUTHOR = """\
+---
+title: Without the author
+lang: en
+bibliography: refs.json
+---
+
+Weil's book [-@weil1951, p. 12] and again [-@weil1951, p. 14], then in full [@weil1951, p. 20].
+
+The chapter [-@doe2007, p. 35] in Smith's collection [-@smith1989], and on its page 3
+[-@smith1989, p. 3]. As @doe2007 [p. 36] write, in the text.[^last]
+
+[^last]: As @doe2007 [p. 37] write, in a note.
+"""
+
+WITHOUT_AUTHOR_REFS = [
+    CSL_JSON[1],
+    {
+        "id": "doe2007",
+        "type": "chapter",
+        "author": [{"family": "Doe", "given": "John"}, {"family": "Roe", "given": "Jenny"}],
+        "title": "Why water is wet",
+        "container-title": "Third book",
+        "editor": [{"family": "Smith", "given": "Sam"}],
+        "publisher": "Oxford University Press",
+        "issued": {"date-parts": [[2007]]},
+    },
+    {
+        "id": "smith1989",
+        "type": "book",
+        "editor": [{"family": "Smith", "given": "Sam"}],
+        "title": "Letters from the front",
+        "publisher": "Clarendon Press",
+        "issued": {"date-parts": [[1989]]},
+    },
+]
+
+# `[-@key]` with a note style, as Pandoc's citeproc sets it: the note leaves out the
+# author's names — and nothing takes their place — the first in full, the next one short
+# (the work's first note counts though its author was left out); `[@key]` names the author
+# again. A chapter keeps its book's editor; an edited book leaves out the editor who stands
+# in the author's place, there and after the title. `@key` in the text names the authors
+# in the sentence, and its note leaves them out; in a note's text, it is the whole citation.
+WITHOUT_AUTHOR_NOTES = [
+    "La condition ouvrière (Gallimard, 1951), 12.",
+    "La condition ouvrière, 14.",
+    "Weil, La condition ouvrière, 20.",
+    "“Why Water Is Wet,” in Third Book, ed. Sam Smith (Oxford University Press, 2007), 35.",
+    "Letters from the Front (Clarendon Press, 1989).",
+    "Letters from the Front, 3.",
+    "“Why Water Is Wet,” 36.",
+    "As Doe and Roe, “Why Water Is Wet,” 37 write, in a note.",
+]
+
+
+def test_a_citation_without_its_author_in_a_note_style_both_formats(
+    write_source, project: Path, tmp_path: Path
+) -> None:
+    source = write_source("without.md", WITHOUT_AUTHOR)
+    (source.parent / "refs.json").write_text(json.dumps(WITHOUT_AUTHOR_REFS), encoding="utf-8")
+    epub_path = build_epub(source, project)
+    page = OpenedEpub(epub_path).spine_page("text.xhtml")
+    notes = [squeeze("".join(a.itertext())) for a in page.tree.xpath("//x:aside", namespaces=NS)]
+    assert notes == [f"{n} {text}" for n, text in enumerate(WITHOUT_AUTHOR_NOTES, 1)]
+    assert "As Doe and Roe7 write, in the text." in page.text()
+    assert epubcheck_problems(epub_path) == []
+
+    pdf = build_pdf(source, tmp_path / "without.pdf", project)
+    words = [w for page_words in pages_words(pdf) for w in page_words]
+    note_text = squeeze(" ".join(w.text for w in words if w.is_note))
+    assert note_text == " ".join(f"{n}. {text}" for n, text in enumerate(WITHOUT_AUTHOR_NOTES, 1))
+    [write] = [w for w in words if w.is_body and w.text == "Roe"]
+    assert call_after(write, words) == "7"
+
+
+@pytest.mark.parametrize(
+    ("bibliography", "language", "title"),
+    [
+        ("refs.bib", "langid = {american},", "On Letters from Spain"),
+        ("refs.bib", "language = {English},", "On Letters from Spain"),
+        ("refs.bib", "langid = {en-GB},", "On Letters from Spain"),
+        ("refs.bib", "langid = {french},", "On letters from Spain"),
+        ("refs.bib", "", "On letters from Spain"),  # none: the Spanish text's language
+        ("refs.json", '"language": "English",', "On Letters from Spain"),
+        ("refs.json", '"language": "es",', "On letters from Spain"),
+    ],
+)
+def test_title_case_is_for_works_in_english(
+    write_source, bibliography: str, language: str, title: str
+) -> None:
+    """A work's language (BibLaTeX's `langid`, BibTeX's `language`, CSL-JSON's `language`;
+    a code or a name) or, without one, the document's decides whether its title is set in
+    title case."""
+    source = write_source(
+        "lengua.md",
+        f"---\ntitle: Lengua\nlang: es\nbibliography: {bibliography}\n---\n\nUna cita [@doe2001].\n",
+    )
+    if bibliography == "refs.bib":
+        text = f"@article{{doe2001, author = {{Doe, John}}, title = {{On letters from Spain}}, {language} year = {{2001}}}}"
+    else:
+        text = f'[{{"id": "doe2001", "type": "article", "title": "On letters from Spain", {language} "author": [{{"family": "Doe"}}]}}]'
+    (source.parent / bibliography).write_text(text, encoding="utf-8")
+    [note] = read_document(source).notes
+    assert title in "".join(_texts(note))
+
+
+def _texts(node: object) -> list[str]:
+    text = getattr(node, "text", None)
+    if isinstance(text, str):
+        return [text]
+    return [t for child in getattr(node, "children", ()) for t in _texts(child)]

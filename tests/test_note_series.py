@@ -1,7 +1,8 @@
 """A translated, annotated text: the author's notes, the translator's and the editor's, each
 numbered on its own (1 2 / a b / * †), each named by its label ("— N. del T."), built to
 both formats and read back as a reader sees them: the PDF's calls and the notes at the foot
-of their pages, the EPUB's pop-up notes with their marks, labels and links both ways."""
+of their pages (series by series with `note-order`), the EPUB's pop-up notes with their
+marks, labels and links both ways, and a series placed at the end in both."""
 
 from __future__ import annotations
 
@@ -16,14 +17,17 @@ from epub_helpers import (
     NS,
     SEED_LETTER,
     OpenedEpub,
+    Page,
     build_epub,
     epubcheck_problems,
 )
+from lxml import etree
 from pypdf import PdfReader
 
 from publish.errors import PublishError
 from publish.reader import read_document
 from tests.pdf_helpers import CALL_MAX_SIZE, Word, build_pdf, page_texts, pages_words
+from tests.reading_engines import evaluate_in_chromium
 
 FILLER = (
     "La carta llegó con retraso y fue leída en voz alta ante el comité, que discutió cada "
@@ -198,6 +202,9 @@ def test_a_header_gives_every_note_to_a_series_with_its_own_marks_and_label(
         ("note-marks: {editor: greek}", "'note-marks' of the editor's notes must be one of"),
         ("note-labels: {publisher: X}", "'note-labels' names no series 'publisher'"),
         ("note-place: {editor: margin}", "'note-place' of the editor's notes must be one of"),
+        ("note-order: [editor, editors]", "'note-order' names no series 'editors'"),
+        ("note-order: [editor, editor]", "'note-order' names a series twice"),
+        ("note-order: {editor: 1}", "'note-order' must list series"),
     ],
 )
 def test_a_wrong_series_setting_is_an_error_at_its_line(
@@ -291,16 +298,18 @@ def test_a_books_chapters_each_count_their_series_and_label_them_in_their_langua
     assert run_cli("check", project / "build" / "dos.pdf").code == 0
 
 
+END_SOURCE = (
+    "---\ntitle: Al final\nlang: es\nnote-place: {editor: end}\n---\n\n"
+    "Autor[^1], editor[^e1], traductor[^t1] y editor[^e2].\n\n"
+    "[^1]: Nota NAUTOR.\n[^t1]: {.translator} Nota NTRAD.\n"
+    "[^e1]: {.editor} Nota NEDUNO.\n[^e2]: {.editor} Nota NEDDOS.\n"
+)
+
+
 def test_a_series_placed_at_the_end_prints_after_the_text_in_the_pdf(
     write_source: Callable[[str, str], Path], run_cli: Callable[..., object]
 ) -> None:
-    path = write_source(
-        "fin.md",
-        "---\ntitle: Al final\nlang: es\nnote-place: {editor: end}\n---\n\n"
-        "Autor[^1], editor[^e1], traductor[^t1] y editor[^e2].\n\n"
-        "[^1]: Nota NAUTOR.\n[^t1]: {.translator} Nota NTRAD.\n"
-        "[^e1]: {.editor} Nota NEDUNO.\n[^e2]: {.editor} Nota NEDDOS.\n",
-    )
+    path = write_source("fin.md", END_SOURCE)
     pdf = build_pdf(path, path.with_suffix(".pdf"))
     [page] = page_texts(pdf)
     # The editor's notes follow the text under their title; the others stay at the foot.
@@ -315,6 +324,221 @@ def test_a_series_placed_at_the_end_prints_after_the_text_in_the_pdf(
     assert links == {"en-2", "enref-2", "en-4", "enref-4"}
     assert {"en-2", "enref-2", "en-4", "enref-4"} <= set(reader.named_destinations)
     assert run_cli("check", pdf).code == 0
+
+
+def _flat(element: etree._Element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def _series_endnotes(page: Page, title: str, prefix: str = "") -> list[str]:
+    """The one endnotes section of `page` (a series placed at the end), checked as a reader
+    of it meets it: after the text, under `title`, each note linked to its call and back.
+    Gives the notes' texts."""
+    [section] = page.tree.xpath("//x:section[@epub:type='endnotes']", namespaces=NS)
+    text = page.tree.xpath("//x:section[contains(@class, 'text')]", namespaces=NS)[0]
+    assert text.getnext() is section and section.get("role") == "doc-endnotes"
+    heading = page.by_id(section.get("aria-labelledby"))
+    assert heading is not None and heading.getparent() is section and _flat(heading) == title
+    notes = section.xpath("x:ol/x:li", namespaces=NS)
+    for note in notes:
+        assert note.get(EPUB_TYPE) == "endnote" and note.get("id").startswith(f"{prefix}fn-")
+        [back] = note.xpath(".//x:a[@role='doc-backlink']", namespaces=NS)
+        call = page.by_id(back.get("href").removeprefix("#"))
+        assert call is not None and call.get(EPUB_TYPE) == "noteref"
+        assert call.get("href") == f"#{note.get('id')}" and call.text == back.text
+    return [_flat(note) for note in notes]
+
+
+def test_a_series_placed_at_the_end_is_endnotes_in_the_epub_the_others_pop_ups(
+    write_source: Callable[[str, str], Path],
+) -> None:
+    book = OpenedEpub(build_epub(write_source("fin.md", END_SOURCE)))
+    page = book.page(book.resolve("text.xhtml"))
+    assert _series_endnotes(page, "Notas (N. del E.)") == [
+        "* Nota NEDUNO. — N. del E.",
+        "† Nota NEDDOS. — N. del E.",
+    ]
+    popups = page.tree.xpath("//x:aside[@epub:type='footnote']", namespaces=NS)
+    assert [_flat(note) for note in popups] == ["1 Nota NAUTOR.", "a Nota NTRAD. — N. del T."]
+    problems = epubcheck_problems(Path(book.zip.filename))
+    assert problems == [], "EPUBCheck:\n" + "\n".join(problems)
+
+
+def test_in_chromium_the_endnotes_title_shows_and_every_note_link_lands(
+    write_source: Callable[[str, str], Path],
+) -> None:
+    """Chromium, the web reading engines' core, lays the page out: the title over the end
+    series has a height, and each call and backlink names an element of the page."""
+    shown = evaluate_in_chromium(
+        build_epub(write_source("fin.md", END_SOURCE)),
+        "text.xhtml",
+        """() => ({
+            title: document.querySelector('[role=doc-endnotes] h2').getBoundingClientRect().height,
+            links: [...document.querySelectorAll('a[href^="#"]')]
+                .map(a => !!document.getElementById(a.getAttribute('href').slice(1))),
+        })""",
+    )
+    assert shown["title"] > 0 and shown["links"] == [True] * 8
+
+
+def test_in_mupdf_the_endnotes_title_shows_and_every_note_link_lands(
+    write_source: Callable[[str, str], Path],
+) -> None:
+    """MuPDF lays the book out as pages (as SumatraPDF and other MuPDF readers do): the
+    title stands on its own line over the editor's notes, and the calls and backlinks are
+    links within the book."""
+    import pymupdf
+
+    book = pymupdf.open(build_epub(write_source("fin.md", END_SOURCE)))
+    [page] = [page for page in book if "NEDUNO" in page.get_text()]
+    lines = page.get_text().splitlines()
+    assert lines[lines.index("Notas (N. del E.)") + 1] == "* Nota NEDUNO. — N. del E."
+    links = page.get_links()
+    assert len(links) == 8  # four calls, four backlinks
+    assert all(link["kind"] == pymupdf.LINK_GOTO and link["page"] >= 0 for link in links)
+
+
+def test_a_books_chapter_gives_its_end_series_after_its_own_text(
+    project: Path, run_cli: Callable[..., object]
+) -> None:
+    folder = project / "source" / "dos"
+    folder.mkdir()
+    (folder / "book.yaml").write_text(BOOK_YAML, encoding="utf-8")
+    placed = "---\nnote-place: {translator: end}\n"
+    (folder / "uno.md").write_text(CHAPTER_ES.replace("---\n", placed, 1), encoding="utf-8")
+    placed = "---\nnote-place: {editor: end}\n"
+    (folder / "two.md").write_text(CHAPTER_EN.replace("---\n", placed, 1), encoding="utf-8")
+    result = run_cli("build", "source/dos")
+    assert result.code == 0, result.err
+    epub = OpenedEpub(project / "build" / "dos.epub")
+    first = epub.page(epub.resolve("chapter-01.xhtml"))
+    assert _series_endnotes(first, "Notas (N. del T.)", "c1-") == ["a Del traductor. — N. del T."]
+    second = epub.page(epub.resolve("chapter-02.xhtml"))
+    assert _series_endnotes(second, "Notes (Ed.)", "c2-") == ["* The editor’s. — Ed."]
+    popups = [
+        _flat(note)
+        for page in (first, second)
+        for note in page.tree.xpath("//x:aside[@epub:type='footnote']", namespaces=NS)
+    ]
+    assert popups == ["1 Del autor.", "a The translator’s. — Trans."]
+    problems = epubcheck_problems(project / "build" / "dos.epub")
+    assert problems == [], "EPUBCheck:\n" + "\n".join(problems)
+    printed = " ".join(page_texts(project / "build" / "dos.pdf"))
+    assert "Notas (N. del T.) a. Del traductor. — N. del T." in printed
+    assert "Notes (Ed.) * The editor’s. — Ed." in printed
+    assert run_cli("check", project / "build" / "dos.pdf").code == 0
+
+
+ORDER_SOURCE = """---
+title: Orden
+lang: es
+note-order: [author, translator, editor]
+---
+
+Primero el editor[^e1], el traductor[^t1] y el autor[^1]; otro editor[^e2] y otro autor[^2].
+
+[^1]: Nota NAUTUNO del autor.
+[^2]: Nota NAUTDOS del autor.
+[^t1]: {.translator} Nota NTRADUNO del traductor.
+[^e1]: {.editor} Nota NEDUNO del editor.
+[^e2]: {.editor} Nota NEDDOS del editor.
+"""
+CALL_ORDER = ["NEDUNO", "NTRADUNO", "NAUTUNO", "NEDDOS", "NAUTDOS"]
+
+
+def _notes_down_the_page(words: list[Word], wanted: list[str]) -> list[str]:
+    """The `wanted` note words at the page's foot, as a reader meets them: top to bottom."""
+    found = [word for word in words if word.text in wanted and word.is_note]
+    return [word.text for word in sorted(found, key=lambda word: word.top)]
+
+
+@pytest.mark.parametrize(
+    ("order", "expected"),
+    [
+        ("[author, translator, editor]", ["NAUTUNO", "NAUTDOS", "NTRADUNO", "NEDUNO", "NEDDOS"]),
+        # The series not listed follow, in the order author, translator, editor.
+        ("[editor]", ["NEDUNO", "NEDDOS", "NAUTUNO", "NAUTDOS", "NTRADUNO"]),
+    ],
+)
+def test_note_order_sets_the_series_in_order_within_the_pages_note_area(
+    write_source: Callable[[str, str], Path],
+    run_cli: Callable[..., object],
+    order: str,
+    expected: list[str],
+) -> None:
+    path = write_source("orden.md", ORDER_SOURCE.replace("[author, translator, editor]", order))
+    pdf = build_pdf(path, path.with_suffix(".pdf"))
+    [words] = pages_words(pdf)
+    assert _notes_down_the_page(words, CALL_ORDER) == expected
+    text = page_texts(pdf)[0]
+    assert "* Nota NEDUNO del editor. — N. del E." in text  # each note whole, with its mark
+    assert "2. Nota NAUTDOS del autor." in text
+    assert run_cli("check", pdf).code == 0  # every note on its call's page
+    # The EPUB's notes are pop-ups, one at a time: they stay in the order of their calls.
+    book = OpenedEpub(build_epub(path))
+    asides = book.page(book.resolve("text.xhtml")).tree.xpath("//x:aside", namespaces=NS)
+    assert [_flat(note).split()[2] for note in asides] == CALL_ORDER
+
+
+def test_without_note_order_a_pages_notes_keep_the_order_of_their_calls(
+    write_source: Callable[[str, str], Path],
+) -> None:
+    path = write_source(
+        "orden.md", ORDER_SOURCE.replace("note-order: [author, translator, editor]\n", "")
+    )
+    [words] = pages_words(build_pdf(path, path.with_suffix(".pdf")))
+    assert _notes_down_the_page(words, CALL_ORDER) == CALL_ORDER
+
+
+LONG_NOTE = " ".join(["Una frase larga NLARGA del traductor sobre la carta y su historia."] * 25)
+
+
+def test_a_note_that_goes_on_overleaf_ends_its_pages_notes_whatever_its_series(
+    write_source: Callable[[str, str], Path], run_cli: Callable[..., object]
+) -> None:
+    """The editor's and the author's notes come in the set order above it; its rest opens
+    the next page's notes."""
+    source = (
+        "---\ntitle: Larga\nlang: es\nnote-order: [author, editor, translator]\n---\n\n"
+        f"{FILLER * 6}\n\nEditor[^e1], autor[^1] y traductor[^t1]. {FILLER * 8}\n\n"
+        "[^1]: Nota NAUTOR del autor.\n[^e1]: {.editor} Nota NEDITOR del editor.\n"
+        f"[^t1]: {{.translator}} Nota NTRAD. {LONG_NOTE}\n"
+    )
+    pdf = build_pdf(write_source("larga.md", source), Path("larga.pdf"))
+    words = pages_words(pdf)
+    page = next(i for i, page in enumerate(words) if any(w.text == "NTRAD." for w in page))
+    assert _notes_down_the_page(words[page], ["NAUTOR", "NEDITOR", "NTRAD."]) == [
+        "NAUTOR", "NEDITOR", "NTRAD.",
+    ]  # fmt: skip
+    # The translator's note breaks: its rest is at the top of the next page's notes.
+    texts = page_texts(pdf)
+    assert "NLARGA" in texts[page] and "NLARGA" in texts[page + 1]
+    on_next = [w for w in words[page + 1] if w.is_note]
+    assert on_next and on_next[0].top <= min(w.top for w in on_next if w.text == "NLARGA")
+    assert sum(text.count("NLARGA") for text in texts) == 25  # none lost
+    assert run_cli("check", pdf).code == 0
+
+
+def test_on_weasyprints_public_api_alone_note_order_is_said_to_be_left_out(
+    write_source: Callable[[str, str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import weasyprint
+
+    from publish.render import template_environment
+    from publish.writers.pdf import write_pdf
+
+    monkeypatch.setattr(weasyprint, "__version__", "71.0")
+    path = write_source("orden.md", ORDER_SOURCE)
+    heard: list[str] = []
+    write_pdf(
+        read_document(path),
+        template_environment(None),
+        path.with_suffix(".pdf"),
+        warn=lambda warning: heard.append(str(warning)),
+    )
+    [words] = pages_words(path.with_suffix(".pdf"))
+    assert _notes_down_the_page(words, CALL_ORDER) == CALL_ORDER
+    assert len(heard) == 1 and "keep the order of their calls, not 'note-order'" in heard[0]
 
 
 def test_the_mark_styles_go_on_past_their_first_round() -> None:

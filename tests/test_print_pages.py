@@ -181,3 +181,23 @@ def test_the_kobo_epub_carries_the_same_page_list(project: Path, run_cli) -> Non
     assert [label for label, _words in epub_page_list(kepub)] == [
         label for label, _words in epub_page_list(project / "build" / "libro.epub")
     ]
+
+
+def test_pages_of_notes_printed_after_the_text_have_no_entry(project: Path, run_cli) -> None:
+    """The editor's notes set after the text: the PDF's pages of them hold none of the
+    EPUB's running text (the EPUB has them as endnotes), so they are not listed."""
+    text = long_document(notes=30, seed=11).replace(
+        "---\n\n", "notes-by: editor\nnote-place: {editor: end}\npage-list: print\n---\n\n", 1
+    )
+    (project / "source").mkdir(exist_ok=True)
+    (project / "source" / "notas.md").write_text(text, encoding="utf-8")
+    assert run_cli("build", "source/notas.md").code == 0
+
+    entries = epub_page_list(project / "build" / "notas.epub")
+    printed = pdf_pages(project / "build" / "notas.pdf")
+    listed = [label for label, _words in entries]
+    assert listed == [label for label, words in printed.items() if words]  # running text
+    assert list(printed)[-1] not in listed  # the last page holds notes only
+    assert entries[0][1][:2] == ["documento", "largo"]  # the title (the EPUB's header is apart)
+    for label, words in entries[1:]:
+        assert words[:COMPARED] == printed[label][:COMPARED], f"page {label}"

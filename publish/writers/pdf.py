@@ -15,7 +15,7 @@ import hashlib
 import logging
 import mimetypes
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,10 +75,11 @@ def write_pdf(
     Returns the number of pages.
     """
     settings = settings or Settings()
-    with laid_out_pdf(target, env, settings, project_root) as layout:
-        laid_out, renderer = layout.laid_out, layout.renderer
+    with laid_out_pdf(target, env, settings, project_root, out_path) as layout:
+        laid_out, renderer, tmp = layout.laid_out, layout.renderer, layout.output
         if renderer.fallback:
-            (warn or _ignore)(SourceWarning(renderer.fallback, target.location))
+            fallback = renderer.fallback + notes_in_call_order(target.documents)
+            (warn or _ignore)(SourceWarning(fallback, target.location))
         placed = renderer.placed_images(laid_out)
         for warning in low_resolution_images(placed, target.documents):
             (warn or _ignore)(warning)
@@ -86,10 +87,9 @@ def write_pdf(
             on_pages(print_pages_of(renderer, laid_out))
         finish = with_page_labels(set_bleed_boxes(length_pt(settings.bleed)))
         finish = pdfx_finisher(finish, settings, target.location, project_root)  # CMYK
-        with atomic_output(out_path) as tmp:
-            identifier = pdf_identifier(target.meta)
-            laid_out.write_pdf(tmp, pdf_identifier=identifier, finisher=finish, **layout.options)
-            verify_pdfx(tmp, settings, target.location)  # no false claim of PDF/X
+        identifier = pdf_identifier(target.meta)
+        laid_out.write_pdf(tmp, pdf_identifier=identifier, finisher=finish, **layout.options)
+        verify_pdfx(tmp, settings, target.location)  # no false claim of PDF/X
         return len(laid_out.pages)
 
 
@@ -117,20 +117,26 @@ def print_pages_of(renderer: engine.Engine, laid_out: LaidOut) -> list[PrintPage
 
 @dataclass(frozen=True)
 class Layout:
-    """A target laid out as its PDF, with the engine that did it and the options to write
-    it with."""
+    """A target laid out as its PDF, with the engine that did it, the options to write it
+    with, and the temporary file to write it to (kept only if all goes well)."""
 
     laid_out: LaidOut
     renderer: engine.Engine
     options: dict[str, Any]
+    output: Path
 
 
 @contextlib.contextmanager
 def laid_out_pdf(
-    target: Target, env: jinja2.Environment, settings: Settings, project_root: Path | None
+    target: Target,
+    env: jinja2.Environment,
+    settings: Settings,
+    project_root: Path | None,
+    out_path: Path | None = None,
 ) -> Iterator[Layout]:
     """The target laid out as its PDF (figures floated), inside an engine session that
-    lasts until it is written."""
+    lasts until it is written to `out_path` (atomically: an image that could not be drawn
+    is an error before the file is kept); without `out_path`, to nowhere."""
     source_dir = Path(target.path).resolve().parent
     fetcher = LocalFileFetcher([(project_root or source_dir).resolve(), *style_dirs(project_root)])
     try:
@@ -145,6 +151,7 @@ def laid_out_pdf(
         with (
             engine.session() as renderer,
             fixed_font_timestamps(made),
+            atomic_output(out_path) if out_path else _nowhere() as tmp,
             images_left_out(html.etree_element, target.documents),
         ):
             laid_out, _stats = renderer.lay_out(html, fonts, options)
@@ -152,9 +159,22 @@ def laid_out_pdf(
                 laid_out, _stats = renderer.lay_out(html, fonts, options)
             if settings.original_pages == "margin":
                 renderer.to_outer_margin(laid_out, is_marker)
-            yield Layout(laid_out, renderer, options)
+            yield Layout(laid_out, renderer, options, tmp)
     except FatalURLFetchingError as exc:
         raise _resource_error(exc, target) from None
+
+
+@contextlib.contextmanager
+def _nowhere() -> Iterator[Path]:
+    yield Path(os.devnull)
+
+
+def notes_in_call_order(documents: Sequence[m.Document]) -> str:
+    """What the fallback's warning adds when a document sets `note-order`: the public API
+    lays out a page's notes in the order of their calls only."""
+    if any(document.meta.note_order for document in documents):
+        return "; the notes at a page's foot keep the order of their calls, not 'note-order'"
+    return ""
 
 
 # Crop marks need room outside the bleed: WeasyPrint draws them in the outer half of the

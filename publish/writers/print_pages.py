@@ -26,7 +26,7 @@ from lxml import etree
 WORDS_KEPT = 12  # the words of a page kept to find it by
 KEY_WORDS = 8  # a page is found where this many of its first words stand in a row
 MIN_KEY_WORDS = 4  # or, failing that, this many
-MAX_SKIPPED = 4  # the first words a page may have that the EPUB lacks (generated text)
+MAX_SKIPPED = WORDS_KEPT - 4  # first words a page may have that the EPUB lacks (a header)
 SEARCH_WORDS = 4000  # how far past the page before a page's words are looked for
 # A line the layout hyphenated ends with WeasyPrint's hyphenate-character (U+2010); a hyphen
 # the text itself has (U+002D) is kept.
@@ -44,8 +44,8 @@ _LEFT_OUT_TAGS = {"head", "script", "style", "nav", "figure", "math"}
 _LEFT_OUT_TYPES = {"noteref", "footnote", "footnotes", "endnote", "endnotes", "pagebreak"}
 _LEFT_OUT_CLASSES = {"notes", "note", "pag", "note-back"}
 # In print: the notes (floated to the page's foot), a note's later calls, the calls of the
-# notes printed after the text (templates/print/section.html.j2).
-_LEFT_OUT_IN_PRINT = {"pag", "footnote", "footnote-again", "endnote-call"}
+# notes printed after the text and those notes (templates/print/section.html.j2).
+_LEFT_OUT_IN_PRINT = {"pag", "footnote", "footnote-again", "endnote-call", "endnotes"}
 _INLINE = {
     "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "i", "kbd", "mark",
     "q", "rp", "rt", "ruby", "s", "samp", "small", "span", "strong", "sub", "sup", "time",

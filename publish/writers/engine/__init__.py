@@ -14,9 +14,10 @@ own thread: a program's own WeasyPrint rendering on another thread gets WeasyPri
 On any other WeasyPrint, or when its internals are not what the module expects, the session
 uses WeasyPrint's public API alone (`Engine.fallback` says why, for one warning): a note too
 long for the room under its call then moves whole to the next page, as WeasyPrint does (one
-longer than a page runs off its foot: WeasyPrint never breaks a note), and the PDF is still
-written; images are not measured for their resolution while laid out (`publish
-check` still measures them in the PDF).
+longer than a page runs off its foot: WeasyPrint never breaks a note), a page's notes keep
+the order of their calls (`note-order` is left out, and the PDF writer's warning says so),
+and the PDF is still written; images are not measured for their resolution while laid out
+(`publish check` still measures them in the PDF).
 """
 
 from __future__ import annotations

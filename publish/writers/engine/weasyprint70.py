@@ -15,7 +15,9 @@ crosses the limit breaks between two lines, keeping its paragraphs' `orphans` an
 its rest opens the next page's notes, above that page's own, and goes on from page to page
 while it is longer than they allow. The text is laid out once, as WeasyPrint alone would.
 It works on the context's footnote methods and the footnote area's last layout in
-`layout.page.make_page`.
+`layout.page.make_page`. That last layout also sets a page's notes series by series when
+a document asks (`note-order`, as `data-note-rank` on each note), WeasyPrint having placed
+them in the order of their calls.
 
 Also here: costs in WeasyPrint and pydyf that grow with the square of a book's pages, each
 worked around while the PDF is made (the library's result stays the same, only the time
@@ -27,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
+import operator
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from math import inf
@@ -531,6 +534,7 @@ class NoteSplittingContext(LayoutContext):
         """The page's notes as printed; the note they break opens the next page's."""
         laid, resume_at, _fits = self.lay_out_notes()
         self.carried.pop(self.current_page + 1, None)
+        laid = self._in_series_order(laid, resume_at)
         if resume_at:
             ((index, skip),) = resume_at.items()
             rest = self.current_page_footnotes[index:]
@@ -539,6 +543,37 @@ class NoteSplittingContext(LayoutContext):
             waiting = [note for note in rest if note not in self.reported_footnotes]
             self.reported_footnotes[:0] = waiting
         return laid
+
+    def _in_series_order(self, laid: boxes.Box, resume_at: SkipStack) -> boxes.Box:
+        """The page's notes laid out again series by series (`note-order`): the same notes,
+        so the same height and the same break. A note carried over from the page before
+        stays first, and one that goes on overleaf stays last (its rest opens the next
+        page's notes); the layout in call order stands if the break is not the same."""
+        area = self.current_footnote_area
+        calls = area.children
+        moving = next(iter(resume_at)) if resume_at else len(calls)  # from it on, overleaf
+        ordered = _by_rank(calls[:moving], self._opening_skip(area) is not None)
+        ordered += calls[moving:]
+        if all(map(operator.is_, ordered, calls)):  # no `note-order`, or already in order
+            return laid
+        area.children = ordered
+        try:
+            again, again_resume_at, _fits = self.lay_out_notes()
+        finally:
+            area.children = calls
+        return again if again_resume_at == resume_at else laid
+
+
+def _by_rank(notes: list[boxes.Box], carried: bool) -> list[boxes.Box]:
+    """The notes by their series' place (`data-note-rank`, set with `note-order`), each
+    series in the order of its calls; a note carried from the page before first."""
+    head, rest = (notes[:1], notes[1:]) if carried else ([], notes)
+    return head + sorted(rest, key=_rank)
+
+
+def _rank(note: boxes.Box) -> int:
+    value = note.element.get("data-note-rank", "") if note.element is not None else ""
+    return int(value) if value.isdigit() else 0
 
 
 def _within(laid: boxes.Box, limit: float) -> bool:
