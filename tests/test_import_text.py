@@ -415,6 +415,24 @@ def test_calls_are_matched_in_order_glued_after_a_word_or_in_brackets() -> None:
     assert match_calls(["sin llamada"], ["4"]) == [None]
 
 
+def test_superscript_calls_and_markers_are_matched(tmp_path: Path) -> None:
+    path = tmp_path / "carta.txt"
+    path.write_text(
+        "Le agradezco mucho su carta y el recorte concerniente a la carta de mi esposa¹. Nuestra\n"
+        "alianza bajo la bandera de la IV Internacional debe permanecer².\n"
+        "¹ Natalia Sedova, a propósito de la suerte de su hijo Serguei.\n"
+        "² Trotsky le daba una gran importancia a la conquista de Muste.\n",
+        encoding="utf-8",
+    )
+    draft = import_file(path)
+    [text] = [block.text for block in draft.blocks]
+    assert "mi esposa[^1]. Nuestra" in text and text.endswith("permanecer[^2].")
+    assert [note.paragraphs[0][:16] for note in draft.notes] == [
+        "Natalia Sedova, ",
+        "Trotsky le daba ",
+    ]
+
+
 def test_notes_after_a_rule_of_underscores_are_matched_to_their_calls(tmp_path: Path) -> None:
     path = tmp_path / "letter.txt"
     path.write_text(

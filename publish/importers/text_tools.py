@@ -375,16 +375,21 @@ def looks_like_title(text: str) -> bool:
 # Notes
 
 
-_MARKER = re.compile(r"^\s*(\d{1,3}|\*{1,3}|[a-z]|†|‡)(?:[.)]\s*|\s+)(?=\S)")
+_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+_FROM_SUPERSCRIPT = str.maketrans(_SUPERSCRIPTS, "0123456789")
+_MARKER = re.compile(
+    rf"^\s*(?:(\d{{1,3}}|\*{{1,3}}|[a-z]|†|‡)(?:[.)]\s*|\s+)|([{_SUPERSCRIPTS}]{{1,3}})\s*)(?=\S)"
+)
 
 
 def note_marker(text: str) -> tuple[str, str] | None:
-    """A note's marker at the start of a line (`1 Se trata…`, `* Nota…`, `a) …`) and the
-    note's text after it, or None."""
+    """A note's marker at the start of a line (`1 Se trata…`, `¹ Se trata…`, `* Nota…`,
+    `a) …`) and the note's text after it, or None. A superscript number is given as digits."""
     found = _MARKER.match(text)
     if found is None:
         return None
-    return found.group(1), text[found.end() :]
+    marker = found.group(1) or found.group(2).translate(_FROM_SUPERSCRIPT)
+    return marker, text[found.end() :]
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,8 +411,12 @@ def call_pattern(marker: str) -> re.Pattern[str]:
     """Where `marker` calls its note in the text: glued after a word or its punctuation
     (`esposa1.`, `dijo,*`), or in brackets (`[1]`, `(a)`)."""
     bracketed = rf"[\[(]{re.escape(marker)}[\])]"
-    if marker.isdigit():
-        glued = rf"{_GLUED_BEFORE}(?<!\d){marker}{_CALL_AFTER}"
+    if marker.isascii() and marker.isdigit():
+        raised = marker.translate(str.maketrans("0123456789", _SUPERSCRIPTS))
+        glued = (
+            rf"{_GLUED_BEFORE}(?<!\d){marker}{_CALL_AFTER}"
+            rf"|(?<![{_SUPERSCRIPTS}]){raised}(?![{_SUPERSCRIPTS}])"
+        )
     elif marker.isalpha():  # a letter glued to a word is the word's: only in brackets
         return re.compile(bracketed)
     else:
@@ -418,9 +427,14 @@ def call_pattern(marker: str) -> re.Pattern[str]:
 _GLUED_DIGITS = re.compile(rf"{_GLUED_BEFORE}(?<!\d)(\d{{1,3}}){_CALL_AFTER}")
 
 
+_RAISED_DIGITS = re.compile(f"[{_SUPERSCRIPTS}]{{1,3}}")
+
+
 def glued_calls(text: str) -> list[str]:
-    """The numbers glued after a word or its punctuation in `text` (`esposa1.`): calls."""
-    return _GLUED_DIGITS.findall(text)
+    """The numbers glued after a word or its punctuation in `text` (`esposa1.`), and the
+    superscript ones (`esposa¹.`, given as digits): calls."""
+    raised = [found.translate(_FROM_SUPERSCRIPT) for found in _RAISED_DIGITS.findall(text)]
+    return _GLUED_DIGITS.findall(text) + raised
 
 
 def match_calls(
