@@ -13,7 +13,14 @@ import pytest
 import yaml
 from epub_helpers import NS, OpenedEpub, build_epub
 from lxml import etree
-from pdf_helpers import build_pdf, is_subsequence, joined, pages_words, words_of
+from pdf_helpers import (
+    build_pdf,
+    is_subsequence,
+    joined,
+    pages_words,
+    printed_words,
+    words_of,
+)
 
 from publish.errors import SourceError
 from publish.importers import IMPORTERS
@@ -525,6 +532,45 @@ def test_endnotes_under_their_heading_are_matched_and_the_heading_left_out(
         ("Sobre los campos, véase el Boletín de la Oposición.",),
     ]
     assert any(g.what == "'Notas' heads the notes: left out" for g in draft.guesses)
+
+
+def test_the_originals_pages_the_text_shows_become_page_markers(tmp_path: Path) -> None:
+    """«[p. 206]» in the text: where page 206 of the original begins, in both books."""
+    (tmp_path / "publish.toml").write_text("")
+    path = tmp_path / "carta.txt"
+    path.write_text(
+        "Le agradezco mucho su carta y el recorte del New York Times concerniente a la carta\n"
+        "de mi esposa1. [p. 206] No puede desecharse que nuestro hijo haya sido llevado del\n"
+        "destierro de nuevo a la prisión. [207] Desde hace mucho tiempo la camarilla de Stalin\n"
+        "trata de convencer a sus prisioneros. [208] Por ello, algunos de mis amigos plantean.\n"
+        "__________\n"
+        "1 Se trata de la carta de Natalia Sedova [p. 3 de la edición francesa].\n",
+        encoding="utf-8",
+    )
+    draft = import_file(path)
+    [text] = [block.text for block in draft.blocks]
+    assert "esposa[^1]. {pag=206} No puede" in text
+    assert "prisión. {pag=207} Desde" in text and "prisioneros. {pag=208} Por ello" in text
+    assert draft.fields["title"] == "carta"  # none found: the file's name, to look at
+    assert [g.sure for g in draft.guesses if g.what.startswith("title =")] == [0.3]
+    pages = [g for g in draft.guesses if g.kind == "page" and "of the original" in g.what]
+    assert [(g.what.split()[1], g.sure) for g in pages] == [
+        ("206", 0.9),
+        ("207", 0.7),
+        ("208", 0.7),
+    ]
+    source = tmp_path / "carta.md"
+    source.write_text(draft.markdown(), encoding="utf-8")
+    page = OpenedEpub(build_epub(source, tmp_path)).spine_page("text.xhtml")
+    marks = page.tree.xpath("//x:span[@class='pag']", namespaces=NS)
+    assert [(m.get("id"), m.text) for m in marks] == [
+        ("pag-206", "[206]"),
+        ("pag-207", "[207]"),
+        ("pag-208", "[208]"),
+    ]
+    printed = printed_words(build_pdf(source, tmp_path / "carta.pdf", tmp_path))
+    assert is_subsequence(["esposa1", "206", "no", "puede"], printed)  # the call's 1 glued
+    assert is_subsequence(["prisión", "207", "desde"], printed)
 
 
 def test_a_note_without_a_call_is_kept_and_asks_for_a_look(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from publish.errors import (
 from publish.importers import IMPORTERS, read_draft
 from publish.importers.draft import Draft
 
-_CALL = re.compile(r"\[\^[^\]]+\]")
+_CALL = re.compile(r"\[\^[^\]]+\]|\{pag=[^}]*\}")  # a call, a page of the original
 
 
 @dataclass

@@ -36,6 +36,7 @@ from publish.importers.text_tools import (
     match_calls,
     names,
     note_marker,
+    page_marks,
     rejoin,
 )
 
@@ -86,6 +87,10 @@ def import_file(path: Path) -> Draft:
     draft.guess(
         f"{where}:1", "field", f"lang = {lang} (the stopwords of each language counted)", sure
     )
+    if "title" not in fields:  # publish needs one: the file's name, to be looked at
+        fields["title"] = path.stem
+        what = f"title = {path.stem} (no title found: the file's name)"
+        draft.guess(f"{where}:1", "field", what, 0.3)
     if "source" in fields:  # the one field read as Markdown
         fields["source"] = escape(fields["source"])
     draft.fields = {name: fields[name] for name in _FIELD_ORDER if name in fields}
@@ -529,10 +534,21 @@ def write_text(
             called = texts[call.paragraph][max(0, call.start - 20) : call.end]
             draft.guess(line, "note", f"note {note.marker} called at «…{called}»", call.sure)
         placed.setdefault(call.paragraph, []).append((call, label))
+    replaced = {
+        index: [(c.start, c.end, f"[^{label}]") for c, label in found]
+        for index, found in placed.items()
+    }
+    for mark in page_marks(texts, [note.marker or "" for note in notes]):
+        replaced.setdefault(mark.paragraph, []).append(
+            (mark.start, mark.end, f"{{pag={mark.page}}}")
+        )
+        line = f"{where}:{body[mark.paragraph].lines[0].number}"
+        shown = texts[mark.paragraph][mark.start : mark.end]
+        draft.guess(line, "page", f"page {mark.page} of the original begins at {shown}", mark.sure)
     headings = _headings(body, texts, draft, where)
     for index, text in enumerate(texts):
         kind = "heading" if index in headings else "paragraph"
-        draft.blocks.append(Block(kind, _with_calls(text, placed.get(index, [])), 2))
+        draft.blocks.append(Block(kind, _replaced(text, replaced.get(index, [])), 2))
     for note, label in zip(notes, labels, strict=True):
         first = note_marker(note.lines[0].text)
         lines = [Line(note.lines[0].number, first[1] if first else ""), *note.lines[1:]]
@@ -588,11 +604,12 @@ def _labels(markers: Sequence[str]) -> list[str]:
     return labels
 
 
-def _with_calls(text: str, calls: Sequence[tuple[Call, str]]) -> str:
-    """The paragraph as Markdown: its text escaped, each call replaced by `[^label]`."""
+def _replaced(text: str, replacements: Sequence[tuple[int, int, str]]) -> str:
+    """The paragraph as Markdown: its text escaped, each call made `[^label]` and each page
+    of the original `{pag=N}` (the spans given, with what replaces them)."""
     parts, at = [], 0
-    for call, label in sorted(calls, key=lambda pair: pair[0].start):
-        parts += [escape(text[at : call.start]), f"[^{label}]"]
-        at = call.end
+    for start, end, markdown in sorted(replacements):
+        parts += [escape(text[at:start]), markdown]
+        at = end
     parts.append(escape(text[at:]))
     return "".join(parts)

@@ -463,3 +463,50 @@ def match_calls(
         calls.append(Call(index, match.start(), match.end(), sure))
         after = (index, match.end())
     return calls
+
+
+# The original's pages
+
+
+_PAGE_WORD = r"(?:p|pp|pág|pag|págs|página|page|s|seite|str)\.?"
+_NAMED_PAGE = re.compile(rf"\[{_PAGE_WORD}\s*(\d{{1,4}}|[ivxlcdm]{{1,7}})\]", re.IGNORECASE)
+_BARE_PAGE = re.compile(r"\[(\d{1,4})\]")
+
+
+@dataclass(frozen=True, slots=True)
+class PageMark:
+    """Where the text shows a page of its original («[p. 206]»): the paragraph's index, the
+    mark's span, the page, how sure."""
+
+    paragraph: int
+    start: int
+    end: int
+    page: str
+    sure: float
+
+
+def page_marks(paragraphs: Sequence[str], markers: Sequence[str]) -> list[PageMark]:
+    """The original's page numbers the text shows: named («[p. 206]», «[pág. 206]»,
+    "[S. 206]"), or bare («[206]») when at least two run upwards and none is a note's
+    marker; each page once, the first time."""
+    named = [
+        PageMark(index, m.start(), m.end(), m.group(1), 0.9)
+        for index, text in enumerate(paragraphs)
+        for m in _NAMED_PAGE.finditer(text)
+    ]
+    bare = [
+        PageMark(index, m.start(), m.end(), m.group(1), 0.7)
+        for index, text in enumerate(paragraphs)
+        for m in _BARE_PAGE.finditer(text)
+        if m.group(1) not in markers
+    ]
+    numbers = [int(mark.page) for mark in bare]
+    if len(bare) < 2 or numbers != sorted(numbers):
+        bare = []
+    seen: set[str] = set()
+    marks = []
+    for mark in sorted(named + bare, key=lambda mark: (mark.paragraph, mark.start)):
+        if mark.page not in seen:
+            seen.add(mark.page)
+            marks.append(mark)
+    return marks
