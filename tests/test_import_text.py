@@ -410,6 +410,17 @@ def test_the_language_is_guessed_from_the_texts_own_stopwords() -> None:
     assert sure < LOOK_BELOW
 
 
+def test_a_decimal_number_is_no_call_and_a_closing_quote_may_carry_one() -> None:
+    paragraphs = [
+        "Section 5.1 y el 3,5 por ciento",
+        "their error.’2 As they",
+        "La sección 5.1 otra vez.",
+    ]
+    calls = match_calls(paragraphs, ["1", "2"])
+    assert calls[0] is None
+    assert (calls[1].paragraph, paragraphs[1][calls[1].start : calls[1].end]) == (1, "2")
+
+
 def test_calls_are_matched_in_order_glued_after_a_word_or_in_brackets() -> None:
     paragraphs = ["Un año 1936 y la carta de mi esposa1. Luego otra*.", "Y al fin [2] y «dijo»3"]
     calls = match_calls(paragraphs, ["1", "*", "2", "3"])

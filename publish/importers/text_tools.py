@@ -403,8 +403,9 @@ class Call:
     sure: float
 
 
-_GLUED_BEFORE = r"(?<=[^\W\d_]|[.,;:!?»”\"')\]])"
-_CALL_AFTER = r"(?=[\s.,;:!?»”\"')\]—–]|$)"
+# A call is glued after a word or its closing punctuation, never a number's (`5.1`, `3,5`).
+_GLUED_BEFORE = r"(?<=[^\W\d_]|[.,;:!?»”’\"')\]])(?<!\d[.,])"
+_CALL_AFTER = r"(?=[\s.,;:!?»”’\"')\]—–]|$)"
 
 
 def call_pattern(marker: str) -> re.Pattern[str]:
