@@ -689,7 +689,7 @@ def test_a_folder_imports_each_file_and_ends_with_a_summary_table(project: Path,
     [carta] = [line for line in table.splitlines() if "carta-muste" in line]
     assert carta.split()[1:4] == ["416", "2/2", "title,"]
     [nota] = [line for line in table.splitlines() if "nota.txt" in line]
-    assert nota.split()[1:3] == ["11", "0/0"]
+    assert nota.split()[1:4] == ["11", "0/0", "title?"]  # no title: the file's name, to look at
 
 
 def test_an_unknown_suffix_is_an_error_naming_the_file(project: Path, run_cli) -> None:

@@ -20,7 +20,7 @@ from publish.errors import (
 from publish.importers import IMPORTERS, read_draft
 from publish.importers.draft import Draft
 
-_CALL = re.compile(r"\[\^[^\]]+\]|\{pag=[^}]*\}")  # a call, a page of the original
+_MARKUP = re.compile(r"\[\^[^\]]+\]|\{pag=[^}]*\}")  # a call, a page of the original
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Imported:
         if self.draft is None:
             return 0
         text = " ".join(block.text for block in self.draft.blocks)
-        return len(re.findall(r"\w+", _CALL.sub("", text)))
+        return len(re.findall(r"\w+", _MARKUP.sub("", text)))
 
     @property
     def notes_matched(self) -> tuple[int, int]:
@@ -50,7 +50,17 @@ class Imported:
 
     @property
     def fields(self) -> list[str]:
-        return [name for name in self.draft.fields if name != "lang"] if self.draft else []
+        """The header fields found (not `lang`), each marked `?` when it needs a look."""
+        if self.draft is None:
+            return []
+        unsure = {
+            g.what.split(" =", 1)[0]
+            for g in self.draft.guesses
+            if g.kind == "field" and g.needs_look and " =" in g.what
+        }
+        return [
+            f"{name}?" if name in unsure else name for name in self.draft.fields if name != "lang"
+        ]
 
     @property
     def looks(self) -> int:
