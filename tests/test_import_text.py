@@ -646,6 +646,15 @@ def test_import_writes_the_source_and_reports_its_guesses(project: Path, run_cli
     assert "✓ source/carta-muste-1936.md" in result.out
 
 
+def test_an_imported_source_builds_at_once(project: Path, run_cli) -> None:
+    assert run_cli("import", SEED_TEXT).code == 0
+    result = run_cli("build", "source/carta-muste-1936.md")
+    assert result.code == 0, result.err
+    assert result.err == ""  # no warning either
+    for output in ("carta-muste-1936.epub", "carta-muste-1936.pdf"):
+        assert (project / "build" / output).stat().st_size > 0
+
+
 def test_import_never_overwrites_a_source_without_force(project: Path, run_cli) -> None:
     target = project / "source" / "carta-muste-1936.md"
     target.write_text("mine\n")
