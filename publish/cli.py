@@ -32,6 +32,8 @@ from publish.builder import (
     describe_failure,
 )
 from publish.errors import PublishError, SourceLocation, SourceWarning, UnexpectedFailure
+from publish.importers.batch import Imported, files_to_import, import_one, target_for
+from publish.importers.draft import Guess
 from publish.resources import project_around
 from publish.settings import check_setting
 
@@ -407,6 +409,91 @@ def new_command(name: Path, title: str | None, lang: str) -> int:
         return EXIT_FAILED
     _out.print(f"[green]✓[/] {escape(shown(folder))}: cd there and run publish build", markup=True)
     return EXIT_OK
+
+
+@cli.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="The source to write (for a folder: the folder to write into).  [default: source/NAME.md]",
+)
+@click.option("--dry-run", is_flag=True, help="Print the report of guesses; write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite a source that exists already.")
+@_debug_option
+def import_command(path: Path, out: Path | None, dry_run: bool, force: bool) -> int:
+    """Make a source of PATH (text extracted from a PDF; a PDF, Word file or web page where
+    this publish has their importers), or of each file of the folder PATH, and print what
+    was guessed on the way: header fields, rejoined words, notes matched to their calls."""
+    try:
+        files = files_to_import(path)
+    except PublishError as exc:
+        _err.print(shown(exc), markup=False, style="red")
+        return EXIT_FAILED
+    sources = _from_here(project_around(Path.cwd()) / "source")
+    folder = path.is_dir()
+    results = []
+    for file in files:
+        imported = import_one(file, target_for(file, out, folder, sources), dry_run, force)
+        _print_import(imported, only_looks=folder)
+        results.append(imported)
+    if folder:
+        _print_import_summary(path, results)
+    return EXIT_FAILED if any(r.error for r in results) else EXIT_OK
+
+
+def _print_import(imported: Imported, only_looks: bool) -> None:
+    """One file's outcome: its error, or its guesses (a folder's: those to look at) and
+    where its source went."""
+    if imported.error is not None:
+        trace = getattr(imported.error, "trace", "")
+        if _switches.debug and trace:
+            _err.print(trace, markup=False, end="")
+        _err.print(shown(imported.error), markup=False, style="red")
+        return
+    assert imported.draft is not None
+    guesses = sorted(imported.draft.guesses, key=_guess_order)
+    if only_looks:
+        guesses = [guess for guess in guesses if guess.needs_look]
+    if guesses:
+        table = Table(title=plain(f"{imported.path}: what was guessed"), title_justify="left")
+        table.box = box.SIMPLE
+        for column in ("line", "kind", "what", "sure", "look"):
+            table.add_column(
+                column, overflow="fold", justify="right" if column == "sure" else "left"
+            )
+        for guess in guesses:
+            look = "[yellow]look[/]" if guess.needs_look else ""
+            where = guess.where.removeprefix(str(imported.path)).strip(": ")
+            row = (plain(where), guess.kind, plain(guess.what), f"{guess.sure:.2f}", look)
+            table.add_row(*row)
+        _out.print(table)
+    if imported.written:
+        _out.print(f"[green]✓[/] {escape(shown(imported.target))}", markup=True)
+
+
+def _guess_order(guess: Guess) -> tuple[str, int]:
+    """By file, then line: `carta.txt:12` before `carta.txt:100`."""
+    where, _, line = guess.where.rpartition(":")
+    return (where, int(line)) if line.isdigit() else (guess.where, 0)
+
+
+def _print_import_summary(folder: Path, results: Sequence[Imported]) -> None:
+    files = f"{len(results)} file{'' if len(results) == 1 else 's'}"
+    table = Table(title=plain(f"{folder}: {files} imported"), title_justify="left")
+    table.box = box.SIMPLE
+    table.add_column("file", overflow="fold")
+    for column in ("words", "notes matched", "fields found", "guesses to look at"):
+        table.add_column(column, justify="left" if column == "fields found" else "right")
+    for imported in results:
+        if imported.error is not None:
+            table.add_row(plain(imported.path.name), "", "", "[red]failed[/]", "")
+            continue
+        matched, notes = imported.notes_matched
+        fields = ", ".join(imported.fields)
+        row = (str(imported.words), f"{matched}/{notes}", fields, str(imported.looks))
+        table.add_row(plain(imported.path.name), *row)
+    _out.print(table)
 
 
 class BuildProgress:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from types import ModuleType
 
 from publish.errors import SourceError, SourceLocation
 from publish.importers.draft import Draft
@@ -27,4 +28,18 @@ def read_draft(path: Path) -> Draft:
             f"cannot import a '{path.suffix}' file: publish imports {known}",
             SourceLocation(str(path)),
         )
-    return importlib.import_module(f"{__name__}.{name}").import_file(path)
+    return _importer(name, path).import_file(path)
+
+
+def _importer(name: str, path: Path) -> ModuleType:
+    """The module `name` of this package; one this copy of publish lacks is the user's error."""
+    module = f"{__name__}.{name}"
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        raise SourceError(
+            f"cannot import a '{path.suffix}' file: this copy of publish has no {name} importer",
+            SourceLocation(str(path)),
+        ) from None
