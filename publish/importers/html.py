@@ -1,0 +1,609 @@
+"""An archive's web page (.html) as a Draft: the article and its notes, without the site's
+navigation, header, footer, sidebar, scripts or forms; headings, italics, quotations and
+lists; the header's title, author, date and language.
+
+lxml's HTML parser reads the page as browsers do, and a few rules find the article: an
+`<article>` (the longest, when there are several), else `<main>`, else the element whose
+own paragraphs hold the most text. readability-lxml and trafilatura do this too, but are
+not installed with publish and drop what they take for clutter without saying so; here
+every choice is a guess in the report. The page is untrusted: nothing it links is fetched,
+no entity is resolved (HTML has none beyond its own), scripts, styles and forms are dropped
+before anything is read.
+
+Notes are found by their calls: a link to an element of the same page (`href="#fn1"`) that
+reads as a note's mark (`1`, `[1]`, `*`, in `<sup>` or marked `doc-noteref`/`noteref`) and
+leads to a note (`<li id="fn1">` in Pandoc's `<section class="footnotes">`, an `<aside
+epub:type="footnote">`, Wikipedia's `<li id="cite_note-1">`, marxists.org's `<a
+name="n1">` at the head of a paragraph at the end). Each note is taken out of the page and
+placed at its call.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from lxml import etree, html
+
+from publish.errors import SourceError, SourceLocation
+from publish.files import MiB, read_file
+from publish.importers.draft import Block, Draft, Note, escape
+from publish.importers.web_tools import (
+    Call,
+    Piece,
+    Run,
+    header_lines,
+    inline_markdown,
+    iso_date,
+    plain,
+    shift_headings,
+)
+
+# A page's scripts, styles and inline images make it larger than its text; 16 MB of page is
+# far more than the 10 MB a source may hold.
+MAX_PAGE_BYTES = 16 * MiB
+DROPPED = {
+    "script", "style", "noscript", "template", "form", "iframe", "object", "embed", "svg",
+    "canvas", "button", "input", "select", "textarea", "nav", "menu", "dialog", "video",
+    "audio", "map", "head", "link", "meta",
+}  # fmt: skip
+FURNITURE = {"header", "footer", "aside"}  # the site's, outside the article
+FURNITURE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menu"}
+FURNITURE_CLASSES = {
+    "nav", "navbar", "navigation", "menu", "sidebar", "breadcrumb", "breadcrumbs", "share",
+    "social", "cookie", "cookies", "advert", "ads", "related", "comments", "toc", "skip",
+    "footer",
+}  # fmt: skip
+BLOCKS = {
+    "p", "div", "section", "article", "main", "header", "footer", "aside", "blockquote", "ul",
+    "ol", "li", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "table", "tr",
+    "td", "th", "tbody", "thead", "tfoot", "caption", "figure", "figcaption", "hr", "center",
+    "address", "body", "html", "fieldset", "details", "summary", "hgroup",
+}  # fmt: skip
+ITALIC = {"em", "i", "cite", "dfn", "var"}
+BOLD = {"strong", "b"}
+CLASSED = {
+    "title": {"title"},
+    "subtitle": {"subtitle"},
+    "author": {"author", "byline"},
+    "date": {"date", "dateline", "published"},
+}
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+MAX_NOTE_CHARS = 20_000  # a note longer than this is taken for a section the link leads to
+NOTES_HEADING = re.compile(
+    r"^(?:foot|end)?notes?$|^notas?$|^références$|^references$|^anmerkungen$|^fußnoten$", re.I
+)
+NOTE_ROLES = {"doc-footnote", "doc-endnote", "doc-footnotes", "doc-endnotes"}
+NOTE_TYPES = {"footnote", "endnote", "rearnote", "note", "footnotes", "endnotes", "rearnotes"}
+BACKLINK = re.compile(r"backlink|footnote-back|footnoteback|cite-backlink")
+MARK = re.compile(r"^[\[(]?(?:\d{1,4}|[a-z]|[ivxlc]{1,6}|[*†‡§¶]{1,3})[\])]?\.?$", re.I)
+
+
+def import_file(path: Path) -> Draft:
+    """The Draft of the web page at `path`."""
+    where = SourceLocation(str(path))
+    data = read_file(path, where, MAX_PAGE_BYTES, "web page", SourceError)
+    draft = Draft(path)
+    encoding = _encoding(data, draft, path.name)
+    parser = html.HTMLParser(
+        encoding=encoding, no_network=True, remove_comments=True, remove_pis=True
+    )
+    try:
+        root = html.document_fromstring(data, parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        raise SourceError(f"cannot read the web page: {exc}", where) from None
+    PageReader(root, draft, path.name).read()
+    return draft
+
+
+_DECLARED = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w-]+)", re.I)
+
+
+def _encoding(data: bytes, draft: Draft, name: str) -> str | None:
+    """The page's encoding: a byte order mark or a <meta charset> is believed (None: the
+    parser reads them); a page that says nothing is UTF-8 if it decodes as such, else
+    Windows-1252, the web's default for old Western pages."""
+    if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or _DECLARED.search(
+        data[:4096]
+    ):
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        draft.guess(f"{name}:1", "encoding", "no charset declared: read as Windows-1252", 0.6)
+        return "windows-1252"
+    return "utf-8"
+
+
+def _classes(element: etree._Element) -> set[str]:
+    words = f"{element.get('class', '')} {element.get('id', '')}".casefold()
+    return set(re.split(r"[\s_-]+", words)) - {""}
+
+
+def _text(element: etree._Element) -> str:
+    return " ".join(element.text_content().split())
+
+
+class PageReader:
+    """One reading of a page into `draft`."""
+
+    def __init__(self, root: etree._Element, draft: Draft, name: str) -> None:
+        self.root, self.draft, self.name = root, draft, name
+        self.wheres: list[str] = []
+        # Keyed by the elements themselves: lxml keeps one proxy per node while it is held.
+        self.labels: dict[etree._Element, str] = {}  # a note's element → its label
+        self.calls: dict[etree._Element, str] = {}  # a call's link → its note's label
+        self.note_elements: list[etree._Element] = []
+
+    def where(self, element: etree._Element) -> str:
+        return f"{self.name}:{element.sourceline or 0}"
+
+    def read(self) -> None:
+        meta = self._meta_fields()  # before <head> is dropped with the scripts
+        self._drop(self.root, DROPPED, roles=set(), hidden=True)
+        self._classed_fields()
+        content = self._content()
+        self._find_notes(content)
+        # An article's own <header> holds its title and byline; the page's is the site's.
+        own = {"footer", "aside"} if content.tag in {"article", "main"} else FURNITURE
+        self._drop(content, own, roles=FURNITURE_ROLES, hidden=False, keep_notes=True)
+        self._walk(content)
+        self._header(meta, content)
+        self.draft.blocks = shift_headings(self.draft.blocks)
+        self.draft.notes = [self._note(element) for element in self.note_elements]
+
+    # What is not the text -----------------------------------------------------------------
+
+    def _drop(
+        self,
+        within: etree._Element,
+        tags: set[str],
+        roles: set[str],
+        hidden: bool,
+        keep_notes: bool = False,
+    ) -> None:
+        dropped: dict[str, int] = {}
+        for element in list(within.iter()):
+            if not isinstance(element.tag, str) or element.getparent() is None:
+                continue
+            if keep_notes and self._holds_notes(element):
+                continue
+            tag = element.tag.casefold()
+            furniture = tag in tags or element.get("role", "").casefold() in roles
+            if keep_notes and not furniture:  # inside the article: the site's own blocks
+                furniture = tag in {"div", "section", "ul", "p"} and bool(
+                    _classes(element) & FURNITURE_CLASSES
+                )
+            if hidden and not furniture:
+                style = element.get("style", "").replace(" ", "").casefold()
+                furniture = (
+                    element.get("hidden") is not None
+                    or element.get("aria-hidden") == "true"
+                    or "display:none" in style
+                )
+            if furniture:
+                dropped[tag] = dropped.get(tag, 0) + 1
+                _remove(element)
+        if dropped and keep_notes:
+            what = ", ".join(f"{n} <{t}>" for t, n in sorted(dropped.items()))
+            self.draft.guess(self.where(within), "dropped", f"left out of the text: {what}", 0.8)
+
+    def _holds_notes(self, element: etree._Element) -> bool:
+        return any(n is element or _is_ancestor(element, n) for n in self.note_elements)
+
+    def _content(self) -> etree._Element:
+        """The element holding the article: the longest `<article>`, a `<main>`, or the
+        element whose own paragraphs hold the most text."""
+        body = self.root.find("body")
+        body = body if body is not None else self.root
+        for tag, sure in (("article", 0.9), ("main", 0.85)):
+            found = [e for e in body.iter(tag)] + (
+                body.xpath("//*[@role='main']") if tag == "main" else []
+            )
+            if found:
+                best = max(found, key=lambda e: len(_text(e)))
+                self.draft.guess(
+                    self.where(best), "dropped", f"the text is the page's <{tag}>", sure
+                )
+                return best
+        scores: dict[etree._Element, int] = {}
+        for p in body.iter("p"):
+            parent = p.getparent()
+            if parent is not None:
+                scores[parent] = scores.get(parent, 0) + len(_text(p))
+        if not scores:
+            return body
+        best = max(scores, key=scores.__getitem__)
+        if best is not body and scores[best] * 2 < len(_text(body)) * 0.5:
+            best = body  # text outside paragraphs too (an old page's <br>-broken text)
+        self.draft.guess(
+            self.where(best),
+            "dropped",
+            f"the text is the <{best.tag}> with the most paragraphs",
+            0.6,
+        )
+        return best
+
+    # Notes --------------------------------------------------------------------------------
+
+    def _find_notes(self, content: etree._Element) -> None:
+        """Each call in `content` matched to the note it leads to, labelled in call order."""
+        targets = self._targets()
+        order = {element: index for index, element in enumerate(self.root.iter())}
+        for link in content.iter("a"):
+            href = link.get("href", "")
+            if not href.startswith("#") or len(href) < 2:
+                continue
+            target = targets.get(href[1:])
+            if target is None or not self._is_call(link) or _is_ancestor(target, link):
+                continue
+            note = self._note_block(target)
+            # A note comes after its call: a link back up the page is the note's backlink.
+            if note is None or _is_ancestor(note, link) or order[note] < order[link]:
+                continue
+            if any(_is_ancestor(n, link) for n in self.note_elements):
+                continue  # a link inside a note
+            if note not in self.labels:
+                self.labels[note] = str(len(self.labels) + 1)
+                self.note_elements.append(note)
+                self.draft.guess(
+                    self.where(link),
+                    "note",
+                    f"note {self.labels[note]} ({href}, line {note.sourceline}) at its call",
+                    0.95,
+                )
+            self.calls[link] = self.labels[note]
+
+    def _targets(self) -> dict[str, etree._Element]:
+        targets: dict[str, etree._Element] = {}
+        for element in self.root.iter():
+            if not isinstance(element.tag, str):
+                continue
+            for key in ("id", "name") if element.tag == "a" else ("id",):
+                if value := element.get(key):
+                    targets.setdefault(value, element)
+        return targets
+
+    def _is_call(self, link: etree._Element) -> bool:
+        role = f"{link.get('role', '')} {link.get('epub:type', '')}".casefold()
+        if "noteref" in role or "footnote-ref" in link.get("class", ""):
+            return True
+        mark = _text(link)
+        inside_sup = link.find(".//sup") is not None or any(
+            a.tag == "sup" for a in link.iterancestors()
+        )
+        return bool(MARK.match(mark)) and (inside_sup or bool(re.match(r"^[\[(*†]", mark)))
+
+    def _note_block(self, target: etree._Element) -> etree._Element | None:
+        """The element holding the note `target` marks: the target itself when it is a
+        block (`<li id>`, `<aside id>`), else the block that begins with it."""
+        block = target
+        if target.tag not in BLOCKS:
+            block = next((a for a in target.iterancestors() if a.tag in BLOCKS), None)
+        if block is None or block.tag in {"body", "html", "article", "main", "section"}:
+            return None
+        if any(h.tag in HEADINGS for h in block.iter()) or len(_text(block)) > MAX_NOTE_CHARS:
+            return None  # a section the link leads to, not a note
+        return block
+
+    def _note(self, element: etree._Element) -> Note:
+        label = self.labels[element]
+        for link in list(element.iter("a", "span", "sup")):
+            classes = f"{link.get('class', '')} {link.get('role', '')}".casefold()
+            if BACKLINK.search(classes) or _text(link) in {"↩", "↩︎", "^", "↑"}:
+                _remove(link)
+        paragraphs = [p for p in element if isinstance(p.tag, str) and p.tag in BLOCKS]
+        parts = paragraphs if paragraphs and not _loose_text(element) else [element]
+        texts = [inline_markdown(_strip_mark(self._pieces(p))) for p in parts]
+        return Note(label, tuple(t for t in texts if t) or ("",))
+
+    # The text -----------------------------------------------------------------------------
+
+    def _walk(self, container: etree._Element) -> None:
+        """Blocks from `container`: its block children in turn, and the loose text between
+        them as paragraphs (an old page's text with only `<br>` in it)."""
+        pending: list[Piece] = [Run(container.text or "")]
+        pending_at = container
+        for element in container:
+            if not isinstance(element.tag, str):
+                pass
+            elif element in self.labels:
+                self._drop_notes_heading()  # a note: placed at its call
+            elif self._holds_notes(element):
+                self._paragraph(pending, pending_at)
+                pending = []
+                self._walk_notes_holder(element)
+            elif element.tag == "br" and _next_is_br(element):
+                self._paragraph(pending, pending_at)
+                pending = []
+            elif element.tag in BLOCKS:
+                self._paragraph(pending, pending_at)
+                pending = []
+                self._block(element)
+            else:
+                if not plain(pending):
+                    pending_at = element
+                pending += self._inline(element)
+            if element.tail:
+                pending.append(Run(element.tail))
+        self._paragraph(pending, pending_at)
+
+    def _walk_notes_holder(self, element: etree._Element) -> None:
+        """A block holding notes (Pandoc's section, an <ol> of references): what is in it
+        besides the notes (a heading "Notes") is kept only if it is more than a heading."""
+        self._drop_notes_heading()
+        rest = [c for c in element if isinstance(c.tag, str) and not self._holds_notes(c)]
+        if any(c.tag not in HEADINGS | {"hr"} and _text(c) for c in rest):
+            self._walk(element)
+            return
+        for heading in rest:
+            if _text(heading):
+                self.draft.guess(
+                    self.where(heading), "dropped", f"the notes' heading '{_text(heading)}'", 0.8
+                )
+
+    def _drop_notes_heading(self) -> None:
+        blocks = self.draft.blocks
+        if (
+            blocks
+            and blocks[-1].kind == "heading"
+            and NOTES_HEADING.match(_unmark(blocks[-1].text))
+        ):
+            what = f"the notes' heading '{blocks.pop().text}'"
+            self.draft.guess(self.wheres.pop(), "dropped", what, 0.8)
+
+    def _block(self, element: etree._Element) -> None:
+        tag = element.tag
+        if re.fullmatch(r"h[1-6]", tag):
+            self._add(
+                Block("heading", inline_markdown(self._pieces(element)), int(tag[1])), element
+            )
+        elif tag == "blockquote":
+            self._quote(element)
+        elif tag in {"ul", "ol"}:
+            for item in element:
+                if isinstance(item.tag, str) and item not in self.labels:
+                    self._item(item)
+        elif tag == "pre":
+            lines = [" ".join(line.split()) for line in element.text_content().splitlines()]
+            self._add(Block("verse", "\n".join(_escape_lines(lines))), element)
+        elif tag in {"p", "dt", "dd", "figcaption", "caption", "address", "summary", "li"}:
+            if _has_blocks(element):
+                self._walk(element)
+            else:
+                self._paragraph(self._pieces(element), element)
+        elif tag != "hr":
+            self._walk(element)
+
+    def _quote(self, element: etree._Element) -> None:
+        start = len(self.draft.blocks)
+        self._walk(element)
+        inner = self.draft.blocks[start:]
+        if not inner:
+            return
+        del self.draft.blocks[start:]
+        wheres = self.wheres[start:]
+        del self.wheres[start:]
+        text = "\n\n".join(b.text for b in inner)
+        self.draft.blocks.append(Block("quote", text))
+        self.wheres.append(wheres[0])
+
+    def _item(self, item: etree._Element) -> None:
+        own = [c for c in item if isinstance(c.tag, str) and c.tag in {"ul", "ol"}]
+        for nested in own:
+            _remove_keep_tail(nested)
+        if _has_blocks(item):
+            start = len(self.draft.blocks)
+            self._walk(item)
+            inner = self.draft.blocks[start:]
+            del self.draft.blocks[start:], self.wheres[start:]
+            self._add(Block("item", " ".join(b.text for b in inner)), item)
+        else:
+            self._add(Block("item", inline_markdown(self._pieces(item))), item)
+        for nested in own:
+            self._block(nested)
+
+    def _paragraph(self, pieces: list[Piece], element: etree._Element) -> None:
+        text = inline_markdown(pieces)
+        if text:
+            self._add(Block("paragraph", text), element)
+
+    def _add(self, block: Block, element: etree._Element) -> None:
+        if block.text:
+            self.draft.blocks.append(block)
+            self.wheres.append(self.where(element))
+
+    def _pieces(
+        self, element: etree._Element, italic: bool = False, bold: bool = False
+    ) -> list[Piece]:
+        pieces: list[Piece] = [Run(element.text or "", italic, bold)]
+        for child in element:
+            if isinstance(child.tag, str):
+                pieces += self._inline(child, italic, bold)
+            pieces.append(Run(child.tail or "", italic, bold))
+        return pieces
+
+    def _inline(
+        self, element: etree._Element, italic: bool = False, bold: bool = False
+    ) -> list[Piece]:
+        if element in self.calls:
+            return [Call(self.calls[element])]
+        if element in self.labels:
+            return []
+        tag = element.tag
+        if tag in {"br", "img", "hr"}:
+            return [Run(" ")]
+        style = element.get("style", "").replace(" ", "").casefold()
+        italic = italic or tag in ITALIC or "font-style:italic" in style
+        bold = bold or tag in BOLD or "font-weight:bold" in style
+        if tag == "sup" and (
+            calls := [Call(self.calls[a]) for a in element.iter("a") if a in self.calls]
+        ):
+            return calls  # <sup><a href="#fn1">1</a></sup>: the mark is the call's
+        pieces = self._pieces(element, italic, bold)
+        if tag == "q":
+            return [Run("“"), *pieces, Run("”")]
+        return pieces
+
+    # The header ---------------------------------------------------------------------------
+
+    def _meta_fields(self) -> dict[str, tuple[str, str, float]]:
+        """Fields the page's <head> and <html> state: name → (value, where, sure)."""
+        found: dict[str, tuple[str, str, float]] = {}
+        names = {
+            "author": ("author", 0.9), "dc.creator": ("author", 0.9), "article:author": ("author", 0.7),
+            "date": ("date", 0.9), "dc.date": ("date", 0.9), "dcterms.date": ("date", 0.9),
+            "dcterms.created": ("date", 0.8), "article:published_time": ("date", 0.8),
+            "citation_publication_date": ("date", 0.8), "citation_title": ("title", 0.9),
+            "og:title": ("title", 0.8), "dc.title": ("title", 0.9), "citation_author": ("author", 0.9),
+        }  # fmt: skip
+        for meta in self.root.iter("meta"):
+            key = (meta.get("name") or meta.get("property") or "").casefold()
+            value = " ".join((meta.get("content") or "").split())
+            if key in names and value and not value.startswith("http"):
+                field, sure = names[key]
+                found.setdefault(field, (value, self.where(meta), sure))
+        title = self.root.find(".//title")
+        if title is not None and _text(title):
+            found.setdefault("page-title", (_text(title), self.where(title), 0.6))
+        lang = self.root.get("lang") or self.root.get("xml:lang")
+        if lang:
+            found["lang"] = (lang.strip(), self.where(self.root), 0.9)
+        return found
+
+    def _header(self, meta: dict[str, tuple[str, str, float]], content: etree._Element) -> None:
+        """The title from the text's first heading when it is an <h1> (taken out of the
+        text: publish prints the title), else the metadata's or the <title>'s; then the
+        author and date lines under it, then what the metadata says."""
+        blocks = self.draft.blocks
+        if "title" in self.draft.fields:
+            pass
+        elif (
+            blocks
+            and blocks[0].kind == "heading"
+            and blocks[0].level == 1
+            and _count_h1(blocks) == 1
+        ):
+            title = _unmark(blocks.pop(0).text)
+            self._field("title", title, self.wheres.pop(0), 0.9)
+        elif len(h1s := list(self.root.iter("h1"))) == 1 and not _is_ancestor(content, h1s[0]):
+            self._field("title", _text(h1s[0]), self.where(h1s[0]), 0.8)
+        header_lines(self.draft, self.wheres)
+        for element in content.iter("time"):
+            if "date" not in self.draft.fields and (
+                found := iso_date(element.get("datetime") or _text(element))
+            ):
+                self._field("date", found[0], self.where(element), 0.7)
+        for name, (value, where, sure) in meta.items():
+            if name == "page-title":
+                name, value = "title", _site_name_cut(value)
+            if name == "date":
+                found = iso_date(value) or iso_date(value[:10])
+                if not found:
+                    continue
+                value = found[0]
+            if name not in self.draft.fields:
+                self._field(name, value, where, sure)
+
+    def _classed_fields(self) -> None:
+        """Fields from elements classed as such (Pandoc's title block: `h1.title`,
+        `p.author`, `p.date`; a blog's `.byline`), taken out of the text."""
+        for element in list(self.root.iter()):
+            if not isinstance(element.tag, str) or element.getparent() is None:
+                continue
+            classes, text = (
+                set(re.split(r"[\s_-]+", element.get("class", "").casefold())),
+                _text(element),
+            )
+            if not text or len(text) > 200 or element.tag in {"body", "html", "article", "main"}:
+                continue
+            name = next((n for n, words in CLASSED.items() if classes & words), None)
+            if name is None or name in self.draft.fields:
+                continue
+            value = text
+            if name == "date":
+                found = iso_date(element.get("datetime") or text)
+                if not found:
+                    continue
+                value = found[0]
+            elif name == "author":
+                value = re.sub(r"^(?:by|por|par|von)\s+", "", text, flags=re.I)
+            self._field(name, value, self.where(element), 0.85)
+            _remove(element)
+
+    def _field(self, name: str, value: str, where: str, sure: float) -> None:
+        self.draft.fields[name] = value
+        self.draft.guess(where, "field", f"{name} = {value}", sure)
+
+
+def _next_is_br(element: etree._Element) -> bool:
+    following = element.getnext()
+    return following is not None and following.tag == "br" and not (element.tail or "").strip()
+
+
+def _has_blocks(element: etree._Element) -> bool:
+    return any(isinstance(c.tag, str) and c.tag in BLOCKS for c in element)
+
+
+def _loose_text(element: etree._Element) -> bool:
+    if (element.text or "").strip():
+        return True
+    return any(
+        (c.tail or "").strip() or (isinstance(c.tag, str) and c.tag not in BLOCKS) for c in element
+    )
+
+
+def _strip_mark(pieces: list[Piece]) -> list[Piece]:
+    """A note's text without its own number at its head (`1.`, `[1]`, `^`)."""
+    text = plain(pieces)
+    match = re.match(r"^\s*(?:\^\s*)?(?:[\[(]?\d{1,4}[\])]?\.?|[*†‡]{1,3})(?=\s|$)", text)
+    if not match:
+        return pieces
+    drop = len(match.group(0).replace(" ", ""))  # the mark's characters, spaces aside
+    out: list[Piece] = []
+    for piece in pieces:
+        while drop > 0 and isinstance(piece, Run) and piece.text:
+            head, rest = piece.text[0], piece.text[1:]
+            drop -= 0 if head.isspace() else 1
+            piece = Run(rest, piece.italic, piece.bold)
+        out.append(piece)
+    return out
+
+
+def _escape_lines(lines: list[str]) -> list[str]:
+    return [escape(line) if line else "" for line in lines]
+
+
+def _count_h1(blocks: list[Block]) -> int:
+    return sum(1 for b in blocks if b.kind == "heading" and b.level == 1)
+
+
+def _site_name_cut(title: str) -> str:
+    """A <title> without the site's name after " | " or " - "."""
+    return re.split(r"\s+[|–—-]\s+", title)[0]
+
+
+def _unmark(markdown: str) -> str:
+    return re.sub(r"\\(.)", r"\1", re.sub(r"\*+|\[\^[^\]]*\]", "", markdown))
+
+
+def _is_ancestor(ancestor: etree._Element, element: etree._Element) -> bool:
+    return any(a is ancestor for a in element.iterancestors())
+
+
+def _remove(element: etree._Element) -> None:
+    """Take `element` out, leaving the text after it."""
+    _remove_keep_tail(element)
+
+
+def _remove_keep_tail(element: etree._Element) -> None:
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail or ""
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
+    parent.remove(element)

@@ -1,0 +1,239 @@
+"""What the Word and web-page importers share: styled runs made Markdown, the header's
+author and date lines, dates made YYYY-MM-DD.
+
+Small on purpose: the plain-text importer's tools (publish/importers/text_tools.py) do the
+same for extracted text, and the two are to be merged there; what is here reads text that
+is already whole (no line ends to rejoin, no hyphens to undo).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from publish.importers.draft import Block, Draft, escape
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """Text with its style, as a Word run or an HTML element gives it."""
+
+    text: str
+    italic: bool = False
+    bold: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A note's call: `[^label]` in the text."""
+
+    label: str
+
+
+Piece = Run | Call
+
+
+def plain(pieces: list[Piece]) -> str:
+    """The words of `pieces`, without styles or calls, spaces collapsed."""
+    return " ".join("".join(p.text for p in pieces if isinstance(p, Run)).split())
+
+
+def inline_markdown(pieces: list[Piece]) -> str:
+    """`pieces` as one line of Markdown: text escaped, `*italics*`, `**bold**`, `[^label]`.
+
+    Emphasis is closed where its style ends; the spaces at its edges, and punctuation that
+    touches a letter outside it, are moved out of the delimiters, which CommonMark would not
+    read as emphasis otherwise (`word*(aside)*` is no emphasis at all).
+    """
+    merged = _merged(pieces)
+    out: list[str] = []
+    for index, piece in enumerate(merged):
+        if isinstance(piece, Call):
+            out.append(f"[^{piece.label}]")
+            continue
+        before = _edge_char(merged[:index], last=True)
+        after = _edge_char(merged[index + 1 :], last=False)
+        out.append(_styled(piece, before, after))
+    return " ".join("".join(out).split())
+
+
+def _merged(pieces: list[Piece]) -> list[Piece]:
+    """Whitespace made single spaces; neighbours of one style made one run; a run of spaces
+    or punctuation alone loses its style (`*,*` is no emphasis)."""
+    merged: list[Piece] = []
+    for piece in pieces:
+        if isinstance(piece, Run):
+            text = re.sub(r"\s+", " ", piece.text)
+            if not text:
+                continue
+            plain_only = not any(ch.isalnum() for ch in text)
+            piece = Run(text) if plain_only else Run(text, piece.italic, piece.bold)
+            last = merged[-1] if merged else None
+            if isinstance(last, Run) and (last.italic, last.bold) == (piece.italic, piece.bold):
+                merged[-1] = Run(last.text + piece.text, piece.italic, piece.bold)
+                continue
+        merged.append(piece)
+    return merged
+
+
+def _edge_char(pieces: list[Piece], last: bool) -> str:
+    ordered = reversed(pieces) if last else iter(pieces)
+    for piece in ordered:
+        if isinstance(piece, Call):
+            return "["
+        if piece.text:
+            return piece.text[-1] if last else piece.text[0]
+    return " "
+
+
+def _styled(run: Run, before: str, after: str) -> str:
+    if not (run.italic or run.bold):
+        return escape(run.text)
+    start, end = 0, len(run.text)
+    while start < end and _outside(run.text[start], before):
+        start += 1
+    while end > start and _outside(run.text[end - 1], after):
+        end -= 1
+    if start == end:
+        return escape(run.text)
+    mark = "*" * ((1 if run.italic else 0) + (2 if run.bold else 0))
+    inner = escape(run.text[start:end])
+    return f"{escape(run.text[:start])}{mark}{inner}{mark}{escape(run.text[end:])}"
+
+
+def _outside(char: str, neighbour: str) -> bool:
+    """Whether `char`, at an edge of emphasis next to `neighbour`, goes outside it."""
+    if char.isspace():
+        return True
+    return unicodedata.category(char)[0] in "PS" and neighbour.isalnum()
+
+
+# Dates as archives write them, in Spanish, English, French and German.
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            "enero january janvier januar jänner jan ene",
+            "febrero february février fevrier februar feb fév fev",
+            "marzo march mars märz maerz mar",
+            "abril april avril apr abr avr",
+            "mayo may mai",
+            "junio june juin juni jun",
+            "julio july juillet juli jul juil",
+            "agosto august août aout aug ago",
+            "septiembre setiembre september septembre sep sept set",
+            "octubre october octobre oktober oct okt",
+            "noviembre november novembre nov",
+            "diciembre december décembre decembre dezember dec dic déc dez",
+        ],
+        start=1,
+    )
+    for name in names.split()
+}
+_MONTH = r"(?P<month>[^\W\d_]+)\.?"
+_DAY = r"(?P<day>\d{1,2})(?:º|°|er|st|nd|rd|th|\.)?"
+_YEAR = r"(?P<year>\d{4})"
+_LONG_DATES = [
+    re.compile(rf"{_DAY}\s+(?:de\s+)?{_MONTH}\s+(?:de\s+|del\s+)?{_YEAR}$", re.I),  # es fr de en
+    re.compile(rf"{_MONTH}\s+{_DAY},?\s+{_YEAR}$", re.I),  # February 12, 1936
+    re.compile(rf"(?:(?:1º|1°|premier)\s+)?{_MONTH}\s+(?:de\s+)?{_YEAR}$", re.I),  # mayo de 1936
+]
+_ISO = re.compile(
+    r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})(?:[T ][\d:.]+(?:Z|[+-][\d:]+)?)?$"
+)
+_DOTTED = re.compile(r"(?P<day>\d{1,2})[./](?P<month>\d{1,2})[./](?P<year>\d{4})$")
+
+
+def iso_date(text: str) -> tuple[str, float] | None:
+    """`text` as YYYY-MM-DD (or YYYY-MM), with how sure: a whole long date is sure; one
+    after a place (`Coyoacán, 12 de febrero de 1936`) or in figures (12.2.1936, read day
+    first as Europe writes it) less so. None when `text` is no date."""
+    text = " ".join(text.split()).strip(" .;")
+    if match := _ISO.match(text):
+        return _date_of(match, sure=1.0)
+    if match := _DOTTED.match(text):
+        return _date_of(match, sure=0.7)
+    place, comma, rest = text.rpartition(",")
+    candidates = [(text, 0.95)] + ([(rest.strip(), 0.8)] if comma and place else [])
+    for candidate, sure in candidates:
+        for pattern in _LONG_DATES:
+            if (match := pattern.match(candidate)) and (found := _date_of(match, sure)):
+                return found
+    return None
+
+
+def _date_of(match: re.Match[str], sure: float) -> tuple[str, float] | None:
+    parts = match.groupdict()
+    month = parts["month"]
+    number = int(month) if month.isdigit() else MONTHS.get(month.casefold())
+    if number is None or not 1 <= number <= 12:
+        return None
+    year = parts["year"]
+    if not parts.get("day"):
+        return f"{year}-{number:02d}", sure
+    day = int(parts["day"])
+    if not 1 <= day <= 31:
+        return None
+    return f"{year}-{number:02d}-{day:02d}", sure
+
+
+# An author line: a short line of capitalized names, maybe after "by" in the text's language.
+_BY = re.compile(r"^(?:by|por|par|von)\s+(?=\w)", re.I)
+_PARTICLES = {"de", "del", "la", "las", "los", "y", "e", "da", "do", "dos", "van", "von", "der"}
+_PARTICLES |= {"den", "le", "du", "des", "di", "and", "und", "et", "of", "al", "bin", "ibn"}
+
+
+def author_of(text: str) -> tuple[str, float] | None:
+    """The name(s) on an author line (`León Trotsky`, `by Mary Wollstonecraft`), with how
+    sure; None for a line that is not one (a salutation, a sentence, a date)."""
+    text = " ".join(text.split())
+    named = _BY.sub("", text)
+    words = named.replace(",", " ").split()
+    if not 1 < len(words) <= 8 or len(named) > 80 or any(ch.isdigit() for ch in named):
+        return None
+    if named.endswith((".", ",", ":", ";", "!", "?")) and not re.search(r"\b\w\.$", named):
+        return None
+    if not all(w[0].isupper() or w.casefold() in _PARTICLES for w in words):
+        return None
+    return named, 0.8 if named != text else 0.6
+
+
+def header_lines(draft: Draft, wheres: list[str], first: int = 0, most: int = 3) -> int:
+    """Fields from the author and date lines at the head of the text (the blocks from
+    `first`, at most `most` of them, each a short paragraph), recorded as guesses; the
+    lines taken are taken out of the blocks. How many were taken."""
+    taken = 0
+    while taken < most and first < len(draft.blocks):
+        block = draft.blocks[first]
+        field = _header_field(draft, _unescaped(block.text)) if block.kind == "paragraph" else None
+        if field is None:
+            break
+        name, value, sure = field
+        draft.fields[name] = value
+        draft.guess(wheres[first], "field", f"{name} = {value}", sure)
+        del draft.blocks[first], wheres[first]
+        taken += 1
+    return taken
+
+
+def _header_field(draft: Draft, text: str) -> tuple[str, str, float] | None:
+    if "date" not in draft.fields and (date := iso_date(text)):
+        return "date", date[0], date[1]
+    if "author" not in draft.fields and (author := author_of(text)):
+        return "author", author[0], author[1]
+    return None
+
+
+def _unescaped(markdown: str) -> str:
+    return re.sub(r"\\(.)", r"\1", re.sub(r"\*+", "", markdown))
+
+
+def shift_headings(blocks: list[Block]) -> list[Block]:
+    """Headings raised so that the highest is level 1 (a page whose title was its `<h1>`
+    has its sections at `<h2>`)."""
+    levels = [b.level for b in blocks if b.kind == "heading"]
+    if not levels or min(levels) == 1:
+        return blocks
+    shift = min(levels) - 1
+    return [Block(b.kind, b.text, b.level - shift) if b.kind == "heading" else b for b in blocks]
