@@ -12,7 +12,14 @@ from pypdf import PdfReader
 from publish.importers import read_draft
 from publish.importers.draft import Draft
 from tests.epub_helpers import NS, OpenedEpub, build_epub
-from tests.pdf_helpers import build_pdf, call_after, is_subsequence, pages_words, words_of
+from tests.pdf_helpers import (
+    build_pdf,
+    call_after,
+    is_subsequence,
+    pages_words,
+    printed_words,
+    words_of,
+)
 
 
 @dataclass
@@ -123,3 +130,9 @@ def assert_notes_at_calls(found: list[tuple[str, str]], wanted: list[tuple[str, 
     assert [before for before, _ in found] == [before for before, _ in wanted]
     for (_, note), (before, text) in zip(found, wanted, strict=True):
         assert is_subsequence(words(text), words(note)), (before, note, text)
+
+
+def pdf_text_words(pdf: Path) -> list[str]:
+    """The PDF's words in order, a note's number taken off the word it is printed after
+    (`esposa1` is `esposa` and its call)."""
+    return [re.sub(r"(?<=[^\W\d])\d+$", "", word) for word in printed_words(pdf)]

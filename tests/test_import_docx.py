@@ -18,6 +18,7 @@ import pytest
 
 from publish.errors import SourceError
 from publish.importers import read_draft
+from tests.epub_helpers import epubcheck_problems
 from tests.import_helpers import (
     assert_notes_at_calls,
     epub_metadata,
@@ -27,6 +28,7 @@ from tests.import_helpers import (
     is_subsequence,
     pdf_metadata,
     pdf_note_on_call_page,
+    pdf_text_words,
     words,
 )
 
@@ -256,6 +258,8 @@ def test_the_imported_letter_builds_to_both_books_with_its_words_notes_and_heade
 ) -> None:
     books = import_and_build(letter, project)
     assert is_subsequence(words(TEXT), epub_text_words(books.epub))
+    assert epubcheck_problems(books.epub) == []
+    assert is_subsequence(words(TEXT), pdf_text_words(books.pdf))
     assert_notes_at_calls(epub_notes_at_calls(books.epub), NOTES)
     for before, note in NOTES:
         assert pdf_note_on_call_page(books.pdf, before, note), (before, note)

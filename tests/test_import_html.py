@@ -1,0 +1,256 @@
+"""Importing an archive's web page: the article and its notes, without the site around it,
+built into both books and read back as a reader sees it; the common shapes of notes
+(Pandoc's, an EPUB's asides, Wikipedia's, marxists.org's) each placed at its call; a page
+that tries to reach out (scripts, entities, linked images) reads as text only."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from publish.importers import read_draft
+from tests.epub_helpers import epubcheck_problems
+from tests.import_helpers import (
+    assert_notes_at_calls,
+    epub_metadata,
+    epub_notes_at_calls,
+    epub_text_words,
+    import_and_build,
+    is_subsequence,
+    pdf_metadata,
+    pdf_note_on_call_page,
+    pdf_text_words,
+    words,
+)
+
+SITE = """<!DOCTYPE html>
+<html lang="es">
+<head>
+  <meta charset="utf-8">
+  <title>La represión en la URSS | Archivo Obrero</title>
+  <meta name="author" content="León Trotsky">
+  <meta property="article:published_time" content="2019-03-04T10:00:00Z">
+  <script>document.write("GUIÓN");</script>
+  <style>p {{ color: red }}</style>
+  <link rel="stylesheet" href="http://127.0.0.1:9/style.css">
+</head>
+<body>
+  <header class="site"><a href="/">ARCHIVO OBRERO</a> <form><input name="buscar" value="BUSCAR"></form></header>
+  <nav><ul><li><a href="/autores">AUTORES</a></li><li><a href="/temas">TEMAS</a></li></ul></nav>
+  <div class="columns">
+  <article>
+    <header>
+      <h1>La represión en la URSS</h1>
+      <p class="byline">por León Trotsky</p>
+      <time datetime="1936-02-12">12 de febrero de 1936</time>
+    </header>
+    <p>Estimado camarada <em>Muste</em>,</p>
+    <p>Le agradezco mucho su carta y el recorte del <i>New York Times</i> concerniente
+       a la carta de mi <strong>esposa</strong>{call1}. Nada más.</p>
+    <h2>La campaña</h2>
+    <blockquote><p>Los campos de concentración son la última invención{call2} de Stalin.</p>
+      <p>Esa imitación de los métodos de Hitler.</p></blockquote>
+    <ul><li>primer punto</li><li>segundo punto</li></ul>
+    <img src="http://127.0.0.1:9/foto.jpg" alt="FOTO">
+    <div class="share">COMPARTIR EN REDES</div>
+    <noscript>ACTIVE JAVASCRIPT</noscript>
+    {notes}
+  </article>
+  <aside class="sidebar"><h3>MÁS LEÍDOS</h3><p>OTRO ARTÍCULO</p></aside>
+  </div>
+  <footer>COPYRIGHT DEL ARCHIVO</footer>
+  <script src="http://127.0.0.1:9/tracker.js"></script>
+</body>
+</html>
+"""
+PANDOC_CALL = (
+    '<a href="#fn{n}" class="footnote-ref" id="fnref{n}" role="doc-noteref"><sup>{n}</sup></a>'
+)
+PANDOC_NOTES = """<section class="footnotes footnotes-end-of-document" role="doc-endnotes">
+<hr /><ol>
+<li id="fn1"><p>Se trata de la carta de Natalia Sedova sobre su hijo <em>Serguei</em>.<a href="#fnref1" class="footnote-back" role="doc-backlink">↩︎</a></p></li>
+<li id="fn2"><p>Primer párrafo de la nota.</p><p>Segundo párrafo de la nota.<a href="#fnref2" class="footnote-back" role="doc-backlink">↩︎</a></p></li>
+</ol></section>"""
+TEXT = (
+    "Estimado camarada Muste, Le agradezco mucho su carta y el recorte del New York Times "
+    "concerniente a la carta de mi esposa. Nada más. La campaña Los campos de concentración "
+    "son la última invención de Stalin. Esa imitación de los métodos de Hitler. primer punto "
+    "segundo punto"
+)
+NOTES = [
+    ("esposa", "Se trata de la carta de Natalia Sedova sobre su hijo Serguei."),
+    ("invención", "Primer párrafo de la nota. Segundo párrafo de la nota."),
+]
+FURNITURE = "GUIÓN ARCHIVO BUSCAR AUTORES TEMAS FOTO COMPARTIR JAVASCRIPT LEÍDOS COPYRIGHT"
+
+
+def page(project: Path, name: str, html: str, encoding: str = "utf-8") -> Path:
+    path = project / name
+    path.write_bytes(html.encode(encoding))
+    return path
+
+
+@pytest.fixture
+def article(project: Path) -> Path:
+    calls = {f"call{n}": PANDOC_CALL.format(n=n) for n in (1, 2)}
+    return page(project, "represion.html", SITE.format(notes=PANDOC_NOTES, **calls))
+
+
+def test_an_articles_page_is_imported_without_the_site_around_it(article: Path) -> None:
+    draft = read_draft(article)
+    assert draft.fields == {
+        "title": "La represión en la URSS",
+        "author": "León Trotsky",
+        "date": "1936-02-12",
+        "lang": "es",
+    }
+    markdown = draft.markdown()
+    assert "*New York Times*" in markdown and "**esposa**[^1]" in markdown
+    assert "# La campaña" in markdown  # the sections under the title, one level up
+    assert (
+        "> Los campos de concentración son la última invención[^2] de Stalin.\n>\n> Esa" in markdown
+    )
+    assert "- primer punto\n\n- segundo punto" in markdown
+    assert "[^2]: Primer párrafo de la nota.\n\n    Segundo párrafo de la nota." in markdown
+    assert "↩" not in markdown and "\\[\\^" not in markdown
+    for word in FURNITURE.split():
+        assert word not in markdown
+    by_what = {g.what: g for g in draft.guesses}
+    assert by_what["author = León Trotsky"].where == "represion.html:19"
+    assert by_what["the text is the page's <article>"].sure >= 0.8
+    assert [g.where for g in draft.guesses if g.kind == "note"] == [
+        "represion.html:24",
+        "represion.html:26",
+    ]
+
+
+def test_the_imported_page_builds_to_both_books_with_its_words_notes_and_header(
+    article: Path, project: Path
+) -> None:
+    books = import_and_build(article, project)
+    seen = epub_text_words(books.epub)
+    assert is_subsequence(words(TEXT), seen)
+    assert epubcheck_problems(books.epub) == []
+    assert not set(words(FURNITURE)) & set(seen)
+    assert_notes_at_calls(epub_notes_at_calls(books.epub), NOTES)
+    printed = pdf_text_words(books.pdf)
+    assert is_subsequence(words(TEXT), printed) and not set(words(FURNITURE)) & set(printed)
+    for before, note in NOTES:
+        assert pdf_note_on_call_page(books.pdf, before, note), (before, note)
+    meta = epub_metadata(books.epub)
+    assert meta["title"] == ["La represión en la URSS"] and meta["creator"] == ["León Trotsky"]
+    assert meta["date"][0].startswith("1936-02-12") and meta["language"] == ["es"]
+    info = pdf_metadata(books.pdf)
+    assert (info["Title"], info["Author"]) == ("La represión en la URSS", "León Trotsky")
+
+
+MARXISTS = """<html><head><title>Carta a Muste - Archivo Marxista</title></head>
+<body>
+<p class="nav"><a href="../index.htm">Índice</a></p>
+<h1>Carta a Muste</h1>
+<p class="fst">12 de febrero de 1936</p>
+<p>Le agradezco su carta<a href="#n1" name="f1"><sup>[1]</sup></a> y el recorte.</p>
+<p>Seguimos la lucha<sup class="anote"><a href="#n2" name="f2">2</a></sup> aquí.</p>
+<hr>
+<h3>Notas</h3>
+<p class="endnote"><a name="n1" href="#f1">[1]</a> Natalia Sedova, su esposa.</p>
+<p class="endnote"><a name="n2" href="#f2">2</a>. Una nota después.</p>
+<p class="footer">Digitalizado por el archivo.</p>
+</body></html>
+"""
+
+
+def test_a_marxists_org_page_in_windows_1252_has_its_notes_at_their_calls(project: Path) -> None:
+    path = page(project, "muste.htm", MARXISTS, encoding="windows-1252")
+    books = import_and_build(path, project)
+    draft = books.draft
+    assert draft.fields == {"title": "Carta a Muste", "date": "1936-02-12"}
+    assert draft.markdown().count("[^") == 4  # two calls, two notes
+    wanted = [("carta", "Natalia Sedova, su esposa."), ("lucha", "Una nota después.")]
+    assert_notes_at_calls(epub_notes_at_calls(books.epub), wanted)
+    for before, note in wanted:
+        assert pdf_note_on_call_page(books.pdf, before, note)
+    seen = epub_text_words(books.epub)
+    assert is_subsequence(
+        words("Le agradezco su carta y el recorte. Seguimos la lucha aquí."), seen
+    )
+    assert not {"índice", "notas", "digitalizado"} & set(seen)
+    assert any(g.kind == "encoding" and g.needs_look for g in draft.guesses)
+
+
+WIKI = """<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><title>Thing - Wikipedia</title></head><body>
+<div id="mw-navigation"><nav><a href="/">Main page</a></nav></div>
+<div id="content"><h1 id="firstHeading">Thing</h1>
+<div id="mw-content-text"><p>The <b>thing</b> is a thing.<sup id="cite_ref-a_1-0" class="reference"><a href="#cite_note-a-1">[1]</a></sup> More text.<sup id="cite_ref-2" class="reference"><a href="#cite_note-2">[2]</a></sup></p>
+<p>Long ago.<sup id="cite_ref-a_1-1" class="reference"><a href="#cite_note-a-1">[1]</a></sup></p>
+<h2>References</h2>
+<div class="reflist"><ol class="references">
+<li id="cite_note-a-1"><span class="mw-cite-backlink">^ <a href="#cite_ref-a_1-0"><sup><i><b>a</b></i></sup></a> <a href="#cite_ref-a_1-1"><sup><i><b>b</b></i></sup></a></span> <span class="reference-text">Smith, <i>Things</i>, 1999.</span></li>
+<li id="cite_note-2"><span class="mw-cite-backlink"><b><a href="#cite_ref-2">^</a></b></span> <span class="reference-text">Jones 2001.</span></li>
+</ol></div></div></div></body></html>"""
+
+EPUB_ASIDES = """<html xmlns:epub="http://www.idpf.org/2007/ops" lang="fr"><head><title>Lettre</title>
+<meta name="date" content="1936-02-12"></head><body><main>
+<p>Une lettre<a epub:type="noteref" href="#n1">1</a> courte.</p>
+<aside epub:type="footnote" id="n1"><p>La note en aparté.</p></aside>
+<p>Fin.</p></main></body></html>"""
+
+
+def test_wikipedias_references_and_an_epubs_asides_are_notes_at_their_calls(project: Path) -> None:
+    wiki = read_draft(page(project, "thing.html", WIKI))
+    assert wiki.fields == {"title": "Thing", "lang": "en"}
+    assert "The **thing** is a thing.[^1] More text.[^2]\n\nLong ago.[^1]" in wiki.markdown()
+    assert [(n.label, n.paragraphs) for n in wiki.notes] == [
+        ("1", ("Smith, *Things*, 1999.",)),
+        ("2", ("Jones 2001.",)),
+    ]
+    assert "References" not in wiki.markdown() and "Main page" not in wiki.markdown()
+    aside = read_draft(page(project, "lettre.html", EPUB_ASIDES))
+    assert aside.fields == {"title": "Lettre", "date": "1936-02-12", "lang": "fr"}
+    assert "Une lettre[^1] courte.\n\nFin." in aside.markdown()
+    assert [n.paragraphs for n in aside.notes] == [("La note en aparté.",)]
+
+
+@pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")
+def test_pandocs_standalone_page_keeps_its_title_block(project: Path) -> None:
+    source = project / "origen.md"
+    source.write_text(
+        "---\ntitle: Über den Streik\nauthor: Rosa Luxemburg\ndate: 15. September 1906\nlang: de\n---\n\n"
+        "Die *Masse* streikt[^1] heute.\n\n## Teil eins\n\nEnde.\n\n[^1]: Erste Anmerkung.\n",
+        encoding="utf-8",
+    )
+    html = project / "streik.html"
+    subprocess.run(["pandoc", "-s", str(source), "-o", str(html)], check=True)
+    draft = read_draft(html)
+    assert draft.fields == {
+        "title": "Über den Streik",
+        "author": "Rosa Luxemburg",
+        "date": "1906-09-15",
+        "lang": "de",
+    }
+    assert (
+        "Die *Masse* streikt[^1] heute.\n\n# Teil eins\n\nEnde.\n\n[^1]: Erste Anmerkung."
+        in draft.markdown()
+    )
+
+
+def test_a_page_that_reaches_out_is_read_as_text_only(project: Path) -> None:
+    secret = project / "secreto.txt"
+    secret.write_text("CLAVE")
+    hostile = (
+        f'<!DOCTYPE html [<!ENTITY x SYSTEM "file://{secret}">]><html><body><article>'
+        '<p>Texto &x; &amp; más &lt;b&gt; y <b onclick="alert(1)">negrita</b>.</p>'
+        '<p hidden>OCULTO</p><p style="display: none">INVISIBLE</p>'
+        '<iframe src="http://127.0.0.1:9/"></iframe><object data="x.swf">OBJETO</object>'
+        "<p>*No* es `código` ni [un](enlace) # ni 1. lista</p>"
+        "</article></body></html>"
+    )
+    draft = read_draft(page(project, "hostil.html", hostile))
+    markdown = draft.markdown()
+    for word in ("CLAVE", "OCULTO", "INVISIBLE", "OBJETO", "alert"):
+        assert word not in markdown
+    assert "& más <b> y **negrita**." in markdown.replace("\\", "")
+    assert "\\*No\\* es \\`código\\` ni \\[un\\](enlace) # ni 1. lista" in markdown
