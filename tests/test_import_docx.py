@@ -88,12 +88,15 @@ def write_docx(
     core: str = "",
     extra_rels: str = "",
     document: str | None = None,
+    numbering: str = "",
 ) -> Path:
     """A .docx as Word lays it out: content types, the package's and the document's
     relationships, the document, its styles, notes and core properties."""
     rels = [f'<Relationship Id="rIdS" Type="{REL}/styles" Target="styles.xml"/>']
     if footnotes:
         rels.append(f'<Relationship Id="rIdF" Type="{REL}/footnotes" Target="footnotes.xml"/>')
+    if numbering:
+        rels.append(f'<Relationship Id="rIdN" Type="{REL}/numbering" Target="numbering.xml"/>')
     if endnotes:
         rels.append(f'<Relationship Id="rIdE" Type="{REL}/endnotes" Target="endnotes.xml"/>')
     parts = {
@@ -113,6 +116,8 @@ def write_docx(
         parts["word/endnotes.xml"] = endnotes
     if core:
         parts["docProps/core.xml"] = core
+    if numbering:
+        parts["word/numbering.xml"] = numbering
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as docx:
         for name, text in parts.items():
             docx.writestr(name, text)
@@ -129,7 +134,14 @@ CORE = """<?xml version="1.0" encoding="UTF-8"?>
 
 ITALIC, BOLD = "<w:i/>", "<w:b/>"
 INDENT = '<w:ind w:left="1134"/>'
-LIST = '<w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr>'
+NUMBERED = '<w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr>'
+BULLET_UNDER = '<w:numPr><w:ilvl w:val="1"/><w:numId w:val="2"/></w:numPr>'
+NUMBERING = f"""<?xml version="1.0" encoding="UTF-8"?><w:numbering {W_NS}>
+<w:abstractNum w:abstractNumId="10"><w:lvl w:ilvl="0"><w:numFmt w:val="decimal"/></w:lvl></w:abstractNum>
+<w:abstractNum w:abstractNumId="20"><w:lvl w:ilvl="0"><w:numFmt w:val="bullet"/></w:lvl>
+<w:lvl w:ilvl="1"><w:numFmt w:val="bullet"/></w:lvl></w:abstractNum>
+<w:num w:numId="1"><w:abstractNumId w:val="10"/></w:num><w:num w:numId="2"><w:abstractNumId w:val="20"/></w:num>
+</w:numbering>"""
 LINKED_IMAGE = (
     '<w:r><w:drawing><a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
     '<a:blip r:link="rIdImg"/></a:graphic></w:drawing></w:r>'
@@ -166,8 +178,9 @@ def letter_docx(folder: Path) -> Path:
             ),
             paragraph(run("Y siguió diciendo lo mismo."), style="Quote"),
             paragraph(run("Un pasaje sangrado que cita otro texto."), props=INDENT),
-            paragraph(run("primer punto"), props=LIST),
-            paragraph(run("segundo punto"), props=LIST),
+            paragraph(run("primer punto"), props=NUMBERED),
+            paragraph(run("segundo punto"), props=NUMBERED),
+            paragraph(run("un subpunto"), props=BULLET_UNDER),
             paragraph(run("Un capítulo de estilo propio"), style="Capitulo"),
             '<w:p><w:r><w:t>Texto </w:t></w:r><w:del w:id="9"><w:r><w:delText>borrado</w:delText></w:r></w:del><w:ins w:id="10"><w:r><w:t>insertado</w:t></w:r></w:ins><w:r><w:t> al final.</w:t></w:r></w:p>',
         ]
@@ -192,6 +205,7 @@ def letter_docx(folder: Path) -> Path:
         endnotes,
         CORE.format(title="Documento1", creator="Mecanógrafa", created="2019-05-03T10:00:00Z"),
         extra_rels=f'<Relationship Id="rIdImg" Type="{REL}/image" Target="http://127.0.0.1:9/secret.png" TargetMode="External"/>',
+        numbering=NUMBERING,
     )
 
 
@@ -203,7 +217,7 @@ TEXT = (
     "Le agradezco mucho su carta y el recorte del New York Times concerniente a la carta de "
     "mi esposa. Nada más. La campaña en Europa Los campos de concentración son la última "
     "invención de Stalin. Dijo el camarada: hay que luchar Y siguió diciendo lo mismo. Un "
-    "pasaje sangrado que cita otro texto. primer punto segundo punto Un capítulo de estilo "
+    "pasaje sangrado que cita otro texto. primer punto segundo punto un subpunto Un capítulo de estilo "
     "propio Texto insertado al final."
 )
 NOTES = [
@@ -231,7 +245,7 @@ def test_a_word_letter_is_imported_with_its_header_styles_and_notes(letter: Path
     assert "# La campaña en Europa" in markdown and "# Un capítulo de estilo propio" in markdown
     assert "> Dijo el camarada: *hay que luchar*[^e1]\n>\n> Y siguió diciendo lo mismo." in markdown
     assert "> Un pasaje sangrado" in markdown
-    assert "- primer punto\n\n- segundo punto" in markdown
+    assert "1. primer punto\n\n1. segundo punto\n\n    - un subpunto\n\n#" in markdown
     assert "borrado" not in markdown and "Texto insertado al final." in markdown
     assert "[^2]: Primer párrafo de la nota larga.\n\n    Segundo párrafo" in markdown
     assert "[^e1]: Palabras de un discurso de 1935." in markdown

@@ -53,7 +53,7 @@ SITE = """<!DOCTYPE html>
     <h2>La campaña</h2>
     <blockquote><p>Los campos de concentración son la última invención{call2} de Stalin.</p>
       <p>Esa imitación de los métodos de Hitler.</p></blockquote>
-    <ul><li>primer punto</li><li>segundo punto</li></ul>
+    <ol><li>primer punto</li><li>segundo punto<ul><li>un subpunto</li></ul></li></ol>
     <img src="http://127.0.0.1:9/foto.jpg" alt="FOTO">
     <div class="share">COMPARTIR EN REDES</div>
     <noscript>ACTIVE JAVASCRIPT</noscript>
@@ -78,7 +78,7 @@ TEXT = (
     "Estimado camarada Muste, Le agradezco mucho su carta y el recorte del New York Times "
     "concerniente a la carta de mi esposa. Nada más. La campaña Los campos de concentración "
     "son la última invención de Stalin. Esa imitación de los métodos de Hitler. primer punto "
-    "segundo punto"
+    "segundo punto un subpunto"
 )
 NOTES = [
     ("esposa", "Se trata de la carta de Natalia Sedova sobre su hijo Serguei."),
@@ -113,7 +113,7 @@ def test_an_articles_page_is_imported_without_the_site_around_it(article: Path) 
     assert (
         "> Los campos de concentración son la última invención[^2] de Stalin.\n>\n> Esa" in markdown
     )
-    assert "- primer punto\n\n- segundo punto" in markdown
+    assert "1. primer punto\n\n1. segundo punto\n\n    - un subpunto\n\n[^1]" in markdown
     assert "[^2]: Primer párrafo de la nota.\n\n    Segundo párrafo de la nota." in markdown
     assert "↩" not in markdown and "\\[\\^" not in markdown
     for word in FURNITURE.split():

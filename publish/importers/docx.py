@@ -30,9 +30,11 @@ from publish.importers.web_tools import (
     Call,
     Piece,
     Run,
+    clean,
     header_lines,
     inline_markdown,
     iso_date,
+    list_level,
     plain,
 )
 
@@ -172,6 +174,8 @@ class DocxReader:
             )
         self.styles = Styles(package.xml(package.related(main, "styles") or "word/styles.xml"))
         self.notes = {kind: self._note_parts(main, kind) for kind in NOTE_TYPES}
+        numbering = package.related(main, "numbering") or "word/numbering.xml"
+        self.numbering = Numbering(package.xml(numbering))
         self.labels: dict[tuple[str, str], str] = {}  # (kind, w:id) → the call's label
         self.calls_at: dict[tuple[str, str], str] = {}  # where each note is first called
         self.wheres: list[str] = []
@@ -222,8 +226,9 @@ class DocxReader:
             return self._styled_field(style, plain(pieces), where)
         if level:
             self._block(Block("heading", text, level), where)
-        elif p.find("w:pPr/w:numPr", NS) is not None or style.startswith("list"):
-            self._block(Block("item", text), where)
+        elif item := self.numbering.item(p, self.styles, style):
+            kind, item_level = item
+            self._block(Block(kind, text, list_level(self.draft.blocks, item_level)), where)
         elif style in QUOTE_STYLES:
             self._quote(text, where)
         elif _indent(p) >= QUOTE_INDENT_TWIPS:
@@ -325,7 +330,7 @@ class DocxReader:
             ("lang", "dc:language", 0.7),
             ("date", "dcterms:created", 0.4),
         ):
-            value = " ".join((core.findtext(xpath, "", NS) or "").split())
+            value = clean(core.findtext(xpath, "", NS) or "")
             if not value or name in self.draft.fields:
                 continue
             if name == "date":
@@ -416,7 +421,7 @@ class Styles:
         )
         return name.casefold()
 
-    def _chain(self, style_id: str) -> list[etree._Element]:
+    def chain(self, style_id: str) -> list[etree._Element]:
         """The style and those it is based on (at most 10: a loop is cut)."""
         chain: list[etree._Element] = []
         while style_id and len(chain) < 10 and (style := self.by_id.get(style_id)) is not None:
@@ -428,7 +433,7 @@ class Styles:
     def heading_level(self, p: etree._Element) -> int:
         """1–6 for a heading (a `heading N` style or one based on it, or an outline level)."""
         ref = p.find("w:pPr/w:pStyle", NS)
-        chain = self._chain(ref.get(w("val"), "")) if ref is not None else []
+        chain = self.chain(ref.get(w("val"), "")) if ref is not None else []
         for style in chain:
             name = style.find("w:name", NS)
             match = (
@@ -455,9 +460,51 @@ class Styles:
         ref = props.find("w:rStyle", NS) if props is not None else None
         holders = [props] + [
             s.find("w:rPr", NS)
-            for s in (self._chain(ref.get(w("val"), "")) if ref is not None else [])
+            for s in (self.chain(ref.get(w("val"), "")) if ref is not None else [])
         ]
         return _flag(holders, "i"), _flag(holders, "b")
+
+
+class Numbering:
+    """Which paragraphs are list items, and whether numbered: a paragraph's numbering (or
+    its style's) names a list whose level has a format, `bullet` or a number's."""
+
+    def __init__(self, root: etree._Element | None) -> None:
+        self.formats: dict[tuple[str, int], str] = {}  # (numId, level) → numFmt
+        if root is None:
+            return
+        abstract = {
+            a.get(w("abstractNumId"), ""): {
+                int(lvl.get(w("ilvl"), "0")): _val(lvl.find("w:numFmt", NS))
+                for lvl in a.iter(w("lvl"))
+                if lvl.get(w("ilvl"), "0").isdigit()
+            }
+            for a in root.iter(w("abstractNum"))
+        }
+        for num in root.iter(w("num")):
+            levels = abstract.get(_val(num.find("w:abstractNumId", NS)), {})
+            for level, fmt in levels.items():
+                self.formats[(num.get(w("numId"), ""), level)] = fmt
+
+    def item(self, p: etree._Element, styles: Styles, style: str) -> tuple[str, int] | None:
+        """("item" or "numbered", level from 1) for a list item, None for another paragraph."""
+        ref = p.find("w:pPr/w:pStyle", NS)
+        holders = [p] + (styles.chain(_val(ref)) if ref is not None else [])
+        num_pr = next((n for h in holders if (n := h.find("w:pPr/w:numPr", NS)) is not None), None)
+        if num_pr is None:
+            if style.startswith("list"):  # "List Bullet", "List Number 2"
+                return ("numbered" if "number" in style else "item"), 1
+            return None
+        num_id, level = _val(num_pr.find("w:numId", NS)), _val(num_pr.find("w:ilvl", NS))
+        if num_id == "0":  # Word's way of taking a paragraph out of its style's list
+            return None
+        depth = int(level) if level.isdigit() else 0
+        fmt = self.formats.get((num_id, depth), "bullet")
+        return ("item" if fmt in ("bullet", "none", "") else "numbered"), min(depth + 1, 4)
+
+
+def _val(element: etree._Element | None) -> str:
+    return element.get(w("val"), "") if element is not None else ""
 
 
 def _flag(holders: list[etree._Element | None], name: str) -> bool:

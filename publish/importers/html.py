@@ -29,12 +29,15 @@ from publish.errors import SourceError, SourceLocation
 from publish.files import MiB, read_file
 from publish.importers.draft import Block, Draft, Note, escape
 from publish.importers.web_tools import (
+    LIST_KINDS,
     Call,
     Piece,
     Run,
+    clean,
     header_lines,
     inline_markdown,
     iso_date,
+    list_level,
     plain,
     shift_headings,
 )
@@ -121,7 +124,7 @@ def _classes(element: etree._Element) -> set[str]:
 
 
 def _text(element: etree._Element) -> str:
-    return " ".join(element.text_content().split())
+    return clean(element.text_content())
 
 
 class PageReader:
@@ -134,6 +137,7 @@ class PageReader:
         self.labels: dict[etree._Element, str] = {}  # a note's element → its label
         self.calls: dict[etree._Element, str] = {}  # a call's link → its note's label
         self.note_elements: list[etree._Element] = []
+        self._holders: set[etree._Element] | None = None
 
     def where(self, element: etree._Element) -> str:
         return f"{self.name}:{element.sourceline or 0}"
@@ -189,7 +193,13 @@ class PageReader:
             self.draft.guess(self.where(within), "dropped", f"left out of the text: {what}", 0.8)
 
     def _holds_notes(self, element: etree._Element) -> bool:
-        return any(n is element or _is_ancestor(element, n) for n in self.note_elements)
+        """Whether `element` is a note or holds one (the set is made once the notes are
+        found: a page of thousands of elements and notes is read in linear time)."""
+        if self._holders is None:
+            self._holders = set(self.note_elements)
+            for note in self.note_elements:
+                self._holders.update(note.iterancestors())
+        return element in self._holders
 
     def _content(self) -> etree._Element:
         """The element holding the article: the longest `<article>`, a `<main>`, or the
@@ -241,7 +251,7 @@ class PageReader:
             # A note comes after its call: a link back up the page is the note's backlink.
             if note is None or _is_ancestor(note, link) or order[note] < order[link]:
                 continue
-            if any(_is_ancestor(n, link) for n in self.note_elements):
+            if any(a in self.labels for a in link.iterancestors()):
                 continue  # a link inside a note
             if note not in self.labels:
                 self.labels[note] = str(len(self.labels) + 1)
@@ -361,11 +371,9 @@ class PageReader:
         elif tag == "blockquote":
             self._quote(element)
         elif tag in {"ul", "ol"}:
-            for item in element:
-                if isinstance(item.tag, str) and item not in self.labels:
-                    self._item(item)
+            self._list(element, level=1)
         elif tag == "pre":
-            lines = [" ".join(line.split()) for line in element.text_content().splitlines()]
+            lines = [clean(line) for line in element.text_content().splitlines()]
             self._add(Block("verse", "\n".join(_escape_lines(lines))), element)
         elif tag in {"p", "dt", "dd", "figcaption", "caption", "address", "summary", "li"}:
             if _has_blocks(element):
@@ -388,7 +396,15 @@ class PageReader:
         self.draft.blocks.append(Block("quote", text))
         self.wheres.append(wheres[0])
 
-    def _item(self, item: etree._Element) -> None:
+    def _list(self, element: etree._Element, level: int) -> None:
+        kind = "numbered" if element.tag == "ol" else "item"
+        for item in element:
+            if isinstance(item.tag, str) and item not in self.labels:
+                self._item(item, kind, level)
+
+    def _item(self, item: etree._Element, kind: str, level: int) -> None:
+        """A list item, its own lists after it one level down (deeper ones stay at 4:
+        publish stops indenting past five levels)."""
         own = [c for c in item if isinstance(c.tag, str) and c.tag in {"ul", "ol"}]
         for nested in own:
             _remove_keep_tail(nested)
@@ -397,11 +413,11 @@ class PageReader:
             self._walk(item)
             inner = self.draft.blocks[start:]
             del self.draft.blocks[start:], self.wheres[start:]
-            self._add(Block("item", " ".join(b.text for b in inner)), item)
+            self._add(Block(kind, " ".join(b.text for b in inner), level), item)
         else:
-            self._add(Block("item", inline_markdown(self._pieces(item))), item)
+            self._add(Block(kind, inline_markdown(self._pieces(item)), level), item)
         for nested in own:
-            self._block(nested)
+            self._list(nested, min(level + 1, 4))
 
     def _paragraph(self, pieces: list[Piece], element: etree._Element) -> None:
         text = inline_markdown(pieces)
@@ -409,6 +425,8 @@ class PageReader:
             self._add(Block("paragraph", text), element)
 
     def _add(self, block: Block, element: etree._Element) -> None:
+        if block.kind in LIST_KINDS:
+            block = Block(block.kind, block.text, list_level(self.draft.blocks, block.level))
         if block.text:
             self.draft.blocks.append(block)
             self.wheres.append(self.where(element))

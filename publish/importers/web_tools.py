@@ -34,9 +34,21 @@ class Call:
 Piece = Run | Call
 
 
+# What a source may not hold (publish refuses it at its line): control characters other than
+# tab and line ends (C0 and C1), lone surrogates, noncharacters. A page or a Word file may.
+_UNWANTED = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+)
+
+
+def clean(text: str) -> str:
+    """`text` without the characters a source may not hold, spaces collapsed."""
+    return " ".join(_UNWANTED.sub("", text).split())
+
+
 def plain(pieces: list[Piece]) -> str:
     """The words of `pieces`, without styles or calls, spaces collapsed."""
-    return " ".join("".join(p.text for p in pieces if isinstance(p, Run)).split())
+    return clean("".join(p.text for p in pieces if isinstance(p, Run)))
 
 
 def inline_markdown(pieces: list[Piece]) -> str:
@@ -64,7 +76,7 @@ def _merged(pieces: list[Piece]) -> list[Piece]:
     merged: list[Piece] = []
     for piece in pieces:
         if isinstance(piece, Run):
-            text = re.sub(r"\s+", " ", piece.text)
+            text = re.sub(r"\s+", " ", _UNWANTED.sub("", piece.text))
             if not text:
                 continue
             plain_only = not any(ch.isalnum() for ch in text)
@@ -237,3 +249,14 @@ def shift_headings(blocks: list[Block]) -> list[Block]:
         return blocks
     shift = min(levels) - 1
     return [Block(b.kind, b.text, b.level - shift) if b.kind == "heading" else b for b in blocks]
+
+
+LIST_KINDS = ("item", "numbered")
+
+
+def list_level(blocks: list[Block], level: int) -> int:
+    """`level` for an item after `blocks`, at most one below the item before (an item of
+    a deeper list with no item above it would read as code)."""
+    before = blocks[-1] if blocks else None
+    deepest = before.level + 1 if before is not None and before.kind in LIST_KINDS else 1
+    return max(1, min(level, deepest))
