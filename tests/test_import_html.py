@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
+from publish.errors import SourceError
 from publish.importers import read_draft
 from tests.epub_helpers import epubcheck_problems
 from tests.import_helpers import (
@@ -254,3 +256,35 @@ def test_a_page_that_reaches_out_is_read_as_text_only(project: Path) -> None:
         assert word not in markdown
     assert "& más <b> y **negrita**." in markdown.replace("\\", "")
     assert "\\*No\\* es \\`código\\` ni \\[un\\](enlace) # ni 1. lista" in markdown
+
+
+def test_a_page_nested_past_the_parsers_depth_is_an_error_at_its_line(project: Path) -> None:
+    deep = "<html><body>\n<p>Arriba.</p>\n" + "<div>" * 400 + "<p>hondo</p>" + "</div>" * 400
+    path = page(project, "hondo.html", deep)
+    with pytest.raises(SourceError, match=r"hondo.html:3: elements nested more than 256 deep"):
+        read_draft(path)
+
+
+def test_a_long_page_with_many_notes_is_read_in_a_moment(project: Path) -> None:
+    paragraphs = "".join(
+        f'<p>Párrafo {i} del texto.<sup><a href="#fn{i}">{i}</a></sup></p>' for i in range(1, 1501)
+    )
+    notes = "".join(f'<li id="fn{i}">Nota {i}.</li>' for i in range(1, 1501))
+    path = page(
+        project,
+        "largo.html",
+        f"<article>{paragraphs}{'<p>más</p>' * 10000}<ol>{notes}</ol></article>",
+    )
+    started = time.perf_counter()
+    draft = read_draft(path)
+    assert time.perf_counter() - started < 5
+    assert len(draft.notes) == 1500 and draft.notes[-1].paragraphs == ("Nota 1500.",)
+    assert draft.blocks[1499].text == "Párrafo 1500 del texto.[^1500]"
+
+
+def test_characters_a_source_may_not_hold_are_left_out(project: Path) -> None:
+    path = page(project, "raro.html", "<p>Uno\x0c dos\x85 tres&#xFFFE; &#12;cuatro.</p>")
+    books = import_and_build(path, project)
+    assert "Uno dos tres cuatro." in books.source.read_text(encoding="utf-8")
+    assert books.draft.fields == {"title": "raro"}  # no title in the page: its file's name
+    assert [g.needs_look for g in books.draft.guesses if g.kind == "field"] == [True]

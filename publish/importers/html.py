@@ -34,6 +34,7 @@ from publish.importers.web_tools import (
     Piece,
     Run,
     clean,
+    fallback_title,
     header_lines,
     inline_markdown,
     iso_date,
@@ -95,6 +96,12 @@ def import_file(path: Path) -> Draft:
         root = html.document_fromstring(data, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise SourceError(f"cannot read the web page: {exc}", where) from None
+    for error in parser.error_log:
+        if "depth" in error.message.casefold():  # libxml2 stops there: the rest is lost
+            raise SourceError(
+                "elements nested more than 256 deep: the page is not read past them",
+                SourceLocation(str(path), error.line),
+            )
     PageReader(root, draft, path.name).read()
     return draft
 
@@ -155,6 +162,7 @@ class PageReader:
         self._header(meta, content)
         self.draft.blocks = shift_headings(self.draft.blocks)
         self.draft.notes = [self._note(element) for element in self.note_elements]
+        fallback_title(self.draft)
 
     # What is not the text -----------------------------------------------------------------
 

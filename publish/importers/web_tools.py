@@ -260,3 +260,12 @@ def list_level(blocks: list[Block], level: int) -> int:
     before = blocks[-1] if blocks else None
     deepest = before.level + 1 if before is not None and before.kind in LIST_KINDS else 1
     return max(1, min(level, deepest))
+
+
+def fallback_title(draft: Draft) -> None:
+    """A title from the file's name where nothing in the file gave one: publish needs a
+    title to build, and the report asks a person to look at it."""
+    if not draft.fields.get("title"):
+        title = " ".join(re.split(r"[\s_-]+", draft.source.stem)).strip() or draft.source.name
+        draft.fields = {"title": title, **draft.fields}
+        draft.guess(draft.source.name, "field", f"title = {title} (the file's name)", 0.2)
