@@ -61,7 +61,7 @@ SITE = """<!DOCTYPE html>
     <noscript>ACTIVE JAVASCRIPT</noscript>
     {notes}
   </article>
-  <aside class="sidebar"><h3>MÁS LEÍDOS</h3><p>OTRO ARTÍCULO</p></aside>
+  <aside class="sidebar"><h3 class="title">MÁS LEÍDOS</h3><p>OTRO ARTÍCULO <span class="date">1 de enero de 2020</span></p></aside>
   </div>
   <footer>COPYRIGHT DEL ARCHIVO</footer>
   <script src="http://127.0.0.1:9/tracker.js"></script>

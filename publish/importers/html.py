@@ -67,10 +67,10 @@ BLOCKS = {
 ITALIC = {"em", "i", "cite", "dfn", "var"}
 BOLD = {"strong", "b"}
 CLASSED = {
-    "title": {"title"},
+    "title": {"title", "entry-title", "post-title", "article-title", "headline", "p-name"},
     "subtitle": {"subtitle"},
-    "author": {"author", "byline"},
-    "date": {"date", "dateline", "published"},
+    "author": {"author", "byline", "entry-author", "post-author", "article-author", "p-author"},
+    "date": {"date", "dateline", "published", "entry-date", "post-date", "dt-published"},
 }
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 MAX_NOTE_CHARS = 20_000  # a note longer than this is taken for a section the link leads to
@@ -152,8 +152,11 @@ class PageReader:
     def read(self) -> None:
         meta = self._meta_fields()  # before <head> is dropped with the scripts
         self._drop(self.root, DROPPED, roles=set(), hidden=True)
-        self._classed_fields()
         content = self._content()
+        pandoc_header = self.root.find(".//header[@id='title-block-header']")
+        for holder in (pandoc_header, content):
+            if holder is not None:
+                self._classed_fields(holder)
         self._find_notes(content)
         # An article's own <header> holds its title and byline; the page's is the site's.
         own = {"footer", "aside"} if content.tag in {"article", "main"} else FURNITURE
@@ -227,6 +230,8 @@ class PageReader:
         scores: dict[etree._Element, int] = {}
         for p in body.iter("p"):
             parent = p.getparent()
+            if any(a.tag in FURNITURE for a in p.iterancestors()):
+                continue  # a byline in a <header>, a blurb in an <aside>
             if parent is not None:
                 scores[parent] = scores.get(parent, 0) + len(_text(p))
         if not scores:
@@ -531,17 +536,15 @@ class PageReader:
             if name not in self.draft.fields:
                 self._field(name, value, where, sure)
 
-    def _classed_fields(self) -> None:
-        """Fields from elements classed as such (Pandoc's title block: `h1.title`,
-        `p.author`, `p.date`; a blog's `.byline`), taken out of the text."""
-        for element in list(self.root.iter()):
-            if not isinstance(element.tag, str) or element.getparent() is None:
+    def _classed_fields(self, within: etree._Element) -> None:
+        """Fields from the elements of the text (or Pandoc's title block) classed as such:
+        Pandoc's `h1.title`, `p.author`, `p.date`; a blog's `.byline`, `.entry-date`.
+        Whole class names only (a `.widget-title` is not the title); taken out of the text."""
+        for element in list(within.iter()):
+            if not isinstance(element.tag, str) or element is within or _has_blocks(element):
                 continue
-            classes, text = (
-                set(re.split(r"[\s_-]+", element.get("class", "").casefold())),
-                _text(element),
-            )
-            if not text or len(text) > 200 or element.tag in {"body", "html", "article", "main"}:
+            classes, text = set(element.get("class", "").casefold().split()), _text(element)
+            if not text or len(text) > 200:
                 continue
             name = next((n for n, words in CLASSED.items() if classes & words), None)
             if name is None or name in self.draft.fields:
