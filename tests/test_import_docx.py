@@ -44,6 +44,7 @@ STYLES = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
   <w:style w:type="paragraph" w:styleId="Capitulo"><w:name w:val="Capítulo"/><w:basedOn w:val="Heading1"/></w:style>
   <w:style w:type="paragraph" w:styleId="Quote"><w:name w:val="Quote"/></w:style>
   <w:style w:type="character" w:styleId="Emphasis"><w:name w:val="Emphasis"/><w:rPr><w:i/></w:rPr></w:style>
+  <w:style w:type="character" w:styleId="Strong"><w:name w:val="Strong"/><w:rPr><w:b/></w:rPr></w:style>
 </w:styles>"""
 
 
@@ -160,7 +161,9 @@ def letter_docx(folder: Path) -> Path:
                 run(" concerniente a la carta de mi "),
                 run("esposa", BOLD),
                 footnote_call(1),
-                run(". Nada más."),
+                run(". "),
+                run("Nada", '<w:rStyle w:val="Strong"/>'),
+                run(" más."),
             ),
             paragraph(run("La campaña en Europa"), style="Heading1"),
             paragraph(
@@ -182,6 +185,11 @@ def letter_docx(folder: Path) -> Path:
             paragraph(run("segundo punto"), props=NUMBERED),
             paragraph(run("un subpunto"), props=BULLET_UNDER),
             paragraph(run("Un capítulo de estilo propio"), style="Capitulo"),
+            "<w:tbl><w:tr><w:tc>"
+            + paragraph(run("Celda uno"))
+            + "</w:tc><w:tc>"
+            + paragraph(run("Celda dos"))
+            + "</w:tc></w:tr></w:tbl>",
             '<w:p><w:r><w:t>Texto </w:t></w:r><w:del w:id="9"><w:r><w:delText>borrado</w:delText></w:r></w:del><w:ins w:id="10"><w:r><w:t>insertado</w:t></w:r></w:ins><w:r><w:t> al final.</w:t></w:r></w:p>',
         ]
     )
@@ -218,7 +226,7 @@ TEXT = (
     "mi esposa. Nada más. La campaña en Europa Los campos de concentración son la última "
     "invención de Stalin. Dijo el camarada: hay que luchar Y siguió diciendo lo mismo. Un "
     "pasaje sangrado que cita otro texto. primer punto segundo punto un subpunto Un capítulo de estilo "
-    "propio Texto insertado al final."
+    "propio Celda uno Celda dos Texto insertado al final."
 )
 NOTES = [
     ("esposa", "Se trata de la carta de Natalia Sedova a propósito de su hijo Serguei."),
@@ -241,7 +249,8 @@ def test_a_word_letter_is_imported_with_its_header_styles_and_notes(letter: Path
         "lang": "es-ES",
     }
     markdown = draft.markdown()
-    assert "*New York Times*" in markdown and "**esposa**[^1]" in markdown
+    assert "*New York Times*" in markdown and "**esposa**[^1]. **Nada** más." in markdown
+    assert "\n\nCelda uno\n\nCelda dos\n\n" in markdown
     assert "# La campaña en Europa" in markdown and "# Un capítulo de estilo propio" in markdown
     assert "> Dijo el camarada: *hay que luchar*[^e1]\n>\n> Y siguió diciendo lo mismo." in markdown
     assert "> Un pasaje sangrado" in markdown

@@ -55,6 +55,9 @@ SITE = """<!DOCTYPE html>
     <h2>La campaña</h2>
     <blockquote><p>Los campos de concentración son la última invención{call2} de Stalin.</p>
       <p>Esa imitación de los métodos de Hitler.</p></blockquote>
+    <pre>Coyoacán,
+   a 12 de febrero</pre>
+    <p>Con <span style="font-style: italic">saludos</span> cordiales.</p>
     <ol><li>primer punto</li><li>segundo punto<ul><li>un subpunto</li></ul></li></ol>
     <img src="http://127.0.0.1:9/foto.jpg" alt="FOTO">
     <div class="share">COMPARTIR EN REDES</div>
@@ -79,7 +82,8 @@ PANDOC_NOTES = """<section class="footnotes footnotes-end-of-document" role="doc
 TEXT = (
     "Estimado camarada Muste, Le agradezco mucho su carta y el recorte del New York Times "
     "concerniente a la carta de mi esposa. Nada más. La campaña Los campos de concentración "
-    "son la última invención de Stalin. Esa imitación de los métodos de Hitler. primer punto "
+    "son la última invención de Stalin. Esa imitación de los métodos de Hitler. Coyoacán, a 12 "
+    "de febrero Con saludos cordiales. primer punto "
     "segundo punto un subpunto"
 )
 NOTES = [
@@ -115,6 +119,7 @@ def test_an_articles_page_is_imported_without_the_site_around_it(article: Path) 
     assert (
         "> Los campos de concentración son la última invención[^2] de Stalin.\n>\n> Esa" in markdown
     )
+    assert "| Coyoacán,\n|    a 12 de febrero\n\nCon *saludos* cordiales." in markdown
     assert "1. primer punto\n\n1. segundo punto\n\n    - un subpunto\n\n[^1]" in markdown
     assert "[^2]: Primer párrafo de la nota.\n\n    Segundo párrafo de la nota." in markdown
     assert "↩" not in markdown and "\\[\\^" not in markdown
@@ -194,7 +199,7 @@ WIKI = """<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><title>Thin
 <li id="cite_note-2"><span class="mw-cite-backlink"><b><a href="#cite_ref-2">^</a></b></span> <span class="reference-text">Jones 2001.</span></li>
 </ol></div></div></div></body></html>"""
 
-EPUB_ASIDES = """<html xmlns:epub="http://www.idpf.org/2007/ops" lang="fr"><head><title>Lettre</title>
+EPUB_ASIDES = """<html xmlns:epub="http://www.idpf.org/2007/ops" lang="fr"><head><title>Lettre | Archives de la Révolution</title>
 <meta name="date" content="1936-02-12"></head><body><main>
 <p>Une lettre<a epub:type="noteref" href="#n1">1</a> courte.</p>
 <aside epub:type="footnote" id="n1"><p>La note en aparté.</p></aside>

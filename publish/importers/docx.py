@@ -31,7 +31,7 @@ from publish.importers.web_tools import (
     Piece,
     Run,
     clean,
-    fallback_title,
+    finish_fields,
     header_lines,
     inline_markdown,
     iso_date,
@@ -187,7 +187,7 @@ class DocxReader:
         title_at = self._walk(body)
         self._core_fields(title_at)
         self._collect_notes()
-        fallback_title(self.draft)
+        finish_fields(self.draft)
 
     # The body -----------------------------------------------------------------------------
 

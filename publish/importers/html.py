@@ -34,7 +34,7 @@ from publish.importers.web_tools import (
     Piece,
     Run,
     clean,
-    fallback_title,
+    finish_fields,
     header_lines,
     inline_markdown,
     iso_date,
@@ -165,7 +165,7 @@ class PageReader:
         self._header(meta, content)
         self.draft.blocks = shift_headings(self.draft.blocks)
         self.draft.notes = [self._note(element) for element in self.note_elements]
-        fallback_title(self.draft)
+        finish_fields(self.draft)
 
     # What is not the text -----------------------------------------------------------------
 
@@ -386,7 +386,7 @@ class PageReader:
         elif tag in {"ul", "ol"}:
             self._list(element, level=1)
         elif tag == "pre":
-            lines = [clean(line) for line in element.text_content().splitlines()]
+            lines = [_indent_of(line) + clean(line) for line in element.text_content().splitlines()]
             self._add(Block("verse", "\n".join(_escape_lines(lines))), element)
         elif tag in {"p", "dt", "dd", "figcaption", "caption", "address", "summary", "li"}:
             if _has_blocks(element):
@@ -597,6 +597,12 @@ def _strip_mark(pieces: list[Piece]) -> list[Piece]:
             piece = Run(rest, piece.italic, piece.bold)
         out.append(piece)
     return out
+
+
+def _indent_of(line: str) -> str:
+    """A line's leading spaces (tabs as four), which a line block keeps."""
+    expanded = line.expandtabs(4)
+    return " " * (len(expanded) - len(expanded.lstrip()))
 
 
 def _escape_lines(lines: list[str]) -> list[str]:

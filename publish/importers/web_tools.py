@@ -262,10 +262,16 @@ def list_level(blocks: list[Block], level: int) -> int:
     return max(1, min(level, deepest))
 
 
-def fallback_title(draft: Draft) -> None:
-    """A title from the file's name where nothing in the file gave one: publish needs a
-    title to build, and the report asks a person to look at it."""
+FIELD_ORDER = ("title", "subtitle", "author", "translator", "date", "lang", "source", "contact")
+
+
+def finish_fields(draft: Draft) -> None:
+    """A title from the file's name where nothing in the file gave one (publish needs a
+    title to build; the report asks a person to look at it); the fields in the order a
+    header is written."""
     if not draft.fields.get("title"):
         title = " ".join(re.split(r"[\s_-]+", draft.source.stem)).strip() or draft.source.name
-        draft.fields = {"title": title, **draft.fields}
+        draft.fields["title"] = title
         draft.guess(draft.source.name, "field", f"title = {title} (the file's name)", 0.2)
+    rank = {name: index for index, name in enumerate(FIELD_ORDER)}
+    draft.fields = dict(sorted(draft.fields.items(), key=lambda kv: rank.get(kv[0], len(rank))))
