@@ -117,7 +117,7 @@ def epub_metadata(epub: Path) -> dict[str, list[str]]:
     book = OpenedEpub(epub)
     return {
         name: [" ".join((e.text or "").split()) for e in book.metadata(name)]
-        for name in ("title", "creator", "date", "language")
+        for name in ("title", "creator", "date", "language", "source")
     }
 
 

@@ -152,7 +152,7 @@ LINKED_IMAGE = (
 def letter_docx(folder: Path) -> Path:
     body = "".join(
         [
-            paragraph(run("La represión en la URSS"), style="Title"),
+            paragraph(run("La represión en la URSS"), footnote_call(4), style="Title"),
             paragraph(run("León Trotsky")),
             paragraph(run("Coyoacán, 12 de febrero de 1936")),
             paragraph(
@@ -179,7 +179,7 @@ def letter_docx(folder: Path) -> Path:
                 endnote_call(),
                 style="Quote",
             ),
-            paragraph(run("Y siguió diciendo lo mismo."), style="Quote"),
+            paragraph(run("Y siguió diciendo lo mismo."), footnote_call(7), style="Quote"),
             paragraph(run("Un pasaje sangrado que cita otro texto."), props=INDENT),
             paragraph(run("primer punto"), props=NUMBERED),
             paragraph(run("segundo punto"), props=NUMBERED),
@@ -203,6 +203,7 @@ def letter_docx(folder: Path) -> Path:
             ],
             2: [run("Primer párrafo de la nota larga."), run("Segundo párrafo de la misma nota.")],
             3: [run("Una nota que nada llama.")],
+            4: [run("Versión al castellano desde ") + run("Oeuvres", ITALIC) + run(", tomo 8.")],
         },
     )
     endnotes = notes_part("endnote", {1: [run("Palabras de un discurso de 1935.")]})
@@ -247,6 +248,7 @@ def test_a_word_letter_is_imported_with_its_header_styles_and_notes(letter: Path
         "author": "León Trotsky",
         "date": "1936-02-12",
         "lang": "es-ES",
+        "source": "Versión al castellano desde *Oeuvres*, tomo 8.",  # the title's note
     }
     markdown = draft.markdown()
     assert "*New York Times*" in markdown and "**esposa**[^1]. **Nada** más." in markdown
@@ -269,7 +271,10 @@ def test_a_word_letter_is_imported_with_its_header_styles_and_notes(letter: Path
         )
     ].needs_look
     assert any(g.kind == "dropped" and "1 footnote(s)" in g.what for g in draft.guesses)
+    assert "lo mismo.\n" in markdown  # footnote 7 is not in the file: its call is left out
+    assert any(g.what == "call [^4]: no such note" and g.needs_look for g in draft.guesses)
     assert [g.where for g in draft.guesses if g.kind == "note"] == [
+        "carta.docx: paragraph 1",
         "carta.docx: paragraph 4",
         "carta.docx: paragraph 6",
         "carta.docx: paragraph 7",
@@ -289,6 +294,7 @@ def test_the_imported_letter_builds_to_both_books_with_its_words_notes_and_heade
     meta = epub_metadata(books.epub)
     assert meta["title"] == ["La represión en la URSS"] and meta["creator"] == ["León Trotsky"]
     assert meta["date"][0].startswith("1936-02-12") and meta["language"] == ["es-ES"]
+    assert epub_metadata(books.epub)["source"] == ["Versión al castellano desde Oeuvres, tomo 8."]
     info = pdf_metadata(books.pdf)
     assert (info["Title"], info["Author"]) == ("La represión en la URSS", "León Trotsky")
 

@@ -157,12 +157,13 @@ def test_the_imported_page_builds_to_both_books_with_its_words_notes_and_header(
 MARXISTS = """<html><head><title>Carta a Muste - Archivo Marxista</title></head>
 <body>
 <p class="nav"><a href="../index.htm">Índice</a></p>
-<h1>Carta a Muste</h1>
+<h1>Carta a Muste<sup><a href="#n0" name="f0">*</a></sup></h1>
 <p class="fst">12 de febrero de 1936</p>
 <p>Le agradezco su carta<a href="#n1" name="f1"><sup>[1]</sup></a> y el recorte.</p>
 <p>Seguimos la lucha<sup class="anote"><a href="#n2" name="f2">2</a></sup> aquí.</p>
 <hr>
 <h3>Notas</h3>
+<p class="endnote"><a name="n0" href="#f0">*</a> Fuente: <i>Oeuvres</i>, tomo 8.</p>
 <p class="endnote"><a name="n1" href="#f1">[1]</a> Natalia Sedova, su esposa.</p>
 <p class="endnote"><a name="n2" href="#f2">2</a>. Una nota después.</p>
 <p class="footer">Digitalizado por el archivo.</p>
@@ -174,7 +175,11 @@ def test_a_marxists_org_page_in_windows_1252_has_its_notes_at_their_calls(projec
     path = page(project, "muste.htm", MARXISTS, encoding="windows-1252")
     books = import_and_build(path, project)
     draft = books.draft
-    assert draft.fields == {"title": "Carta a Muste", "date": "1936-02-12"}
+    assert draft.fields == {
+        "title": "Carta a Muste",
+        "date": "1936-02-12",
+        "source": "Fuente: *Oeuvres*, tomo 8.",  # the title's note
+    }
     assert draft.markdown().count("[^") == 4  # two calls, two notes
     wanted = [("carta", "Natalia Sedova, su esposa."), ("lucha", "Una nota después.")]
     assert_notes_at_calls(epub_notes_at_calls(books.epub), wanted)

@@ -37,6 +37,7 @@ from publish.importers.web_tools import (
     iso_date,
     list_level,
     plain,
+    settle_notes,
 )
 
 # The whole file as the other binary inputs; a part inflated to at most 32 MB (a long book's
@@ -181,12 +182,14 @@ class DocxReader:
         self.calls_at: dict[tuple[str, str], str] = {}  # where each note is first called
         self.wheres: list[str] = []
         self.paragraph = 0
+        self.title_labels: set[str] = set()  # the notes called from the title
 
     def read(self) -> None:
         body = self.document.find("w:body", NS)
         title_at = self._walk(body)
         self._core_fields(title_at)
         self._collect_notes()
+        settle_notes(self.draft, self.title_labels)
         finish_fields(self.draft)
 
     # The body -----------------------------------------------------------------------------
@@ -223,6 +226,7 @@ class DocxReader:
         level = self.styles.heading_level(p)
         if style in TITLE_STYLES and "title" not in self.draft.fields:
             self._field("title", plain(pieces), where, 0.95)
+            self.title_labels |= {p.label for p in pieces if isinstance(p, Call)}
             return True
         if style in {"subtitle", "author", "date"} and style not in self.draft.fields:
             return self._styled_field(style, plain(pieces), where)
@@ -320,6 +324,7 @@ class DocxReader:
         ):
             first = self.draft.blocks.pop(0)
             self._field("title", _unmark(first.text), self.wheres.pop(0), 0.7)
+            self.title_labels |= set(re.findall(r"\[\^([^\]]+)\]", first.text))
             header_lines(self.draft, self.wheres)
         core_name = self.package.related("", "core-properties") or "docProps/core.xml"
         core = self.package.xml(core_name)
@@ -362,14 +367,7 @@ class DocxReader:
         for (kind, note_id), label in self.labels.items():
             note = self.notes[kind].get(note_id)
             if note is None:
-                self.draft.guess(
-                    calls_at[(kind, note_id)],
-                    "note",
-                    f"{kind} call {label} has no {kind} (left as a call with no text)",
-                    0.3,
-                )
-                self.draft.notes.append(Note(label, ("",)))
-                continue
+                continue  # the call is taken out, a guess to look at (settle_notes)
             paragraphs = tuple(
                 t for t in (inline_markdown(self._note_pieces(p)) for p in note.iter(w("p"))) if t
             )
@@ -377,7 +375,7 @@ class DocxReader:
             self.draft.guess(
                 calls_at[(kind, note_id)],
                 "note",
-                f"{kind} {label} at its call ({kind}Reference {note_id})",
+                f"{kind} w:id={note_id} at its call",
                 1.0,
             )
         for kind, notes in self.notes.items():

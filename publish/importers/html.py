@@ -40,6 +40,7 @@ from publish.importers.web_tools import (
     iso_date,
     list_level,
     plain,
+    settle_notes,
     shift_headings,
 )
 
@@ -145,6 +146,7 @@ class PageReader:
         self.calls: dict[etree._Element, str] = {}  # a call's link → its note's label
         self.note_elements: list[etree._Element] = []
         self._holders: set[etree._Element] | None = None
+        self.title_labels: set[str] = set()  # the notes called from the title
 
     def where(self, element: etree._Element) -> str:
         return f"{self.name}:{element.sourceline or 0}"
@@ -153,11 +155,11 @@ class PageReader:
         meta = self._meta_fields()  # before <head> is dropped with the scripts
         self._drop(self.root, DROPPED, roles=set(), hidden=True)
         content = self._content()
+        self._find_notes(content)
         pandoc_header = self.root.find(".//header[@id='title-block-header']")
         for holder in (pandoc_header, content):
             if holder is not None:
                 self._classed_fields(holder)
-        self._find_notes(content)
         # An article's own <header> holds its title and byline; the page's is the site's.
         own = {"footer", "aside"} if content.tag in {"article", "main"} else FURNITURE
         self._drop(content, own, roles=FURNITURE_ROLES, hidden=False, keep_notes=True)
@@ -165,6 +167,7 @@ class PageReader:
         self._header(meta, content)
         self.draft.blocks = shift_headings(self.draft.blocks)
         self.draft.notes = [self._note(element) for element in self.note_elements]
+        settle_notes(self.draft, self.title_labels)
         finish_fields(self.draft)
 
     # What is not the text -----------------------------------------------------------------
@@ -272,7 +275,7 @@ class PageReader:
                 self.draft.guess(
                     self.where(link),
                     "note",
-                    f"note {self.labels[note]} ({href}, line {note.sourceline}) at its call",
+                    f"the note at {href} (line {note.sourceline}) at its call",
                     0.95,
                 )
             self.calls[link] = self.labels[note]
@@ -515,8 +518,9 @@ class PageReader:
             and blocks[0].level == 1
             and _count_h1(blocks) == 1
         ):
-            title = _unmark(blocks.pop(0).text)
-            self._field("title", title, self.wheres.pop(0), 0.9)
+            first = blocks.pop(0)
+            self.title_labels |= set(re.findall(r"\[\^([^\]]+)\]", first.text))
+            self._field("title", _unmark(first.text), self.wheres.pop(0), 0.9)
         elif len(h1s := list(self.root.iter("h1"))) == 1 and not _is_ancestor(content, h1s[0]):
             self._field("title", _text(h1s[0]), self.where(h1s[0]), 0.8)
         header_lines(self.draft, self.wheres)
@@ -558,6 +562,8 @@ class PageReader:
             elif name == "author":
                 value = re.sub(r"^(?:by|por|par|von)\s+", "", text, flags=re.I)
             self._field(name, value, self.where(element), 0.85)
+            if name == "title":
+                self.title_labels |= {self.calls[a] for a in element.iter("a") if a in self.calls}
             _remove(element)
 
     def _field(self, name: str, value: str, where: str, sure: float) -> None:

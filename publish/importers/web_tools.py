@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from publish.importers.draft import Block, Draft, escape
+from publish.importers.draft import Block, Draft, Note, escape
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,3 +275,46 @@ def finish_fields(draft: Draft) -> None:
         draft.guess(draft.source.name, "field", f"title = {title} (the file's name)", 0.2)
     rank = {name: index for index, name in enumerate(FIELD_ORDER)}
     draft.fields = dict(sorted(draft.fields.items(), key=lambda kv: rank.get(kv[0], len(rank))))
+
+
+def settle_notes(draft: Draft, title_labels: set[str]) -> None:
+    """Every note called from the text and every call with its note: a note called from
+    the title alone (an archive's note on where the text comes from) becomes the `source`
+    field; a note no call leads to, or a call with no note, is left out (publish refuses a
+    note never called), each a guess to look at."""
+    called = set(_CALL.findall("\n".join(block.text for block in draft.blocks)))
+    kept: list[Note] = []
+    for note in draft.notes:
+        if note.label in called:
+            kept.append(note)
+        elif note.label in title_labels and "source" not in draft.fields:
+            draft.fields["source"] = " ".join(note.paragraphs)
+            draft.guess(draft.source.name, "field", f"source = the title's note {note.label}", 0.6)
+        else:
+            draft.guess(
+                draft.source.name, "dropped", f"note {note.label}: no call in the text", 0.3
+            )
+    draft.notes = kept
+    for label in sorted(called - {note.label for note in kept}):
+        draft.guess(draft.source.name, "dropped", f"call [^{label}]: no such note", 0.3)
+    _renumber(draft, kept)
+
+
+_CALL = re.compile(r"\[\^([^\]\s]+)\]")
+
+
+def _renumber(draft: Draft, kept: list[Note]) -> None:
+    """The kept notes numbered again from 1 in their order (footnotes `1`…, endnotes `e1`…),
+    their calls with them; a call to no note is taken out."""
+    counts: dict[str, int] = {}
+    labels: dict[str, str] = {}
+    for note in kept:
+        prefix = re.match(r"\D*", note.label).group(0)
+        counts[prefix] = counts.get(prefix, 0) + 1
+        labels[note.label] = f"{prefix}{counts[prefix]}"
+
+    def relabel(text: str) -> str:
+        return _CALL.sub(lambda m: f"[^{labels[m[1]]}]" if m[1] in labels else "", text)
+
+    draft.blocks = [Block(b.kind, relabel(b.text), b.level) for b in draft.blocks]
+    draft.notes = [Note(labels[n.label], tuple(relabel(p) for p in n.paragraphs)) for n in kept]
