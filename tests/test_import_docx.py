@@ -21,6 +21,7 @@ from publish.importers import read_draft
 from tests.epub_helpers import epubcheck_problems
 from tests.import_helpers import (
     assert_notes_at_calls,
+    assert_round_trip,
     epub_metadata,
     epub_notes_at_calls,
     epub_text_words,
@@ -401,3 +402,16 @@ def test_a_file_that_is_not_a_word_file_is_an_error_naming_it(project: Path) -> 
         docx.writestr("hola.txt", "hola")
     with pytest.raises(SourceError, match="no document part"):
         read_draft(empty)
+
+
+# The corpus, through Pandoc's Word files and back
+
+CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+
+
+@pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")
+@pytest.mark.parametrize("book", ["communist-manifesto", "vindication-of-the-rights-of-woman"])
+def test_the_corpus_as_pandocs_word_files_imports_back_word_for_word(
+    book: str, project: Path
+) -> None:
+    assert_round_trip(CORPUS / book, project, "docx", [])

@@ -17,6 +17,7 @@ from publish.importers import read_draft
 from tests.epub_helpers import epubcheck_problems
 from tests.import_helpers import (
     assert_notes_at_calls,
+    assert_round_trip,
     epub_metadata,
     epub_notes_at_calls,
     epub_text_words,
@@ -298,3 +299,16 @@ def test_characters_a_source_may_not_hold_are_left_out(project: Path) -> None:
     assert "Uno dos tres cuatro." in books.source.read_text(encoding="utf-8")
     assert books.draft.fields == {"title": "raro"}  # no title in the page: its file's name
     assert [g.needs_look for g in books.draft.guesses if g.kind == "field"] == [True]
+
+
+# The corpus, through Pandoc's web pages and back
+
+CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+
+
+@pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")
+@pytest.mark.parametrize("book", ["communist-manifesto", "vindication-of-the-rights-of-woman"])
+def test_the_corpus_as_pandocs_web_pages_imports_back_word_for_word(
+    book: str, project: Path
+) -> None:
+    assert_round_trip(CORPUS / book, project, "html", ["-s"])

@@ -30,6 +30,7 @@ from publish.importers.web_tools import (
     Call,
     Piece,
     Run,
+    add_author,
     clean,
     finish_fields,
     header_lines,
@@ -228,7 +229,10 @@ class DocxReader:
             self._field("title", plain(pieces), where, 0.95)
             self.title_labels |= {p.label for p in pieces if isinstance(p, Call)}
             return True
-        if style in {"subtitle", "author", "date"} and style not in self.draft.fields:
+        if style == "author":  # Pandoc's title block: an Author paragraph for each
+            add_author(self.draft, plain(pieces), where, 0.9)
+            return False
+        if style in {"subtitle", "date"} and style not in self.draft.fields:
             return self._styled_field(style, plain(pieces), where)
         if level:
             self._block(Block("heading", text, level), where)

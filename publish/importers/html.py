@@ -33,6 +33,7 @@ from publish.importers.web_tools import (
     Call,
     Piece,
     Run,
+    add_author,
     clean,
     finish_fields,
     header_lines,
@@ -159,7 +160,7 @@ class PageReader:
         pandoc_header = self.root.find(".//header[@id='title-block-header']")
         for holder in (pandoc_header, content):
             if holder is not None:
-                self._classed_fields(holder)
+                self._classed_fields(holder, several_authors=holder is pandoc_header)
         # An article's own <header> holds its title and byline; the page's is the site's.
         own = {"footer", "aside"} if content.tag in {"article", "main"} else FURNITURE
         self._drop(content, own, roles=FURNITURE_ROLES, hidden=False, keep_notes=True)
@@ -423,7 +424,7 @@ class PageReader:
         publish stops indenting past five levels)."""
         own = [c for c in item if isinstance(c.tag, str) and c.tag in {"ul", "ol"}]
         for nested in own:
-            _remove_keep_tail(nested)
+            _remove(nested)
         if _has_blocks(item):
             start = len(self.draft.blocks)
             self._walk(item)
@@ -540,7 +541,7 @@ class PageReader:
             if name not in self.draft.fields:
                 self._field(name, value, where, sure)
 
-    def _classed_fields(self, within: etree._Element) -> None:
+    def _classed_fields(self, within: etree._Element, several_authors: bool) -> None:
         """Fields from the elements of the text (or Pandoc's title block) classed as such:
         Pandoc's `h1.title`, `p.author`, `p.date`; a blog's `.byline`, `.entry-date`.
         Whole class names only (a `.widget-title` is not the title); taken out of the text."""
@@ -551,7 +552,13 @@ class PageReader:
             if not text or len(text) > 200:
                 continue
             name = next((n for n, words in CLASSED.items() if classes & words), None)
-            if name is None or name in self.draft.fields:
+            if name is None or (name in self.draft.fields and not several_authors):
+                continue
+            if name == "author" and several_authors:  # Pandoc's: a p.author for each
+                add_author(self.draft, text, self.where(element), 0.85)
+                _remove(element)
+                continue
+            if name in self.draft.fields:
                 continue
             value = text
             if name == "date":
@@ -634,10 +641,6 @@ def _is_ancestor(ancestor: etree._Element, element: etree._Element) -> bool:
 
 def _remove(element: etree._Element) -> None:
     """Take `element` out, leaving the text after it."""
-    _remove_keep_tail(element)
-
-
-def _remove_keep_tail(element: etree._Element) -> None:
     parent = element.getparent()
     if parent is None:
         return

@@ -318,3 +318,11 @@ def _renumber(draft: Draft, kept: list[Note]) -> None:
 
     draft.blocks = [Block(b.kind, relabel(b.text), b.level) for b in draft.blocks]
     draft.notes = [Note(labels[n.label], tuple(relabel(p) for p in n.paragraphs)) for n in kept]
+
+
+def add_author(draft: Draft, name: str, where: str, sure: float) -> None:
+    """One more author (a title block's second `Author` line): `author` becomes a list."""
+    known = draft.fields.get("author")
+    authors = [] if known is None else known if isinstance(known, list) else [known]
+    draft.fields["author"] = [*authors, name] if authors else name
+    draft.guess(where, "field", f"author = {name}", sure)
