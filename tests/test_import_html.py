@@ -312,3 +312,34 @@ def test_the_corpus_as_pandocs_web_pages_imports_back_word_for_word(
     book: str, project: Path
 ) -> None:
     assert_round_trip(CORPUS / book, project, "html", ["-s"])
+
+
+# Word's "Save as web page" and LibreOffice's HTML export, as archives hold them
+WORD_PAGE = """<html xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:w="urn:schemas-microsoft-com:office:word">
+<head><meta http-equiv=Content-Type content="text/html; charset=windows-1252"><title>Carta</title>
+<style><!-- p.MsoNormal {margin:0} --></style></head>
+<body lang=ES style='tab-interval:35.4pt'><div class=WordSection1>
+<p class=MsoTitle>Carta a Muste<o:p></o:p></p>
+<p class=MsoNormal>Le agradezco su carta<a style='mso-footnote-id:ftn1' href="#_ftn1" name="_ftnref1" title=""><span class=MsoFootnoteReference><span style='mso-special-character:footnote'><![if !supportFootnotes]><span class=MsoFootnoteReference>[1]</span><![endif]></span></span></a> y el recorte.<o:p></o:p></p>
+<p class=MsoNormal>&nbsp;<o:p></o:p></p>
+</div>
+<div style='mso-element:footnote-list'><![if !supportFootnotes]><br clear=all><hr align=left size=1 width="33%"><![endif]>
+<div style='mso-element:footnote' id=ftn1><p class=MsoFootnoteText><a style='mso-footnote-id:ftn1' href="#_ftnref1" name="_ftn1" title=""><span class=MsoFootnoteReference><span style='mso-special-character:footnote'><![if !supportFootnotes]><span class=MsoFootnoteReference>[1]</span><![endif]></span></span></a> Natalia Sedova, su esposa.<o:p></o:p></p></div>
+</div></body></html>
+"""
+LIBREOFFICE_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title></title><meta name="author" content="León Trotsky"></head><body lang="es-ES" dir="ltr">
+<p>Le agradezco su carta<a class="sdfootnoteanc" name="sdfootnote1anc" href="#sdfootnote1sym"><sup>1</sup></a> y el recorte.</p>
+<div id="sdfootnote1"><p class="sdfootnote"><a class="sdfootnotesym" name="sdfootnote1sym" href="#sdfootnote1anc">1</a>Natalia Sedova, su esposa.</p></div>
+</body></html>
+"""
+
+
+def test_word_and_libreoffice_web_pages_have_their_notes_at_their_calls(project: Path) -> None:
+    word = read_draft(page(project, "carta.htm", WORD_PAGE, encoding="windows-1252"))
+    assert word.fields == {"title": "Carta a Muste", "lang": "es"}
+    libre = read_draft(page(project, "carta-lo.html", LIBREOFFICE_PAGE))
+    assert libre.fields == {"title": "carta lo", "author": "León Trotsky", "lang": "es-ES"}
+    for draft in (word, libre):
+        assert draft.markdown().endswith(
+            "---\n\nLe agradezco su carta[^1] y el recorte.\n\n[^1]: Natalia Sedova, su esposa.\n"
+        )

@@ -36,6 +36,7 @@ from publish.importers.web_tools import (
     header_lines,
     inline_markdown,
     iso_date,
+    language_tag,
     list_level,
     plain,
     settle_notes,
@@ -351,7 +352,7 @@ class DocxReader:
                 value = found[0]
             self._field(name, value, where, sure)
         if "lang" not in self.draft.fields and (lang := self.styles.lang):
-            self._field("lang", lang, f"{self.name}: word/styles.xml", 0.7)
+            self._field("lang", language_tag(lang), f"{self.name}: word/styles.xml", 0.7)
 
     # The notes ----------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from publish.importers.web_tools import (
     header_lines,
     inline_markdown,
     iso_date,
+    language_tag,
     list_level,
     plain,
     settle_notes,
@@ -69,8 +70,16 @@ BLOCKS = {
 ITALIC = {"em", "i", "cite", "dfn", "var"}
 BOLD = {"strong", "b"}
 CLASSED = {
-    "title": {"title", "entry-title", "post-title", "article-title", "headline", "p-name"},
-    "subtitle": {"subtitle"},
+    "title": {
+        "title",
+        "entry-title",
+        "post-title",
+        "article-title",
+        "headline",
+        "p-name",
+        "msotitle",
+    },
+    "subtitle": {"subtitle", "msosubtitle"},  # Mso…: Word's "Save as web page"
     "author": {"author", "byline", "entry-author", "post-author", "article-author", "p-author"},
     "date": {"date", "dateline", "published", "entry-date", "post-date", "dt-published"},
 }
@@ -146,6 +155,7 @@ class PageReader:
         self.labels: dict[etree._Element, str] = {}  # a note's element → its label
         self.calls: dict[etree._Element, str] = {}  # a call's link → its note's label
         self.note_elements: list[etree._Element] = []
+        self.marks: dict[etree._Element, etree._Element] = {}  # a note → the element linked to
         self._holders: set[etree._Element] | None = None
         self.title_labels: set[str] = set()  # the notes called from the title
 
@@ -273,6 +283,7 @@ class PageReader:
             if note not in self.labels:
                 self.labels[note] = str(len(self.labels) + 1)
                 self.note_elements.append(note)
+                self.marks[note] = target
                 self.draft.guess(
                     self.where(link),
                     "note",
@@ -315,6 +326,9 @@ class PageReader:
 
     def _note(self, element: etree._Element) -> Note:
         label = self.labels[element]
+        mark = self.marks[element]
+        if mark is not element and MARK.match(_text(mark)):
+            _remove(mark)  # the note's own number (`<a name="n1">[1]</a>`), linked to
         for link in list(element.iter("a", "span", "sup")):
             classes = f"{link.get('class', '')} {link.get('role', '')}".casefold()
             if BACKLINK.search(classes) or _text(link) in {"↩", "↩︎", "^", "↑"}:
@@ -501,9 +515,11 @@ class PageReader:
         title = self.root.find(".//title")
         if title is not None and _text(title):
             found.setdefault("page-title", (_text(title), self.where(title), 0.6))
-        lang = self.root.get("lang") or self.root.get("xml:lang")
-        if lang:
-            found["lang"] = (lang.strip(), self.where(self.root), 0.9)
+        body = self.root.find("body")
+        for holder, sure in ((self.root, 0.9), (body, 0.8)):  # Word and LibreOffice: <body lang>
+            lang = holder.get("lang") or holder.get("xml:lang") if holder is not None else None
+            if lang and "lang" not in found:
+                found["lang"] = (language_tag(lang), self.where(holder), sure)
         return found
 
     def _header(self, meta: dict[str, tuple[str, str, float]], content: etree._Element) -> None:

@@ -326,3 +326,9 @@ def add_author(draft: Draft, name: str, where: str, sure: float) -> None:
     authors = [] if known is None else known if isinstance(known, list) else [known]
     draft.fields["author"] = [*authors, name] if authors else name
     draft.guess(where, "field", f"author = {name}", sure)
+
+
+def language_tag(tag: str) -> str:
+    """A language as BCP 47 writes it (`ES` → `es`, `en_gb` → `en-GB`)."""
+    language, *rest = tag.strip().replace("_", "-").split("-")
+    return "-".join([language.lower(), *(p.upper() if len(p) == 2 else p for p in rest)])
