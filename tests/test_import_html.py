@@ -14,7 +14,7 @@ import pytest
 
 from publish.errors import SourceError
 from publish.importers import read_draft
-from tests.epub_helpers import epubcheck_problems
+from tests.epub_helpers import NS, OpenedEpub, epubcheck_problems
 from tests.import_helpers import (
     assert_notes_at_calls,
     assert_round_trip,
@@ -343,3 +343,45 @@ def test_word_and_libreoffice_web_pages_have_their_notes_at_their_calls(project:
         assert draft.markdown().endswith(
             "---\n\nLe agradezco su carta[^1] y el recorte.\n\n[^1]: Natalia Sedova, su esposa.\n"
         )
+
+
+GUTENBERG = """<html lang="en"><head><title>A Vindication | Project Gutenberg</title></head><body>
+<div class="chapter"><h1>A Vindication</h1>
+<p>In the present state of society<span class="pagenum"><a id="Page_21">[Pg 21]</a></span> it appears necessary to go back.</p>
+<span class="pagenum"><a id="Page_22">[Pg 22]</a></span>
+<p>Rousseau exerts himself to prove that all was right originally.</p>
+<p>A third paragraph<span epub:type="pagebreak" role="doc-pagebreak" id="page23" title="23"></span> goes on.</p>
+<p>As Wikisource marks<span class="pagenum ws-pagenum" id="xiv" data-page-number="xiv">[xiv]</span> them.</p>
+<p>Once more<span class="pagenum"><a id="Page_21b">[Pg 21]</a></span>.</p>
+</div></body></html>"""
+
+
+def test_the_originals_page_numbers_are_kept_as_page_markers_in_both_books(project: Path) -> None:
+    books = import_and_build(page(project, "vindication.html", GUTENBERG), project)
+    markdown = books.draft.markdown()
+    assert "society{pag=21} it" in markdown and "\n\n{pag=22}Rousseau" in markdown
+    assert "paragraph{pag=23} goes" in markdown and "marks{pag=xiv} them" in markdown
+    assert "Once more." in markdown  # page 21 is marked once
+    epub = OpenedEpub(books.epub)
+    ids = [
+        s.get("id")
+        for p in epub.spine()
+        for s in p.tree.xpath("//x:span[@class='pag']", namespaces=NS)
+    ]
+    assert ids == ["pag-21", "pag-22", "pag-23", "pag-xiv"]
+    printed = pdf_text_words(books.pdf)
+    expected = [
+        "society",
+        "21",
+        "it",
+        "appears",
+        "22",
+        "rousseau",
+        "paragraph",
+        "23",
+        "goes",
+        "marks",
+        "xiv",
+        "them",
+    ]
+    assert is_subsequence(expected, printed)

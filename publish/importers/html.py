@@ -31,6 +31,7 @@ from publish.importers.draft import Block, Draft, Note, escape
 from publish.importers.web_tools import (
     LIST_KINDS,
     Call,
+    PageMark,
     Piece,
     Run,
     add_author,
@@ -158,6 +159,8 @@ class PageReader:
         self.marks: dict[etree._Element, etree._Element] = {}  # a note → the element linked to
         self._holders: set[etree._Element] | None = None
         self.title_labels: set[str] = set()  # the notes called from the title
+        self.pages: set[str] = set()  # the original's pages marked so far
+        self.carried: list[Piece] = []  # page marks waiting for the next paragraph
 
     def where(self, element: etree._Element) -> str:
         return f"{self.name}:{element.sourceline or 0}"
@@ -175,6 +178,10 @@ class PageReader:
         own = {"footer", "aside"} if content.tag in {"article", "main"} else FURNITURE
         self._drop(content, own, roles=FURNITURE_ROLES, hidden=False, keep_notes=True)
         self._walk(content)
+        if self.carried and self.draft.blocks:  # a page's marker after the last paragraph
+            last = self.draft.blocks[-1]
+            marks = inline_markdown(self.carried)
+            self.draft.blocks[-1] = Block(last.kind, f"{last.text} {marks}", last.level)
         self._header(meta, content)
         self.draft.blocks = shift_headings(self.draft.blocks)
         self.draft.notes = [self._note(element) for element in self.note_elements]
@@ -357,7 +364,7 @@ class PageReader:
             elif element.tag == "br" and _next_is_br(element):
                 self._paragraph(pending, pending_at)
                 pending = []
-            elif element.tag in BLOCKS:
+            elif element.tag in BLOCKS and _page_of(element) is None:
                 self._paragraph(pending, pending_at)
                 pending = []
                 self._block(element)
@@ -451,11 +458,27 @@ class PageReader:
             self._list(nested, min(level + 1, 4))
 
     def _paragraph(self, pieces: list[Piece], element: etree._Element) -> None:
-        text = inline_markdown(pieces)
-        if text:
-            self._add(Block("paragraph", text), element)
+        if not plain(pieces):  # a page's marker between paragraphs opens the next one
+            self.carried += [p for p in pieces if isinstance(p, PageMark)]
+            return
+        self._add(Block("paragraph", inline_markdown(pieces)), element)
+
+    def _page_mark(self, page: str, element: etree._Element) -> list[Piece]:
+        """`{pag=N}` where page N of the original begins, once per page (a page marked
+        twice keeps its first marker)."""
+        if page in self.pages:
+            self.draft.guess(
+                self.where(element), "page", f"page {page} marked again: left out", 0.5
+            )
+            return []
+        self.pages.add(page)
+        self.draft.guess(self.where(element), "page", f"the original's page {page} begins", 0.9)
+        return [PageMark(page)]
 
     def _add(self, block: Block, element: etree._Element) -> None:
+        if self.carried and block.kind in ("paragraph", "quote", *LIST_KINDS) and block.text:
+            block = Block(block.kind, inline_markdown(self.carried) + block.text, block.level)
+            self.carried = []
         if block.kind in LIST_KINDS:
             block = Block(block.kind, block.text, list_level(self.draft.blocks, block.level))
         if block.text:
@@ -479,6 +502,8 @@ class PageReader:
             return [Call(self.calls[element])]
         if element in self.labels:
             return []
+        if (page := _page_of(element)) is not None:
+            return self._page_mark(page, element)
         tag = element.tag
         if tag in {"br", "img", "hr"}:
             return [Run(" ")]
@@ -592,6 +617,34 @@ class PageReader:
     def _field(self, name: str, value: str, where: str, sure: float) -> None:
         self.draft.fields[name] = value
         self.draft.guess(where, "field", f"{name} = {value}", sure)
+
+
+PAGE_CLASSES = {"pagenum", "pagenumber", "page-number", "page-num", "pb", "pagebreak", "page-break"}
+_PAGE_IN_TEXT = re.compile(
+    r"^[\[(]?\s*(?:p(?:g|ag|ág|age)?\.?\s*)?(\d{1,5}[rv]?|[ivxlcdm]{1,8})\s*[\])]?$", re.I
+)
+_PAGE_IN_ID = re.compile(r"(?:^|page|pag|pg|p)[_.\-]?(\d{1,5}[rv]?|[ivxlcdm]{1,8})$", re.I)
+
+
+def _page_of(element: etree._Element) -> str | None:
+    """The original's page an element marks (Project Gutenberg's `<span class="pagenum">
+    [Pg 206]</span>`, Wikisource's, an EPUB's `epub:type="pagebreak"` with its `title`),
+    or None for an element that marks none."""
+    kinds = f"{element.get('role', '')} {element.get('epub:type', '')}".casefold()
+    classes = set(element.get("class", "").casefold().split())
+    if not (classes & PAGE_CLASSES or "pagebreak" in kinds):
+        return None
+    for value, pattern in (
+        (element.get("data-page-number"), _PAGE_IN_TEXT),
+        (element.get("title"), _PAGE_IN_TEXT),
+        (element.get("aria-label"), _PAGE_IN_TEXT),
+        (_text(element), _PAGE_IN_TEXT),
+        (element.get("id"), _PAGE_IN_ID),
+        *((a.get("id") or a.get("name"), _PAGE_IN_ID) for a in element.iter("a")),
+    ):
+        if value and (match := pattern.search(value.strip())):
+            return match.group(1)
+    return None
 
 
 def _next_is_br(element: etree._Element) -> bool:

@@ -31,7 +31,14 @@ class Call:
     label: str
 
 
-Piece = Run | Call
+@dataclass(frozen=True, slots=True)
+class PageMark:
+    """Where a page of the original begins: `{pag=206}` in the text."""
+
+    page: str
+
+
+Piece = Run | Call | PageMark
 
 
 # What a source may not hold (publish refuses it at its line): control characters other than
@@ -64,6 +71,9 @@ def inline_markdown(pieces: list[Piece]) -> str:
         if isinstance(piece, Call):
             out.append(f"[^{piece.label}]")
             continue
+        if isinstance(piece, PageMark):
+            out.append(f"{{pag={piece.page}}}")
+            continue
         before = _edge_char(merged[:index], last=True)
         after = _edge_char(merged[index + 1 :], last=False)
         out.append(_styled(piece, before, after))
@@ -92,8 +102,8 @@ def _merged(pieces: list[Piece]) -> list[Piece]:
 def _edge_char(pieces: list[Piece], last: bool) -> str:
     ordered = reversed(pieces) if last else iter(pieces)
     for piece in ordered:
-        if isinstance(piece, Call):
-            return "["
+        if isinstance(piece, Call | PageMark):
+            return "[" if isinstance(piece, Call) else "{"
         if piece.text:
             return piece.text[-1] if last else piece.text[0]
     return " "
