@@ -181,7 +181,11 @@ def letter_docx(folder: Path) -> Path:
                 style="Quote",
             ),
             paragraph(run("Y siguió diciendo lo mismo."), footnote_call(7), style="Quote"),
-            paragraph(run("Un pasaje sangrado que cita otro texto."), props=INDENT),
+            paragraph(
+                run("Un pasaje sangrado que cita otro texto."),
+                '<w:r><w:footnoteReference w:customMarkFollows="1" w:id="5"/><w:t>*</w:t></w:r>',
+                props=INDENT,
+            ),
             paragraph(run("primer punto"), props=NUMBERED),
             paragraph(run("segundo punto"), props=NUMBERED),
             paragraph(run("un subpunto"), props=BULLET_UNDER),
@@ -206,6 +210,12 @@ def letter_docx(folder: Path) -> Path:
             3: [run("Una nota que nada llama.")],
             4: [run("Versión al castellano desde ") + run("Oeuvres", ITALIC) + run(", tomo 8.")],
         },
+    )
+    # A note whose call has a mark of its own: Word writes the mark as the note's first word.
+    footnotes = footnotes.replace(
+        "</w:footnotes>",
+        '<w:footnote w:id="5"><w:p><w:r><w:t>*</w:t></w:r>'
+        '<w:r><w:t xml:space="preserve"> Nota con asterisco.</w:t></w:r></w:p></w:footnote></w:footnotes>',
     )
     endnotes = notes_part("endnote", {1: [run("Palabras de un discurso de 1935.")]})
     return write_docx(
@@ -234,6 +244,7 @@ NOTES = [
     ("esposa", "Se trata de la carta de Natalia Sedova a propósito de su hijo Serguei."),
     ("invención", "Primer párrafo de la nota larga. Segundo párrafo de la misma nota."),
     ("luchar", "Palabras de un discurso de 1935."),
+    ("texto", "Nota con asterisco."),
 ]
 
 
@@ -279,7 +290,10 @@ def test_a_word_letter_is_imported_with_its_header_styles_and_notes(letter: Path
         "carta.docx: paragraph 4",
         "carta.docx: paragraph 6",
         "carta.docx: paragraph 7",
+        "carta.docx: paragraph 9",
     ]
+    assert "> Un pasaje sangrado que cita otro texto.[^3]" in markdown  # the `*` is the call's
+    assert "[^3]: Nota con asterisco." in markdown
 
 
 def test_the_imported_letter_builds_to_both_books_with_its_words_notes_and_header(

@@ -269,8 +269,11 @@ class DocxReader:
             if not _belongs(element, p):
                 continue
             italic, bold = self.styles.run_style(element)
+            custom_mark = False
             for child in element:
-                if child.tag == w("t"):
+                if child.tag == w("t") and custom_mark:
+                    custom_mark = False  # the call's own mark (`*`), which the call stands for
+                elif child.tag == w("t"):
                     pieces.append(Run(child.text or "", italic, bold))
                 elif child.tag in (w("tab"), w("br"), w("cr")):
                     pieces.append(Run(" "))
@@ -278,6 +281,7 @@ class DocxReader:
                     pieces.append(Run("-", italic, bold))
                 elif call := self._call(child):
                     pieces.append(call)
+                    custom_mark = child.get(w("customMarkFollows"), "0") in ("1", "true", "on")
         return pieces
 
     def _call(self, child: etree._Element) -> Call | None:
@@ -373,9 +377,10 @@ class DocxReader:
             note = self.notes[kind].get(note_id)
             if note is None:
                 continue  # the call is taken out, a guess to look at (settle_notes)
-            paragraphs = tuple(
-                t for t in (inline_markdown(self._note_pieces(p)) for p in note.iter(w("p"))) if t
-            )
+            parts = [self._note_pieces(p) for p in note.iter(w("p"))]
+            if parts and note.find(f".//{w(kind + 'Ref')}") is None:
+                parts[0] = _without_custom_mark(parts[0])
+            paragraphs = tuple(t for t in (inline_markdown(part) for part in parts) if t)
             self.draft.notes.append(Note(label, paragraphs or ("",)))
             self.draft.guess(
                 calls_at[(kind, note_id)],
@@ -526,6 +531,17 @@ def _indent(p: etree._Element) -> int:
         return 0
     value = ind.get(w("left")) or ind.get(w("start")) or "0"
     return int(value) if re.fullmatch(r"-?\d+", value) else 0
+
+
+def _without_custom_mark(pieces: list[Piece]) -> list[Piece]:
+    """A note's first paragraph without the mark Word writes as its first word when the
+    call has a mark of its own (`*`, `†`) instead of a number."""
+    if pieces and isinstance(pieces[0], Run):
+        first = pieces[0]
+        mark, _, rest = first.text.lstrip().partition(" ")
+        if mark and len(mark) <= 3 and not any(ch.isalnum() for ch in mark):
+            return [Run(rest, first.italic, first.bold), *pieces[1:]]
+    return pieces
 
 
 def _belongs(run: etree._Element, p: etree._Element) -> bool:
