@@ -39,6 +39,7 @@ from publish.importers.web_tools import (
     language_tag,
     list_level,
     plain,
+    raise_headings,
     settle_notes,
 )
 
@@ -60,7 +61,7 @@ NS = {
     "dcterms": "http://purl.org/dc/terms/",
 }
 STRICT_W = "http://purl.oclc.org/ooxml/wordprocessingml/main"  # ISO strict: same names
-QUOTE_STYLES = {"quote", "intense quote", "block text", "quotation", "zitat", "cita"}
+QUOTE_STYLES = {"quote", "intense quote", "block text", "quotation", "quotations", "zitat", "cita"}
 TITLE_STYLES = {"title", "titre", "titel", "título"}
 # An indented paragraph (w:ind left) of at least 1 cm, neither heading nor list: a quotation.
 QUOTE_INDENT_TWIPS = 567
@@ -191,6 +192,7 @@ class DocxReader:
         title_at = self._walk(body)
         self._core_fields(title_at)
         self._collect_notes()
+        raise_headings(self.draft, f"{self.name}: the headings")
         settle_notes(self.draft, self.title_labels)
         finish_fields(self.draft)
 

@@ -43,8 +43,8 @@ from publish.importers.web_tools import (
     language_tag,
     list_level,
     plain,
+    raise_headings,
     settle_notes,
-    shift_headings,
 )
 
 # A page's scripts, styles and inline images make it larger than its text; 16 MB of page is
@@ -183,7 +183,7 @@ class PageReader:
             marks = inline_markdown(self.carried)
             self.draft.blocks[-1] = Block(last.kind, f"{last.text} {marks}", last.level)
         self._header(meta, content)
-        self.draft.blocks = shift_headings(self.draft.blocks)
+        raise_headings(self.draft, self.where(content))
         self.draft.notes = [self._note(element) for element in self.note_elements]
         settle_notes(self.draft, self.title_labels)
         finish_fields(self.draft)

@@ -251,14 +251,17 @@ def _unescaped(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", re.sub(r"\*+", "", markdown))
 
 
-def shift_headings(blocks: list[Block]) -> list[Block]:
+def raise_headings(draft: Draft, where: str) -> None:
     """Headings raised so that the highest is level 1 (a page whose title was its `<h1>`
-    has its sections at `<h2>`)."""
-    levels = [b.level for b in blocks if b.kind == "heading"]
+    has its sections at `<h2>`; a Word file whose title was its first `Heading 1`…)."""
+    levels = [b.level for b in draft.blocks if b.kind == "heading"]
     if not levels or min(levels) == 1:
-        return blocks
+        return
     shift = min(levels) - 1
-    return [Block(b.kind, b.text, b.level - shift) if b.kind == "heading" else b for b in blocks]
+    draft.blocks = [
+        Block(b.kind, b.text, b.level - shift) if b.kind == "heading" else b for b in draft.blocks
+    ]
+    draft.guess(where, "heading", f"headings raised {shift} level(s): the first is #", 0.8)
 
 
 LIST_KINDS = ("item", "numbered")
