@@ -199,9 +199,13 @@ WIKI = """<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><title>Thin
 <div id="content"><h1 id="firstHeading">Thing</h1>
 <div id="mw-content-text"><p>The <b>thing</b> is a thing.<sup id="cite_ref-a_1-0" class="reference"><a href="#cite_note-a-1">[1]</a></sup> More text.<sup id="cite_ref-2" class="reference"><a href="#cite_note-2">[2]</a></sup></p>
 <p>Long ago.<sup id="cite_ref-a_1-1" class="reference"><a href="#cite_note-a-1">[1]</a></sup></p>
+<h2><span class="mw-headline">History</span><span class="mw-editsection">[edit]</span></h2>
+<p>Then.<a class="footnote" href="#fn9" id="r9">3</a> <span class="sr-only">Footnote</span></p>
+<table class="navbox"><tr><td>NAVBOX</td></tr></table>
 <h2>References</h2>
 <div class="reflist"><ol class="references">
 <li id="cite_note-a-1"><span class="mw-cite-backlink">^ <a href="#cite_ref-a_1-0"><sup><i><b>a</b></i></sup></a> <a href="#cite_ref-a_1-1"><sup><i><b>b</b></i></sup></a></span> <span class="reference-text">Smith, <i>Things</i>, 1999.</span></li>
+<li id="fn9">A plain note.</li>
 <li id="cite_note-2"><span class="mw-cite-backlink"><b><a href="#cite_ref-2">^</a></b></span> <span class="reference-text">Jones 2001.</span></li>
 </ol></div></div></div></body></html>"""
 
@@ -216,11 +220,14 @@ def test_wikipedias_references_and_an_epubs_asides_are_notes_at_their_calls(proj
     wiki = read_draft(page(project, "thing.html", WIKI))
     assert wiki.fields == {"title": "Thing", "lang": "en"}
     assert "The **thing** is a thing.[^1] More text.[^2]\n\nLong ago.[^1]" in wiki.markdown()
+    assert "\n\n# History\n\nThen.[^3]\n\n[^1]" in wiki.markdown()  # no [edit], no navbox
     assert [(n.label, n.paragraphs) for n in wiki.notes] == [
         ("1", ("Smith, *Things*, 1999.",)),
         ("2", ("Jones 2001.",)),
+        ("3", ("A plain note.",)),
     ]
-    assert "References" not in wiki.markdown() and "Main page" not in wiki.markdown()
+    for gone in ("References", "Main page", "NAVBOX", "Footnote", "edit"):
+        assert gone not in wiki.markdown()
     aside = read_draft(page(project, "lettre.html", EPUB_ASIDES))
     assert aside.fields == {"title": "Lettre", "date": "1936-02-12", "lang": "fr"}
     assert "Une lettre[^1] courte.\n\nFin." in aside.markdown()

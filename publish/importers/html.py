@@ -62,6 +62,13 @@ FURNITURE_CLASSES = {
     "social", "cookie", "cookies", "advert", "ads", "related", "comments", "toc", "skip",
     "footer",
 }  # fmt: skip
+# Any element so classed is not for the printed page: Wikipedia's "[edit]" links and
+# navigation boxes, text for screen readers only.
+UNPRINTED = {
+    "noprint", "mw-editsection", "navbox", "sr-only", "screen-reader-text", "visually-hidden",
+}  # fmt: skip
+# A link named so (class, id or name) is a note's call: `<a class="footnote" href="#fn1">1</a>`.
+CALL_NAMES = re.compile(r"noteref|fnref|footnote|endnote|ftnref|sdfootnote|cite-?ref")
 BLOCKS = {
     "p", "div", "section", "article", "main", "header", "footer", "aside", "blockquote", "ul",
     "ol", "li", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "table", "tr",
@@ -207,8 +214,11 @@ class PageReader:
             tag = element.tag.casefold()
             furniture = tag in tags or element.get("role", "").casefold() in roles
             if keep_notes and not furniture:  # inside the article: the site's own blocks
-                furniture = tag in {"div", "section", "ul", "p"} and bool(
-                    _classes(element) & FURNITURE_CLASSES
+                classes = _classes(element)
+                unprinted = set(element.get("class", "").casefold().split()) & UNPRINTED
+                furniture = bool(unprinted) or (
+                    tag in {"div", "section", "ul", "p", "table"}
+                    and bool(classes & FURNITURE_CLASSES)
                 )
             if hidden and not furniture:
                 style = element.get("style", "").replace(" ", "").casefold()
@@ -314,10 +324,13 @@ class PageReader:
         if "noteref" in role or "footnote-ref" in link.get("class", ""):
             return True
         mark = _text(link)
+        if not MARK.match(mark):
+            return False
         inside_sup = link.find(".//sup") is not None or any(
             a.tag == "sup" for a in link.iterancestors()
         )
-        return bool(MARK.match(mark)) and (inside_sup or bool(re.match(r"^[\[(*†]", mark)))
+        named = " ".join(link.get(key, "") for key in ("class", "id", "name")).casefold()
+        return inside_sup or bool(re.match(r"^[\[(*†]", mark) or CALL_NAMES.search(named))
 
     def _note_block(self, target: etree._Element) -> etree._Element | None:
         """The element holding the note `target` marks: the target itself when it is a
