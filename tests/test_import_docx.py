@@ -429,3 +429,36 @@ def test_the_corpus_as_pandocs_word_files_imports_back_word_for_word(
     book: str, project: Path
 ) -> None:
     assert_round_trip(CORPUS / book, project, "docx", [])
+
+
+RAISED = '<w:vertAlign w:val="superscript"/>'
+
+
+def test_notes_typed_by_hand_in_a_word_file_are_placed_at_their_raised_numbers(
+    project: Path,
+) -> None:
+    body = "".join(
+        [
+            paragraph(run("Carta"), style="Title"),
+            paragraph(
+                run("Le agradezco su carta"),
+                run("1", RAISED),
+                run(" y el recorte"),
+                run("2", RAISED),
+                run("."),
+            ),
+            paragraph(run("El metro"), run("2", RAISED), run(" cuadrado.")),
+            paragraph(run("Notas"), style="Heading1"),
+            paragraph(run("1", RAISED), run(" Natalia Sedova, su esposa.")),
+            paragraph(run("2) Un recorte del "), run("Times", ITALIC), run(".")),
+        ]
+    )
+    books = import_and_build(write_docx(project / "mano.docx", body), project)
+    markdown = books.draft.markdown()
+    assert "carta[^t1] y el recorte[^t2].\n\nEl metro^2^ cuadrado." in markdown
+    assert "[^t1]: Natalia Sedova, su esposa.\n\n[^t2]: Un recorte del *Times*." in markdown
+    assert "Notas" not in markdown
+    wanted = [("carta", "Natalia Sedova, su esposa."), ("recorte", "Un recorte del Times.")]
+    assert_notes_at_calls(epub_notes_at_calls(books.epub), wanted)
+    for before, note in wanted:
+        assert pdf_note_on_call_page(books.pdf, before, note)

@@ -392,3 +392,35 @@ def test_the_originals_page_numbers_are_kept_as_page_markers_in_both_books(proje
         "them",
     ]
     assert is_subsequence(expected, printed)
+
+
+TYPED = """<html lang="es"><body><h1>Carta</h1>
+<p>Le agradezco su carta<sup>1</sup> y el recorte<sup>2</sup>.</p>
+<p>En 1936 el 10<sup>3</sup> es un cubo, no una nota.</p>
+<h3>Notas</h3>
+<p><sup>1</sup> Natalia Sedova, su esposa.</p>
+<p>2. Un recorte del <i>New York Times</i>.</p>
+</body></html>"""
+
+
+def test_notes_typed_by_hand_at_the_end_are_placed_at_their_raised_numbers(project: Path) -> None:
+    books = import_and_build(page(project, "mano.html", TYPED), project)
+    markdown = books.draft.markdown()
+    assert "carta[^t1] y el recorte[^t2]." in markdown and "el 10^3^ es" in markdown
+    assert "Notas" not in markdown
+    wanted = [
+        ("carta", "Natalia Sedova, su esposa."),
+        ("recorte", "Un recorte del New York Times."),
+    ]
+    assert_notes_at_calls(epub_notes_at_calls(books.epub), wanted)
+    for before, note in wanted:
+        assert pdf_note_on_call_page(books.pdf, before, note)
+    guesses = [g for g in books.draft.guesses if g.kind == "note"]
+    assert [g.sure for g in guesses] == [0.8, 0.8]  # a person may look
+
+
+def test_typed_notes_whose_calls_are_not_all_there_stay_text(project: Path) -> None:
+    draft = read_draft(page(project, "mano2.html", TYPED.replace("recorte<sup>2</sup>", "recorte")))
+    assert "1936 el 10^3^ es" in draft.markdown() and "carta^1^ y" in draft.markdown()
+    assert draft.notes == [] and "Natalia Sedova" in draft.markdown()
+    assert any(g.kind == "note" and g.needs_look for g in draft.guesses)

@@ -29,6 +29,7 @@ from publish.importers.draft import Block, Draft, Note
 from publish.importers.web_tools import (
     Call,
     Piece,
+    Raised,
     Run,
     add_author,
     clean,
@@ -38,6 +39,7 @@ from publish.importers.web_tools import (
     iso_date,
     language_tag,
     list_level,
+    match_typed_notes,
     plain,
     raise_headings,
     settle_notes,
@@ -192,6 +194,7 @@ class DocxReader:
         title_at = self._walk(body)
         self._core_fields(title_at)
         self._collect_notes()
+        match_typed_notes(self.draft, self.wheres)
         raise_headings(self.draft, f"{self.name}: the headings")
         settle_notes(self.draft, self.title_labels)
         finish_fields(self.draft)
@@ -271,6 +274,9 @@ class DocxReader:
             if not _belongs(element, p):
                 continue
             italic, bold = self.styles.run_style(element)
+            if (raised := self._raised(element)) is not None:
+                pieces.append(raised)
+                continue
             custom_mark = False
             for child in element:
                 if child.tag == w("t") and custom_mark:
@@ -285,6 +291,16 @@ class DocxReader:
                     pieces.append(call)
                     custom_mark = child.get(w("customMarkFollows"), "0") in ("1", "true", "on")
         return pieces
+
+    def _raised(self, run: etree._Element) -> Raised | None:
+        """A number set superscript by hand, not a note's reference: maybe a typed call."""
+        texts = run.findall("w:t", NS)
+        number = "".join(t.text or "" for t in texts).strip()
+        if not re.fullmatch(r"\d{1,3}", number) or len(texts) != len(run) - (
+            run.find("w:rPr", NS) is not None
+        ):
+            return None
+        return Raised(number) if self.styles.superscript(run) else None
 
     def _call(self, child: etree._Element) -> Call | None:
         for kind, (_, reference) in NOTE_TYPES.items():
@@ -464,6 +480,18 @@ class Styles:
             ):
                 return int(value) + 1
         return 0
+
+    def superscript(self, run: etree._Element) -> bool:
+        props = run.find("w:rPr", NS)
+        ref = props.find("w:rStyle", NS) if props is not None else None
+        holders = [props] + [
+            s.find("w:rPr", NS) for s in (self.chain(_val(ref)) if ref is not None else [])
+        ]
+        for holder in holders:
+            align = holder.find("w:vertAlign", NS) if holder is not None else None
+            if align is not None:
+                return _val(align) == "superscript"
+        return False
 
     def run_style(self, run: etree._Element) -> tuple[bool, bool]:
         """Whether the run is italic and bold: its own properties, else its character style's

@@ -30,9 +30,11 @@ from publish.files import MiB, read_file
 from publish.importers.draft import Block, Draft, Note, escape
 from publish.importers.web_tools import (
     LIST_KINDS,
+    NOTES_HEADING,
     Call,
     PageMark,
     Piece,
+    Raised,
     Run,
     add_author,
     clean,
@@ -42,6 +44,7 @@ from publish.importers.web_tools import (
     iso_date,
     language_tag,
     list_level,
+    match_typed_notes,
     plain,
     raise_headings,
     settle_notes,
@@ -93,9 +96,6 @@ CLASSED = {
 }
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 MAX_NOTE_CHARS = 20_000  # a note longer than this is taken for a section the link leads to
-NOTES_HEADING = re.compile(
-    r"^(?:foot|end)?notes?$|^notas?$|^références$|^references$|^anmerkungen$|^fußnoten$", re.I
-)
 NOTE_ROLES = {"doc-footnote", "doc-endnote", "doc-footnotes", "doc-endnotes"}
 NOTE_TYPES = {"footnote", "endnote", "rearnote", "note", "footnotes", "endnotes", "rearnotes"}
 BACKLINK = re.compile(r"backlink|footnote-back|footnoteback|cite-backlink")
@@ -192,6 +192,7 @@ class PageReader:
         self._header(meta, content)
         raise_headings(self.draft, self.where(content))
         self.draft.notes = [self._note(element) for element in self.note_elements]
+        match_typed_notes(self.draft, self.wheres)
         settle_notes(self.draft, self.title_labels)
         finish_fields(self.draft)
 
@@ -530,6 +531,8 @@ class PageReader:
         pieces = self._pieces(element, italic, bold)
         if tag == "q":
             return [Run("“"), *pieces, Run("”")]
+        if tag == "sup" and re.fullmatch(r"\d{1,3}", plain(pieces)):
+            return [Raised(plain(pieces))]  # a call typed by hand, or a raised number
         return pieces
 
     # The header ---------------------------------------------------------------------------

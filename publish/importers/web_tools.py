@@ -38,13 +38,25 @@ class PageMark:
     page: str
 
 
-Piece = Run | Call | PageMark
+@dataclass(frozen=True, slots=True)
+class Raised:
+    """A number set superscript and linked to nothing (`<sup>3</sup>`, a Word run raised by
+    hand): a note's call typed by hand, or just a raised number (`match_typed_notes`)."""
+
+    number: str
+
+
+Piece = Run | Call | PageMark | Raised
+# A raised number in a block's Markdown until `match_typed_notes` makes it a call or `^3^`:
+# characters of Unicode's private use area, which no text imported keeps.
+_RAISED = re.compile("\ue000(\\d{1,3})\ue001")
 
 
 # What a source may not hold (publish refuses it at its line): control characters other than
 # tab and line ends (C0 and C1), lone surrogates, noncharacters. A page or a Word file may.
+# The private use area too: no font prints it, and `Raised` marks numbers with it.
 _UNWANTED = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\ufdd0-\ufdef\ufffe\uffff]"
 )
 
 
@@ -74,6 +86,9 @@ def inline_markdown(pieces: list[Piece]) -> str:
         if isinstance(piece, PageMark):
             out.append(f"{{pag={piece.page}}}")
             continue
+        if isinstance(piece, Raised):
+            out.append(f"\ue000{piece.number}\ue001")
+            continue
         before = _edge_char(merged[:index], last=True)
         after = _edge_char(merged[index + 1 :], last=False)
         out.append(_styled(piece, before, after))
@@ -102,8 +117,8 @@ def _merged(pieces: list[Piece]) -> list[Piece]:
 def _edge_char(pieces: list[Piece], last: bool) -> str:
     ordered = reversed(pieces) if last else iter(pieces)
     for piece in ordered:
-        if isinstance(piece, Call | PageMark):
-            return "[" if isinstance(piece, Call) else "{"
+        if isinstance(piece, Call | PageMark | Raised):
+            return "{" if isinstance(piece, PageMark) else "["
         if piece.text:
             return piece.text[-1] if last else piece.text[0]
     return " "
@@ -265,6 +280,9 @@ def raise_headings(draft: Draft, where: str) -> None:
 
 
 LIST_KINDS = ("item", "numbered")
+NOTES_HEADING = re.compile(
+    r"^(?:foot|end)?notes?$|^notas?$|^références$|^references$|^anmerkungen$|^fußnoten$", re.I
+)
 
 
 def list_level(blocks: list[Block], level: int) -> int:
@@ -345,3 +363,88 @@ def language_tag(tag: str) -> str:
     """A language as BCP 47 writes it (`ES` → `es`, `en_gb` → `en-GB`)."""
     language, *rest = tag.strip().replace("_", "-").split("-")
     return "-".join([language.lower(), *(p.upper() if len(p) == 2 else p for p in rest)])
+
+
+# A note typed at the end of the text: its number first, raised or not (`³ Text`, `3. Text`,
+# `[3] Text`, `(3) Text`), as Markdown writes it (escaped).
+_TYPED_NOTE = re.compile(r"^(?:\ue000(\d{1,3})\ue001|\\?[\[(]?(\d{1,3})\\?[\])]?\\?[.)]?(?= ))\s*")
+
+
+def match_typed_notes(draft: Draft, wheres: list[str]) -> None:
+    """Notes typed by hand, without links, made notes: the last paragraphs of the text, each
+    opening with its number (1, 2, 3…), are the notes, and for each, the next raised number
+    of the text before them that is its number is its call (a "Notes" heading over them is
+    left out). Raised numbers that call no note stay raised (`10^3^`), and where not every
+    note finds its call, nothing is made of them and the report says so."""
+    blocks = draft.blocks
+    start = len(blocks)
+    while (
+        start
+        and blocks[start - 1].kind in ("paragraph", *LIST_KINDS)
+        and _TYPED_NOTE.match(blocks[start - 1].text)
+    ):
+        start -= 1
+    opened = [_TYPED_NOTE.match(b.text) for b in blocks[start:]]
+    numbers = [m[1] or m[2] for m in opened if m]
+    if numbers and numbers == [str(n) for n in range(1, len(numbers) + 1)]:
+        calls = _calls_in_order(blocks[:start], numbers)
+        if calls is not None:
+            _make_typed_notes(draft, wheres, start, opened, calls)
+            return
+        draft.guess(
+            wheres[start],
+            "note",
+            f"{len(numbers)} typed note(s) whose calls were not all found: left as text",
+            0.4,
+        )
+    draft.blocks = [Block(b.kind, _RAISED.sub(r"^\1^", b.text), b.level) for b in draft.blocks]
+
+
+def _calls_in_order(blocks: list[Block], numbers: list[str]) -> list[tuple[int, int]] | None:
+    """For each note number in turn, the next raised number that is it: (block, offset in its
+    text); None if one is missing."""
+    raised = [(i, m.start(), m[1]) for i, b in enumerate(blocks) for m in _RAISED.finditer(b.text)]
+    calls, position = [], 0
+    for number in numbers:
+        while position < len(raised) and raised[position][2] != number:
+            position += 1
+        if position == len(raised):
+            return None
+        calls.append(raised[position][:2])
+        position += 1
+    return calls
+
+
+def _make_typed_notes(
+    draft: Draft,
+    wheres: list[str],
+    start: int,
+    opened: list[re.Match[str] | None],
+    calls: list[tuple[int, int]],
+) -> None:
+    for number, (match, (index, _)) in enumerate(zip(opened, calls, strict=True), start=1):
+        assert match is not None
+        draft.notes.append(
+            Note(f"t{number}", (draft.blocks[start + number - 1].text[match.end() :],))
+        )
+        draft.guess(
+            wheres[index],
+            "note",
+            f"typed note {number} ({wheres[start + number - 1]}) at this raised {number}",
+            0.8,
+        )
+    called = {(index, offset): number for number, (index, offset) in enumerate(calls, start=1)}
+    del draft.blocks[start:], wheres[start:]
+    last = draft.blocks[-1] if draft.blocks else None
+    if last is not None and last.kind == "heading" and NOTES_HEADING.match(_unescaped(last.text)):
+        draft.guess(wheres.pop(), "dropped", f"the notes' heading '{draft.blocks.pop().text}'", 0.8)
+
+    def text_of(index: int, block: Block) -> str:
+        return _RAISED.sub(
+            lambda m: (
+                f"[^t{called[(index, m.start())]}]" if (index, m.start()) in called else f"^{m[1]}^"
+            ),
+            block.text,
+        )
+
+    draft.blocks = [Block(b.kind, text_of(i, b), b.level) for i, b in enumerate(draft.blocks)]
