@@ -421,6 +421,7 @@ def test_a_file_that_is_not_a_word_file_is_an_error_naming_it(project: Path) -> 
 # The corpus, through Pandoc's Word files and back
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+SEED = Path(__file__).parents[1] / "source" / "carta-muste-1936.md"
 
 
 @pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")
@@ -428,7 +429,14 @@ CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 def test_the_corpus_as_pandocs_word_files_imports_back_word_for_word(
     book: str, project: Path
 ) -> None:
-    assert_round_trip(CORPUS / book, project, "docx", [])
+    assert_round_trip(sorted((CORPUS / book).glob("*.md")), project, "docx", [])
+
+
+@pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")
+def test_the_seed_letter_through_pandoc_word_file_imports_back_with_its_header_and_notes(
+    project: Path,
+) -> None:
+    assert_round_trip([SEED], project, "docx", ["-s"])
 
 
 RAISED = '<w:vertAlign w:val="superscript"/>'

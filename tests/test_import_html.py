@@ -311,6 +311,7 @@ def test_characters_a_source_may_not_hold_are_left_out(project: Path) -> None:
 # The corpus, through Pandoc's web pages and back
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+SEED = Path(__file__).parents[1] / "source" / "carta-muste-1936.md"
 
 
 @pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")
@@ -318,7 +319,14 @@ CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 def test_the_corpus_as_pandocs_web_pages_imports_back_word_for_word(
     book: str, project: Path
 ) -> None:
-    assert_round_trip(CORPUS / book, project, "html", ["-s"])
+    assert_round_trip(sorted((CORPUS / book).glob("*.md")), project, "html", ["-s"])
+
+
+@pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")
+def test_the_seed_letter_through_pandoc_web_page_imports_back_with_its_header_and_notes(
+    project: Path,
+) -> None:
+    assert_round_trip([SEED], project, "html", ["-s"])
 
 
 # Word's "Save as web page" and LibreOffice's HTML export, as archives hold them
