@@ -8,7 +8,9 @@ footnotes); one more is Pandoc's own .docx, where Pandoc is installed.
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
 import subprocess
 import time
 import zipfile
@@ -470,3 +472,22 @@ def test_notes_typed_by_hand_in_a_word_file_are_placed_at_their_raised_numbers(
     assert_notes_at_calls(epub_notes_at_calls(books.epub), wanted)
     for before, note in wanted:
         assert pdf_note_on_call_page(books.pdf, before, note)
+
+
+def test_a_named_pipe_or_a_folder_is_refused_unread(project: Path) -> None:
+    pipe = project / "tubo.docx"
+    os.mkfifo(pipe)
+    with pytest.raises(SourceError, match="not a regular file"):
+        read_draft(pipe)  # a reader that opened it would wait for a writer for ever
+    (project / "carpeta.html").mkdir()
+    with pytest.raises(SourceError, match="not a regular file"):
+        read_draft(project / "carpeta.html")
+
+
+def test_importing_reaches_for_no_network(letter: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object) -> None:
+        raise AssertionError("the importer opened a connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    assert read_draft(letter).fields["title"] == "La represión en la URSS"  # its image is linked

@@ -24,7 +24,7 @@ from pathlib import Path
 from lxml import etree
 
 from publish.errors import SourceError, SourceLocation
-from publish.files import MAX_BINARY_BYTES, MiB, read_file
+from publish.files import MAX_BINARY_BYTES, MiB
 from publish.importers.draft import Block, Draft, Note
 from publish.importers.web_tools import (
     Call,
@@ -42,6 +42,7 @@ from publish.importers.web_tools import (
     match_typed_notes,
     plain,
     raise_headings,
+    read_input,
     settle_notes,
 )
 
@@ -88,7 +89,7 @@ def w(name: str) -> str:
 def import_file(path: Path) -> Draft:
     """The Draft of the Word file at `path` (an error naming it when it is not one)."""
     where = SourceLocation(str(path))
-    data = read_file(path, where, MAX_BINARY_BYTES, "Word file", SourceError)
+    data = read_input(path, MAX_BINARY_BYTES, "Word file")
     package = Package(data, path.name, where)
     draft = Draft(path)
     reader = DocxReader(package, draft)

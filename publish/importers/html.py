@@ -26,7 +26,7 @@ from pathlib import Path
 from lxml import etree, html
 
 from publish.errors import SourceError, SourceLocation
-from publish.files import MiB, read_file
+from publish.files import MiB
 from publish.importers.draft import Block, Draft, Note, escape
 from publish.importers.web_tools import (
     LIST_KINDS,
@@ -47,6 +47,7 @@ from publish.importers.web_tools import (
     match_typed_notes,
     plain,
     raise_headings,
+    read_input,
     settle_notes,
 )
 
@@ -105,7 +106,7 @@ MARK = re.compile(r"^[\[(]?(?:\d{1,4}|[a-z]|[ivxlc]{1,6}|[*†‡§¶]{1,3})[\])
 def import_file(path: Path) -> Draft:
     """The Draft of the web page at `path`."""
     where = SourceLocation(str(path))
-    data = read_file(path, where, MAX_PAGE_BYTES, "web page", SourceError)
+    data = read_input(path, MAX_PAGE_BYTES, "web page")
     draft = Draft(path)
     encoding = _encoding(data, draft, path.name)
     parser = html.HTMLParser(

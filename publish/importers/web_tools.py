@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
+from publish.errors import SourceError, SourceLocation
+from publish.files import check_regular, read_file
 from publish.importers.draft import Block, Draft, Note, escape
 
 
@@ -448,3 +451,11 @@ def _make_typed_notes(
         )
 
     draft.blocks = [Block(b.kind, text_of(i, b), b.level) for i, b in enumerate(draft.blocks)]
+
+
+def read_input(path: Path, limit: int, kind: str) -> bytes:
+    """The bytes of the file to import: a regular file of at most `limit` bytes (a folder,
+    a pipe or a device is refused unread), an error naming it otherwise."""
+    where = SourceLocation(str(path))
+    check_regular(path, where, limit, kind, SourceError)  # a folder, before it is opened
+    return read_file(path, where, limit, kind, SourceError)
