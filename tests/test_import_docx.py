@@ -491,3 +491,24 @@ def test_importing_reaches_for_no_network(letter: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     assert read_draft(letter).fields["title"] == "La represión en la URSS"  # its image is linked
+
+
+def test_label_lines_under_the_title_give_the_date_source_and_translator(project: Path) -> None:
+    body = "".join(
+        [
+            paragraph(run("Carta a Muste"), style="Title"),
+            paragraph(run("Escrito: 12 de febrero de 1936, en Coyoacán.")),
+            paragraph(run("Fuente: "), run("Oeuvres", ITALIC), run(", tomo 8, París, 1980.")),
+            paragraph(run("Traducido por: Germinal.")),
+            paragraph(run("Estimado camarada: le escribo.")),
+        ]
+    )
+    draft = read_draft(write_docx(project / "fuente.docx", body))
+    assert draft.fields == {
+        "title": "Carta a Muste",
+        "translator": "Germinal",
+        "date": "1936-02-12",
+        "source": "*Oeuvres*, tomo 8, París, 1980.",
+        "lang": "es-ES",
+    }
+    assert draft.markdown().endswith("---\n\nEstimado camarada: le escribo.\n")

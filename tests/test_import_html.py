@@ -28,6 +28,7 @@ from tests.import_helpers import (
     pdf_text_words,
     words,
 )
+from tests.pdf_helpers import page_texts
 
 SITE = """<!DOCTYPE html>
 <html lang="es">
@@ -432,3 +433,35 @@ def test_typed_notes_whose_calls_are_not_all_there_stay_text(project: Path) -> N
     assert "1936 el 10^3^ es" in draft.markdown() and "carta^1^ y" in draft.markdown()
     assert draft.notes == [] and "Natalia Sedova" in draft.markdown()
     assert any(g.kind == "note" and g.needs_look for g in draft.guesses)
+
+
+MIA = """<html><head><meta charset="utf-8"><title>León Trotsky: Carta a Muste (1936)</title></head>
+<body>
+<p class="title">León Trotsky</p>
+<h1>Carta a A. J. Muste</h1>
+<p class="information"><span class="info">Escrito:</span> 12 de febrero de 1936, en Coyoacán.<br>
+<span class="info">Fuente:</span> <i>Oeuvres</i>, Tomo 8, EDI, París, 1980.<br>
+<span class="info">Traducción:</span> por Germinal.<br>
+<span class="info">Esta edición:</span> Marxists Internet Archive, 2024.</p>
+<p>Estimado camarada Muste,</p>
+<p>Le agradezco mucho su carta.</p>
+</body></html>"""
+
+
+def test_an_archives_information_block_gives_the_date_source_and_translator(
+    project: Path,
+) -> None:
+    books = import_and_build(page(project, "muste-mia.html", MIA), project)
+    assert books.draft.fields == {
+        "title": "Carta a A. J. Muste",
+        "author": "León Trotsky",
+        "translator": "Germinal",
+        "date": "1936-02-12",
+        "source": "*Oeuvres*, Tomo 8, EDI, París, 1980.",
+    }
+    text = epub_text_words(books.epub)
+    assert text[-8:] == words("Estimado camarada Muste, Le agradezco mucho su carta.")
+    assert not {"escrito", "fuente", "edición", "archive"} & set(text[-8:])
+    meta = epub_metadata(books.epub)
+    assert meta["source"] == ["Oeuvres, Tomo 8, EDI, París, 1980."]
+    assert "Germinal" in " ".join(page_texts(books.pdf))  # the translator on the title page

@@ -356,9 +356,12 @@ class DocxReader:
             header_lines(self.draft, self.wheres)
         core_name = self.package.related("", "core-properties") or "docProps/core.xml"
         core = self.package.xml(core_name)
-        if core is None:
-            return
-        where = f"{self.name}: {core_name}"
+        if core is not None:
+            self._properties(core, f"{self.name}: {core_name}")
+        if "lang" not in self.draft.fields and (lang := self.styles.lang):
+            self._field("lang", language_tag(lang), f"{self.name}: word/styles.xml", 0.7)
+
+    def _properties(self, core: etree._Element, where: str) -> None:
         for name, xpath, sure in (
             ("title", "dc:title", 0.8),
             ("author", "dc:creator", 0.5),
@@ -374,8 +377,6 @@ class DocxReader:
                     continue
                 value = found[0]
             self._field(name, value, where, sure)
-        if "lang" not in self.draft.fields and (lang := self.styles.lang):
-            self._field("lang", language_tag(lang), f"{self.name}: word/styles.xml", 0.7)
 
     # The notes ----------------------------------------------------------------------------
 

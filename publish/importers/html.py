@@ -40,6 +40,7 @@ from publish.importers.web_tools import (
     clean,
     finish_fields,
     header_lines,
+    info_fields,
     inline_markdown,
     iso_date,
     language_tag,
@@ -182,6 +183,7 @@ class PageReader:
         for holder in (pandoc_header, content):
             if holder is not None:
                 self._classed_fields(holder, several_authors=holder is pandoc_header)
+        self._information(content)
         # An article's own <header> holds its title and byline; the page's is the site's.
         own = {"footer", "aside"} if content.tag in {"article", "main"} else FURNITURE
         self._drop(content, own, roles=FURNITURE_ROLES, hidden=False, keep_notes=True)
@@ -569,17 +571,13 @@ class PageReader:
         text: publish prints the title), else the metadata's or the <title>'s; then the
         author and date lines under it, then what the metadata says."""
         blocks = self.draft.blocks
+        h1_at = [i for i, b in enumerate(blocks[:3]) if b.kind == "heading" and b.level == 1]
         if "title" in self.draft.fields:
             pass
-        elif (
-            blocks
-            and blocks[0].kind == "heading"
-            and blocks[0].level == 1
-            and _count_h1(blocks) == 1
-        ):
-            first = blocks.pop(0)
+        elif h1_at and _count_h1(blocks) == 1:  # the text's one <h1>, at its head
+            first = blocks.pop(h1_at[0])
             self.title_labels |= set(re.findall(r"\[\^([^\]]+)\]", first.text))
-            self._field("title", _unmark(first.text), self.wheres.pop(0), 0.9)
+            self._field("title", _unmark(first.text), self.wheres.pop(h1_at[0]), 0.9)
         elif len(h1s := list(self.root.iter("h1"))) == 1 and not _is_ancestor(content, h1s[0]):
             self._field("title", _text(h1s[0]), self.where(h1s[0]), 0.8)
         header_lines(self.draft, self.wheres)
@@ -610,6 +608,10 @@ class PageReader:
             if not text or len(text) > 200:
                 continue
             name = next((n for n, words in CLASSED.items() if classes & words), None)
+            if name in ("title", "subtitle") and element.tag not in HEADINGS | {"p"}:
+                continue
+            if name in ("title", "subtitle") and element.tag == "p" and "msotitle" not in classes:
+                continue  # a `p.title` is an author's name or a series' on some archives
             if name is None or (name in self.draft.fields and not several_authors):
                 continue
             if name == "author" and several_authors:  # Pandoc's: a p.author for each
@@ -630,6 +632,36 @@ class PageReader:
             if name == "title":
                 self.title_labels |= {self.calls[a] for a in element.iter("a") if a in self.calls}
             _remove(element)
+
+    def _information(self, content: etree._Element) -> None:
+        """An archive's information block (marxists.org's `<p class="information">`, or one
+        of the first paragraphs made only of "Label: value" lines): its date, source and
+        translator are fields, and the block is taken out of the text."""
+        first = [p for p in content.iter("p")][:3]
+        classed = [e for e in content.iter() if "information" in e.get("class", "").split()]
+        for element in dict.fromkeys([*classed, *first]):
+            if element.getparent() is None:
+                continue
+            if info_fields([(line, line) for line in _plain_lines(element)]) is None:
+                continue  # told without reading the lines' markup (which marks pages)
+            lines = self._lines(element)
+            fields = info_fields([(plain(line), inline_markdown(line)) for line in lines]) or {}
+            for name, (value, sure) in fields.items():
+                if name not in self.draft.fields:
+                    self._field(name, value, self.where(element), sure)
+            self.draft.guess(self.where(element), "dropped", "the information block", 0.8)
+            _remove(element)
+
+    def _lines(self, element: etree._Element) -> list[list[Piece]]:
+        """The element's lines as its `<br>` break them."""
+        lines: list[list[Piece]] = [[Run(element.text or "")]]
+        for child in element:
+            if child.tag == "br":
+                lines.append([])
+            elif isinstance(child.tag, str):
+                lines[-1] += self._inline(child)
+            lines[-1].append(Run(child.tail or ""))
+        return lines
 
     def _field(self, name: str, value: str, where: str, sure: float) -> None:
         self.draft.fields[name] = value
@@ -662,6 +694,13 @@ def _page_of(element: etree._Element) -> str | None:
         if value and (match := pattern.search(value.strip())):
             return match.group(1)
     return None
+
+
+def _plain_lines(element: etree._Element) -> list[str]:
+    parts = [element.text or ""]
+    for child in element:
+        parts += ["\n" if child.tag == "br" else _text(child), child.tail or ""]
+    return [clean(line) for line in "".join(parts).split("\n")]
 
 
 def _next_is_br(element: etree._Element) -> bool:

@@ -239,30 +239,34 @@ def author_of(text: str) -> tuple[str, float] | None:
     return named, 0.8 if named != text else 0.6
 
 
-def header_lines(draft: Draft, wheres: list[str], first: int = 0, most: int = 3) -> int:
-    """Fields from the author and date lines at the head of the text (the blocks from
-    `first`, at most `most` of them, each a short paragraph), recorded as guesses; the
-    lines taken are taken out of the blocks. How many were taken."""
+def header_lines(draft: Draft, wheres: list[str], first: int = 0, most: int = 4) -> int:
+    """Fields from the lines at the head of the text (the blocks from `first`, at most
+    `most` of them, each a short paragraph): an author line, a date line, "Label: value"
+    lines (`Fuente: …`, `Traducción: …`), recorded as guesses; the lines taken are taken
+    out of the blocks. How many were taken."""
     taken = 0
     while taken < most and first < len(draft.blocks):
         block = draft.blocks[first]
-        field = _header_field(draft, _unescaped(block.text)) if block.kind == "paragraph" else None
-        if field is None:
+        fields = _header_fields(draft, block) if block.kind == "paragraph" else {}
+        if not fields:
             break
-        name, value, sure = field
-        draft.fields[name] = value
-        draft.guess(wheres[first], "field", f"{name} = {value}", sure)
+        for name, (value, sure) in fields.items():
+            draft.fields[name] = value
+            draft.guess(wheres[first], "field", f"{name} = {value}", sure)
         del draft.blocks[first], wheres[first]
         taken += 1
     return taken
 
 
-def _header_field(draft: Draft, text: str) -> tuple[str, str, float] | None:
+def _header_fields(draft: Draft, block: Block) -> dict[str, tuple[str, float]]:
+    text = _unescaped(block.text)
     if "date" not in draft.fields and (date := iso_date(text)):
-        return "date", date[0], date[1]
+        return {"date": date}
     if "author" not in draft.fields and (author := author_of(text)):
-        return "author", author[0], author[1]
-    return None
+        return {"author": author}
+    lines = list(zip(text.split("\n"), block.text.split("\n"), strict=False))
+    found = info_fields(lines) or {}
+    return {name: value for name, value in found.items() if name not in draft.fields}
 
 
 def _unescaped(markdown: str) -> str:
@@ -459,3 +463,56 @@ def read_input(path: Path, limit: int, kind: str) -> bytes:
     where = SourceLocation(str(path))
     check_regular(path, where, limit, kind, SourceError)  # a folder, before it is opened
     return read_file(path, where, limit, kind, SourceError)
+
+
+# The labels of an archive's information block (marxists.org's `<p class="information">`:
+# "Written: …", "Source: …", "Translated: …"), in English, Spanish, French and German.
+INFO_LABELS = {
+    "date": r"written|escrito|escrita|écrit|ecrit|geschrieben|date|fecha|datum|dated",
+    "source": r"source|fuente|quelle|first published|publicado por primera vez|première publication|publicado|published",
+    "translator": r"translated(?: by)?|translation|traducci[óo]n|traducido(?: por)?|traduit(?: par)?|traduction|übersetzung|übersetzt von",
+    "author": r"author|autor|auteur|verfasser",
+}
+_INFO_LINE = re.compile(r"^\s*([^:]{2,40}?)\s*:\s*(.+)$")
+
+
+def info_fields(lines: list[tuple[str, str]]) -> dict[str, tuple[str, float]] | None:
+    """Header fields from "Label: value" lines, each as text and as Markdown (None where the
+    lines are not such a block): the date (the first date found in the value), the source
+    (its Markdown: a citation's italics kept), the translator, the author."""
+    found: dict[str, tuple[str, float]] = {}
+    labelled = [(m, markdown) for line, markdown in lines if (m := _INFO_LINE.match(line))]
+    if not labelled or len(labelled) < len([line for line, _ in lines if line.strip()]):
+        return None
+    for match, markdown in labelled:
+        label, value = match[1].casefold(), match[2].strip()
+        if name_of(label) == "source":
+            value = markdown.split(":", 1)[1].strip() if ":" in markdown else value
+        name = name_of(label)
+        if name is None or name in found:
+            continue
+        if name == "date":
+            date = find_date(value)
+            if date:
+                found[name] = date
+        else:
+            name_only = name != "source"  # a citation keeps its final stop, a name does not
+            value = re.sub(r"^(?:by|por|par|von)\s+", "", value, flags=re.I)
+            found[name] = (value.rstrip(".;,") if name_only else value, 0.85)
+    return found or None
+
+
+def name_of(label: str) -> str | None:
+    """The field an information block's label names (`Escrito` → `date`)."""
+    return next((n for n, p in INFO_LABELS.items() if re.fullmatch(p, label)), None)
+
+
+def find_date(text: str) -> tuple[str, float] | None:
+    """The first date in `text` (`12 de febrero de 1936, en Coyoacán`), less sure when it is
+    a part of the text."""
+    if whole := iso_date(text):
+        return whole
+    for part in re.split(r"[;,.(){}\[\]]\s+|\s+en\s+|\s+in\s+", text):
+        if found := iso_date(part):
+            return found[0], min(found[1], 0.75)
+    return None
