@@ -1,5 +1,7 @@
-"""What the Word and web-page importers share: styled runs made Markdown, the header's
-author and date lines, dates made YYYY-MM-DD.
+"""What the Word and web-page importers share: the file read within its limit; styled runs,
+calls, page marks and raised numbers made Markdown; the header's lines (an author line, a
+date line, "Label: value" lines) and dates made YYYY-MM-DD; notes typed by hand matched to
+their raised numbers; notes settled with their calls and numbered in order.
 
 Small on purpose: the plain-text importer's tools (publish/importers/text_tools.py) do the
 same for extracted text, and the two are to be merged there; what is here reads text that
