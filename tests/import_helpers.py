@@ -100,12 +100,18 @@ def pdf_note_on_call_page(pdf: Path, before: str, note: str) -> bool:
     size, the words of `note`."""
     wanted = words_of(note)
     for words in pages_words(pdf):
-        calls = [w for w in words if words_of(w.text)[-1:] == [before] and call_after(w, words)]
+        calls = [w for w in words if _ends(w.text, before) and call_after(w, words)]
         if calls and is_subsequence(
             wanted, [x for w in words if w.is_note for x in words_of(w.text)]
         ):
             return True
     return False
+
+
+def _ends(printed: str, word: str) -> bool:
+    """Whether a printed word is `word` or, hyphenated at a line end, its last part."""
+    last = words_of(printed)[-1:]
+    return bool(last) and (last[0] == word or (len(last[0]) > 1 and word.endswith(last[0])))
 
 
 def pdf_metadata(pdf: Path) -> dict[str, str]:

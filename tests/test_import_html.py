@@ -55,7 +55,7 @@ SITE = """<!DOCTYPE html>
     <p>Le agradezco mucho su carta y el recorte del <i>New York Times</i> concerniente
        a la carta de mi <strong>esposa</strong>{call1}. Nada más.</p>
     <h2>La campaña</h2>
-    <blockquote><p>Los campos de concentración son la última invención{call2} de Stalin.</p>
+    <blockquote><p>Los campos de concentración son la última invención{call2} de Stalin<span class="footnote">Una nota escrita en su lugar.</span>.</p>
       <p>Esa imitación de los métodos de Hitler.</p></blockquote>
     <pre>Coyoacán,
    a 12 de febrero</pre>
@@ -91,6 +91,7 @@ TEXT = (
 NOTES = [
     ("esposa", "Se trata de la carta de Natalia Sedova sobre su hijo Serguei."),
     ("invención", "Primer párrafo de la nota. Segundo párrafo de la nota."),
+    ("stalin", "Una nota escrita en su lugar."),
 ]
 FURNITURE = "GUIÓN ARCHIVO BUSCAR AUTORES TEMAS FOTO COMPARTIR JAVASCRIPT LEÍDOS COPYRIGHT"
 
@@ -119,7 +120,8 @@ def test_an_articles_page_is_imported_without_the_site_around_it(article: Path) 
     assert "*New York Times*" in markdown and "**esposa**[^1]" in markdown
     assert "# La campaña" in markdown  # the sections under the title, one level up
     assert (
-        "> Los campos de concentración son la última invención[^2] de Stalin.\n>\n> Esa" in markdown
+        "> Los campos de concentración son la última invención[^2] de Stalin[^i1].\n>\n> Esa"
+        in markdown
     )
     assert "| Coyoacán,\n|    a 12 de febrero\n\nCon *saludos* cordiales." in markdown
     assert "1. primer punto\n\n1. segundo punto\n\n    - un subpunto\n\n[^1]" in markdown
@@ -133,6 +135,7 @@ def test_an_articles_page_is_imported_without_the_site_around_it(article: Path) 
     assert [g.where for g in draft.guesses if g.kind == "note"] == [
         "represion.html:24",
         "represion.html:26",
+        "represion.html:26",  # the note written at its call
     ]
 
 
@@ -212,7 +215,7 @@ WIKI = """<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><title>Thin
 
 EPUB_ASIDES = """<html xmlns:epub="http://www.idpf.org/2007/ops" lang="fr"><head><title>Lettre | Archives de la Révolution</title>
 <meta name="date" content="1936-02-12"></head><body><main>
-<p>Une lettre<a epub:type="noteref" href="#n1">1</a> courte.</p>
+<p>Une lettre<a epub:type="noteref" href="#n1">1</a> courte<span class="footnote">Une note <i>en ligne</i>.</span>.</p>
 <aside epub:type="footnote" id="n1"><p>La note en aparté.</p></aside>
 <p>Fin.</p></main></body></html>"""
 
@@ -231,8 +234,11 @@ def test_wikipedias_references_and_an_epubs_asides_are_notes_at_their_calls(proj
         assert gone not in wiki.markdown()
     aside = read_draft(page(project, "lettre.html", EPUB_ASIDES))
     assert aside.fields == {"title": "Lettre", "date": "1936-02-12", "lang": "fr"}
-    assert "Une lettre[^1] courte.\n\nFin." in aside.markdown()
-    assert [n.paragraphs for n in aside.notes] == [("La note en aparté.",)]
+    assert "Une lettre[^1] courte[^i1].\n\nFin." in aside.markdown()
+    assert [n.paragraphs for n in aside.notes] == [
+        ("La note en aparté.",),
+        ("Une note *en ligne*.",),
+    ]
 
 
 @pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")

@@ -96,6 +96,7 @@ CLASSED = {
     "author": {"author", "byline", "entry-author", "post-author", "article-author", "p-author"},
     "date": {"date", "dateline", "published", "entry-date", "post-date", "dt-published"},
 }
+INLINE_NOTES = {"footnote", "sidenote", "marginnote", "inline-note"}
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 MAX_NOTE_CHARS = 20_000  # a note longer than this is taken for a section the link leads to
 NOTE_ROLES = {"doc-footnote", "doc-endnote", "doc-footnotes", "doc-endnotes"}
@@ -169,6 +170,7 @@ class PageReader:
         self._holders: set[etree._Element] | None = None
         self.title_labels: set[str] = set()  # the notes called from the title
         self.pages: set[str] = set()  # the original's pages marked so far
+        self.inline_notes: list[Note] = []  # notes written at their calls
         self.carried: list[Piece] = []  # page marks waiting for the next paragraph
 
     def where(self, element: etree._Element) -> str:
@@ -195,6 +197,7 @@ class PageReader:
         self._header(meta, content)
         raise_headings(self.draft, self.where(content))
         self.draft.notes = [self._note(element) for element in self.note_elements]
+        self.draft.notes += self.inline_notes
         match_typed_notes(self.draft, self.wheres)
         settle_notes(self.draft, self.title_labels)
         finish_fields(self.draft)
@@ -480,6 +483,22 @@ class PageReader:
             return
         self._add(Block("paragraph", inline_markdown(pieces)), element)
 
+    def _is_inline_note(self, element: etree._Element) -> bool:
+        """A note written where it is called (`<span class="footnote">…</span>`, as print
+        style sheets and Paged.js have it), not a call's wrapper."""
+        classes = set(element.get("class", "").casefold().split())
+        return (
+            element.tag in {"span", "small"}
+            and bool(classes & INLINE_NOTES)
+            and not any(a in self.calls for a in element.iter("a"))
+        )
+
+    def _inline_note(self, element: etree._Element) -> Call:
+        label = f"i{len(self.inline_notes) + 1}"
+        self.inline_notes.append(Note(label, (inline_markdown(self._pieces(element)),)))
+        self.draft.guess(self.where(element), "note", "a note written at its call", 0.9)
+        return Call(label)
+
     def _page_mark(self, page: str, element: etree._Element) -> list[Piece]:
         """`{pag=N}` where page N of the original begins, once per page (a page marked
         twice keeps its first marker)."""
@@ -521,6 +540,8 @@ class PageReader:
             return []
         if (page := _page_of(element)) is not None:
             return self._page_mark(page, element)
+        if self._is_inline_note(element):
+            return [self._inline_note(element)]
         tag = element.tag
         if tag in {"br", "img", "hr"}:
             return [Run(" ")]

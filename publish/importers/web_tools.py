@@ -334,9 +334,14 @@ def settle_notes(draft: Draft, title_labels: set[str]) -> None:
             draft.guess(
                 draft.source.name, "dropped", f"note {note.label}: no call in the text", 0.3
             )
-    draft.notes = kept
     for label in sorted(called - {note.label for note in kept}):
         draft.guess(draft.source.name, "dropped", f"call [^{label}]: no such note", 0.3)
+    # In the order of their first calls: notes found in several ways (linked, typed, inline)
+    # are numbered as a reader meets them.
+    first_call = {}
+    for match in _CALL.finditer("\n".join(block.text for block in draft.blocks)):
+        first_call.setdefault(match[1], len(first_call))
+    kept.sort(key=lambda note: first_call[note.label])
     _renumber(draft, kept)
 
 
