@@ -186,6 +186,7 @@ class DocxReader:
         self.numbering = Numbering(package.xml(numbering))
         self.labels: dict[tuple[str, str], str] = {}  # (kind, w:id) → the call's label
         self.calls_at: dict[tuple[str, str], str] = {}  # where each note is first called
+        self.counts: dict[str, int] = {}  # the notes of each kind called so far
         self.wheres: list[str] = []
         self.paragraph = 0
         self.title_labels: set[str] = set()  # the notes called from the title
@@ -309,8 +310,8 @@ class DocxReader:
                 key = (kind, child.get(w("id"), ""))
                 if key not in self.labels:
                     prefix = "" if kind == "footnote" else "e"
-                    count = sum(1 for k in self.labels if k[0] == kind)
-                    self.labels[key] = f"{prefix}{count + 1}"
+                    self.counts[kind] = self.counts.get(kind, 0) + 1
+                    self.labels[key] = f"{prefix}{self.counts[kind]}"
                     self.calls_at[key] = self._where()
                 return Call(self.labels[key])
         return None

@@ -625,10 +625,11 @@ class PageReader:
         for element in list(within.iter()):
             if not isinstance(element.tag, str) or element is within or _has_blocks(element):
                 continue
-            classes, text = set(element.get("class", "").casefold().split()), _text(element)
+            classes = set(element.get("class", "").casefold().split())
+            name = next((n for n, words in CLASSED.items() if classes & words), None)
+            text = _text(element) if name else ""  # read only where the class names a field
             if not text or len(text) > 200:
                 continue
-            name = next((n for n, words in CLASSED.items() if classes & words), None)
             if name in ("title", "subtitle") and element.tag not in HEADINGS | {"p"}:
                 continue
             if name in ("title", "subtitle") and element.tag == "p" and "msotitle" not in classes:
