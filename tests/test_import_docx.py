@@ -285,6 +285,7 @@ def test_a_word_letter_is_imported_with_its_header_styles_and_notes(letter: Path
         )
     ].needs_look
     assert any(g.kind == "dropped" and "1 footnote(s)" in g.what for g in draft.guesses)
+    assert any(g.what.startswith("1 image(s) not imported") for g in draft.guesses)
     assert "lo mismo.\n" in markdown  # footnote 7 is not in the file: its call is left out
     assert any(g.what == "call [^4]: no such note" and g.needs_look for g in draft.guesses)
     assert [g.where for g in draft.guesses if g.kind == "note"] == [

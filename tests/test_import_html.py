@@ -132,6 +132,7 @@ def test_an_articles_page_is_imported_without_the_site_around_it(article: Path) 
     by_what = {g.what: g for g in draft.guesses}
     assert by_what["author = León Trotsky"].where == "represion.html:19"
     assert by_what["the text is the page's <article>"].sure >= 0.8
+    assert by_what["1 image(s) not imported (nothing the page links is fetched)"].needs_look
     assert [g.where for g in draft.guesses if g.kind == "note"] == [
         "represion.html:24",
         "represion.html:26",

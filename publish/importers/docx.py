@@ -194,6 +194,9 @@ class DocxReader:
     def read(self) -> None:
         body = self.document.find("w:body", NS)
         title_at = self._walk(body)
+        if images := len(body.findall(".//w:drawing", NS)) + len(body.findall(".//w:pict", NS)):
+            what = f"{images} image(s) not imported (none is read, nor a linked one fetched)"
+            self.draft.guess(f"{self.name}: the document", "dropped", what, 0.5)
         self._core_fields(title_at)
         self._collect_notes()
         match_typed_notes(self.draft, self.wheres)

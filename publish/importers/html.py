@@ -189,6 +189,9 @@ class PageReader:
         # An article's own <header> holds its title and byline; the page's is the site's.
         own = {"footer", "aside"} if content.tag in {"article", "main"} else FURNITURE
         self._drop(content, own, roles=FURNITURE_ROLES, hidden=False, keep_notes=True)
+        if images := sum(1 for _ in content.iter("img")):
+            what = f"{images} image(s) not imported (nothing the page links is fetched)"
+            self.draft.guess(self.where(content), "dropped", what, 0.5)
         self._walk(content)
         if self.carried and self.draft.blocks:  # a page's marker after the last paragraph
             last = self.draft.blocks[-1]
