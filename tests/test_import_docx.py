@@ -466,8 +466,8 @@ def test_notes_typed_by_hand_in_a_word_file_are_placed_at_their_raised_numbers(
     )
     books = import_and_build(write_docx(project / "mano.docx", body), project)
     markdown = books.draft.markdown()
-    assert "carta[^t1] y el recorte[^t2].\n\nEl metro^2^ cuadrado." in markdown
-    assert "[^t1]: Natalia Sedova, su esposa.\n\n[^t2]: Un recorte del *Times*." in markdown
+    assert "carta[^1] y el recorte[^2].\n\nEl metro^2^ cuadrado." in markdown
+    assert "[^1]: Natalia Sedova, su esposa.\n\n[^2]: Un recorte del *Times*." in markdown
     assert "Notas" not in markdown
     wanted = [("carta", "Natalia Sedova, su esposa."), ("recorte", "Un recorte del Times.")]
     assert_notes_at_calls(epub_notes_at_calls(books.epub), wanted)

@@ -120,7 +120,7 @@ def test_an_articles_page_is_imported_without_the_site_around_it(article: Path) 
     assert "*New York Times*" in markdown and "**esposa**[^1]" in markdown
     assert "# La campaña" in markdown  # the sections under the title, one level up
     assert (
-        "> Los campos de concentración son la última invención[^2] de Stalin[^i1].\n>\n> Esa"
+        "> Los campos de concentración son la última invención[^2] de Stalin[^3].\n>\n> Esa"
         in markdown
     )
     assert "| Coyoacán,\n|    a 12 de febrero\n\nCon *saludos* cordiales." in markdown
@@ -235,7 +235,7 @@ def test_wikipedias_references_and_an_epubs_asides_are_notes_at_their_calls(proj
         assert gone not in wiki.markdown()
     aside = read_draft(page(project, "lettre.html", EPUB_ASIDES))
     assert aside.fields == {"title": "Lettre", "date": "1936-02-12", "lang": "fr"}
-    assert "Une lettre[^1] courte[^i1].\n\nFin." in aside.markdown()
+    assert "Une lettre[^1] courte[^2].\n\nFin." in aside.markdown()
     assert [n.paragraphs for n in aside.notes] == [
         ("La note en aparté.",),
         ("Une note *en ligne*.",),
@@ -422,7 +422,7 @@ TYPED = """<html lang="es"><body><h1>Carta</h1>
 def test_notes_typed_by_hand_at_the_end_are_placed_at_their_raised_numbers(project: Path) -> None:
     books = import_and_build(page(project, "mano.html", TYPED), project)
     markdown = books.draft.markdown()
-    assert "carta[^t1] y el recorte[^t2]." in markdown and "el 10^3^ es" in markdown
+    assert "carta[^1] y el recorte[^2]." in markdown and "el 10^3^ es" in markdown
     assert "Notas" not in markdown
     wanted = [
         ("carta", "Natalia Sedova, su esposa."),

@@ -349,12 +349,12 @@ _CALL = re.compile(r"\[\^([^\]\s]+)\]")
 
 
 def _renumber(draft: Draft, kept: list[Note]) -> None:
-    """The kept notes numbered again from 1 in their order (footnotes `1`…, endnotes `e1`…),
+    """The kept notes numbered again from 1 in their order (`1`…; a Word file's endnotes `e1`…),
     their calls with them; a call to no note is taken out."""
     counts: dict[str, int] = {}
     labels: dict[str, str] = {}
     for note in kept:
-        prefix = re.match(r"\D*", note.label).group(0)
+        prefix = "e" if note.label.startswith("e") else ""  # endnotes apart, the rest one series
         counts[prefix] = counts.get(prefix, 0) + 1
         labels[note.label] = f"{prefix}{counts[prefix]}"
 
