@@ -26,8 +26,8 @@ class Guess:
 
     `where` is the input's place ("carta.txt:12", "carta.pdf: page 2"); `kind` one of
     `field`, `rejoined`, `kept-hyphen`, `note`, `heading`, `quote`, `page`, `encoding`,
-    `dropped`; `what` says
-    it ("title = [La represión en la URSS]", "mayo-ría → mayoría"); `sure` from 0 to 1.
+    `dropped`; `what` says it ("title = [La represión en la URSS]", "mayo-ría → mayoría");
+    `sure` from 0 to 1.
     """
 
     where: str
