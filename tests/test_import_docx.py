@@ -339,7 +339,8 @@ def test_a_word_file_from_pandoc_keeps_its_title_block_headings_lists_and_notes(
 ) -> None:
     markdown = project / "origen.md"
     markdown.write_text(
-        "---\ntitle: Sobre la huelga\nauthor: Rosa Luxemburg\ndate: 1906-09-15\nlang: de\n---\n\n"
+        "---\ntitle: Sobre la huelga\nsubtitle: Eine Rede\nauthor: [Rosa Luxemburg, Leo Jogiches]\n"
+        "date: 1906-09-15\nlang: de\n---\n\n"
         "Die *Masse* streikt[^1] heute.\n\n# Teil eins\n\n> Ein Zitat[^2].\n\n- eins\n- zwei\n\n"
         "[^1]: Erste Anmerkung.\n[^2]: Zweite *Anmerkung*.\n",
         encoding="utf-8",
@@ -349,7 +350,8 @@ def test_a_word_file_from_pandoc_keeps_its_title_block_headings_lists_and_notes(
     draft = read_draft(docx)
     assert draft.fields == {
         "title": "Sobre la huelga",
-        "author": "Rosa Luxemburg",
+        "subtitle": "Eine Rede",
+        "author": ["Rosa Luxemburg", "Leo Jogiches"],
         "date": "1906-09-15",
         "lang": "de",
     }

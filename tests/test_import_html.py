@@ -246,7 +246,7 @@ def test_wikipedias_references_and_an_epubs_asides_are_notes_at_their_calls(proj
 def test_pandocs_standalone_page_keeps_its_title_block(project: Path) -> None:
     source = project / "origen.md"
     source.write_text(
-        "---\ntitle: Über den Streik\nauthor: Rosa Luxemburg\ndate: 15. September 1906\nlang: de\n---\n\n"
+        "---\ntitle: Über den Streik\nsubtitle: Eine Rede\nauthor: Rosa Luxemburg\ndate: 15. September 1906\nlang: de\n---\n\n"
         "Die *Masse* streikt[^1] heute.\n\n## Teil eins\n\nEnde.\n\n[^1]: Erste Anmerkung.\n",
         encoding="utf-8",
     )
@@ -255,6 +255,7 @@ def test_pandocs_standalone_page_keeps_its_title_block(project: Path) -> None:
     draft = read_draft(html)
     assert draft.fields == {
         "title": "Über den Streik",
+        "subtitle": "Eine Rede",
         "author": "Rosa Luxemburg",
         "date": "1906-09-15",
         "lang": "de",

@@ -635,7 +635,12 @@ class PageReader:
                 continue
             if name in ("title", "subtitle") and element.tag not in HEADINGS | {"p"}:
                 continue
-            if name in ("title", "subtitle") and element.tag == "p" and "msotitle" not in classes:
+            word_title = classes & {"msotitle", "msosubtitle"}
+            if (
+                name in ("title", "subtitle")
+                and element.tag == "p"
+                and not (word_title or several_authors)
+            ):
                 continue  # a `p.title` is an author's name or a series' on some archives
             if name is None or (name in self.draft.fields and not several_authors):
                 continue
