@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 LOOK_BELOW = 0.8  # a guess less sure than this needs a person's look
-BLOCK_KINDS = ("paragraph", "heading", "quote", "item", "verse")
+BLOCK_KINDS = ("paragraph", "heading", "quote", "item", "numbered", "verse")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +25,9 @@ class Guess:
     """One thing an importer decided that the input did not say outright.
 
     `where` is the input's place ("carta.txt:12", "carta.pdf: page 2"); `kind` one of
-    `field`, `rejoined`, `kept-hyphen`, `note`, `heading`, `page`, `dropped`, `paragraph`
-    (a paragraph's end where the line breaks may not tell); `what` says
-    it ("title = [La represión en la URSS]", "mayo-ría → mayoría"); `sure` from 0 to 1.
+    `field`, `rejoined`, `kept-hyphen`, `note`, `heading`, `quote`, `page`, `encoding`,
+    `dropped`, `paragraph` (a paragraph's end where the line breaks may not tell); `what`
+    says it ("title = [La represión en la URSS]", "mayo-ría → mayoría"); `sure` from 0 to 1.
     """
 
     where: str
@@ -43,7 +43,9 @@ class Guess:
 @dataclass(frozen=True, slots=True)
 class Block:
     """A block of the text: its kind (BLOCK_KINDS), its Markdown inline text (escaped, with
-    `*italics*`, note calls `[^label]` and page markers `{pag=N}`), a heading's level."""
+    `*italics*`, note calls `[^label]` and page markers `{pag=N}`), a heading's level; an
+    item's (`item`: a bullet, `numbered`: in a numbered list) level 2, 3… nests it in the
+    item before."""
 
     kind: str
     text: str
@@ -93,8 +95,9 @@ def block_markdown(block: Block) -> str:
         return f"{'#' * max(1, min(block.level, 6))} {block.text}"
     if block.kind == "quote":
         return "\n".join(f"> {line}" if line else ">" for line in block.text.split("\n"))
-    if block.kind == "item":
-        return f"- {block.text}"
+    if block.kind in ("item", "numbered"):
+        indent = "    " * max(0, block.level - 1)  # under the item before, as its list
+        return f"{indent}{'1.' if block.kind == 'numbered' else '-'} {block.text}"
     if block.kind == "verse":  # a line block: each line kept
         return "\n".join(f"| {line}" for line in block.text.split("\n"))
     return block.text
