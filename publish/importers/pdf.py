@@ -115,7 +115,7 @@ class Line:
 
 def join_words(words: Sequence[Word]) -> str:
     parts = []
-    for before, word in zip([None, *words], words, strict=True):
+    for before, word in zip([None, *words[:-1]], words, strict=True):
         if before is not None and word.x0 - before.x1 > 0.12 * word.size:
             parts.append(" ")
         parts.append(word.text)
