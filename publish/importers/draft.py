@@ -42,7 +42,8 @@ class Guess:
 @dataclass(frozen=True, slots=True)
 class Block:
     """A block of the text: its kind (BLOCK_KINDS), its Markdown inline text (escaped, with
-    `*italics*`, note calls `[^label]` and page markers `{pag=N}`), a heading's level."""
+    `*italics*`, note calls `[^label]` and page markers `{pag=N}`), a heading's level (an
+    item's number in a numbered list: 0 is a bullet)."""
 
     kind: str
     text: str
@@ -93,7 +94,7 @@ def block_markdown(block: Block) -> str:
     if block.kind == "quote":
         return "\n".join(f"> {line}" if line else ">" for line in block.text.split("\n"))
     if block.kind == "item":
-        return f"- {block.text}"
+        return f"{block.level}. {block.text}" if block.level else f"- {block.text}"
     if block.kind == "verse":  # a line block: each line kept
         return "\n".join(f"| {line}" for line in block.text.split("\n"))
     return block.text

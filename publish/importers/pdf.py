@@ -235,7 +235,8 @@ def furniture(pages: list[list[Line]], measures: Measures) -> set[int]:
             above = line.bottom < measures.text_top - 0.3 * measures.body
             bare = FOLIO.match(line.text) is not None and not measures.is_large(line)
             again = repeated[(round(line.top / 3), mask_digits(line.text))] >= 3
-            if (edge and bare) or above or (again and (edge or not measures.is_body(line))):
+            again = again and not measures.is_large(line) and (edge or not measures.is_body(line))
+            if (edge and bare) or above or again:
                 dropped.add(id(line))
     return dropped
 
@@ -275,6 +276,19 @@ def line_tokens(line: Line, measures: Measures) -> list[Token]:
 # -- the reading itself -------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class Para:
+    """A block being read: its kind, first page, tokens and last line; an item's number
+    (0 for a bullet) and where its text starts (its lines after the first start there)."""
+
+    kind: str
+    page: int
+    tokens: list[Token]
+    line: Line
+    number: int = 0
+    hang: float = 0.0
+
+
 @dataclass
 class Reading:
     """The state of one PDF's reading: the draft, its measures and what is still open."""
@@ -286,9 +300,10 @@ class Reading:
     vocabulary: set[str] = field(default_factory=set)
     calls: list[Token] = field(default_factory=list)  # in order, not yet given a note
     notes: list[tuple[str, list[Token], int]] = field(default_factory=list)
-    paragraphs: list[tuple[str, int, list[Token], Line]] = field(default_factory=list)
+    paragraphs: list[Para] = field(default_factory=list)
     title_size: float = 0.0  # a chapter's title: the text pages' largest size
     in_header: bool = False  # among the lines under a chapter's title
+    soft_hyphen: bool = False  # the PDF breaks words at a line's end with U+2010 (publish)
 
     def where(self, page: int) -> str:
         return f"{self.name}: page {page}"
@@ -332,6 +347,7 @@ def read_pages(reading: Reading, pages: list[list[Line]], metadata: dict[str, st
                 )
     kept = [[line for line in lines if id(line) not in dropped] for lines in pages]
     reading.vocabulary = vocabulary(kept)
+    reading.soft_hyphen = any(line.text.endswith("\u2010") for lines in kept for line in lines)
     first_text = first_text_page(kept, measures)
     header = [line for lines in kept[: first_text - 1] for line in lines]
     body_pages = kept[first_text - 1 :]
@@ -423,6 +439,15 @@ def read_header(reading: Reading, lines: list[Line]) -> None:
         if line.text == draft.fields["title"]:
             continue
         read_header_line(reading, line, before_author="author" not in draft.fields)
+    years = [int(year) for line in lines for year in YEAR.findall(line.text)]
+    if "date" not in draft.fields and years:
+        draft.fields["date"] = str(max(years))
+        draft.guess(
+            where, "field", f"date = {max(years)} (the latest year on the front pages)", 0.5
+        )
+
+
+YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 
 
 def read_header_line(reading: Reading, line: Line, before_author: bool) -> None:
@@ -453,9 +478,6 @@ def read_header_line(reading: Reading, line: Line, before_author: bool) -> None:
         earlier = draft.fields.get("source")
         draft.fields["source"] = f"{earlier} {inline(line)}" if earlier else inline(line)
         draft.guess(where, "field", f"source: {text} (small print under the date)", 0.6)
-    elif (year := re.search(r"\b(1[5-9]|20)\d\d\b", text)) and line.size < reading.measures.body:
-        draft.fields.setdefault("date", year[0])
-        draft.guess(where, "field", f"date = {year[0]} (the year in “{text}”)", 0.5)
     else:
         draft.guess(where, "dropped", f"a header line: {text}", 0.5)
 
@@ -613,18 +635,41 @@ def read_text(reading: Reading, lines: list[Line]) -> None:
         tokens = line_tokens(line, measures)
         reading.calls += [token for token in tokens if token.kind == "call"]
         last = reading.paragraphs[-1] if reading.paragraphs else None
-        if last and last[0] == kind and continues(last[3], line, kind, measures):
-            join_tokens(reading, last[2], tokens, line.page)
-            reading.paragraphs[-1] = (kind, last[1], last[2], line)
+        item = list_item(line, kind, measures)
+        if item is not None:
+            number, hang = item
+            reading.paragraphs.append(Para("item", line.page, tokens[1:], line, number, hang))
+        elif (
+            last and last.kind == "item" and kind == "paragraph" and abs(line.x0 - last.hang) < 1.5
+        ) or (last and last.kind == kind and continues(last.line, line, kind, measures)):
+            join_tokens(reading, last.tokens, tokens, line.page)
+            last.line = line
         else:
-            reading.paragraphs.append((kind, line.page, tokens, line))
+            reading.paragraphs.append(Para(kind, line.page, tokens, line))
+
+
+ITEM = re.compile(r"^(?:(\d{1,3})[.)]|[•·▪◦–—-])$")
+
+
+def list_item(line: Line, kind: str, measures: Measures) -> tuple[int, float] | None:
+    """A list item's number (0 for a bullet) and where its text starts, when `line` opens
+    with a marker standing apart from the words after it."""
+    if kind != "paragraph" or len(line.words) < 2:
+        return None
+    marker, first = line.words[0], line.words[1]
+    match = ITEM.match(marker.text)
+    if match is None or first.x0 - marker.x1 < 0.25 * line.size:
+        return None
+    if first.x0 - measures.left[line.page] < line.size:
+        return None  # a paragraph opening with a number, not a hanging list
+    return int(match[1] or 0), first.x0
 
 
 def chapter_header(reading: Reading, line: Line, kind: str) -> bool:
     """Whether `line` is a centred line of a chapter's header (its author, date, source),
     under its title, in a book: left out, the book's header standing for them."""
     last = reading.paragraphs[-1] if reading.paragraphs else None
-    under_title = last and last[0] == "heading" and last[3].size >= reading.title_size - 0.1
+    under_title = last and last.kind == "heading" and last.line.size >= reading.title_size - 0.1
     if not (under_title or reading.in_header) or not centred(line, reading.measures):
         reading.in_header = False
         return False
@@ -691,6 +736,10 @@ def rejoin(reading: Reading, head: str, tail: str, page: int) -> bool:
     if kept in reading.vocabulary and joined not in reading.vocabulary:
         reading.draft.guess(where, "kept-hyphen", f"{shown} → {stem}-{tail} (as elsewhere)", 0.9)
         return False
+    if hyphen == "-" and reading.soft_hyphen:
+        what = f"{shown} → {stem}-{tail} (the text breaks words with ‐, this is the word's own -)"
+        reading.draft.guess(where, "kept-hyphen", what, 0.9)
+        return False
     if hyphen in "\u2010\u00ad":
         reading.draft.guess(
             where, "rejoined", f"{shown} → {stem}{tail} (a typesetter's hyphen)", 0.9
@@ -749,7 +798,7 @@ def read_foot(reading: Reading, lines: list[Line]) -> None:
                     )
                     reading.notes[-1] = (label, note_tokens, line.page)
         else:
-            reading.paragraphs.append(("paragraph", line.page, tokens, line))
+            reading.paragraphs.append(Para("paragraph", line.page, tokens, line))
             reading.draft.guess(
                 reading.where(line.page), "dropped", f"small print: {line.text}", 0.5
             )
@@ -788,15 +837,16 @@ def finish(reading: Reading) -> None:
             text = f"{{.{whose}}} {text}"
         draft.notes.append(Note(key, (text,)))
     levels = heading_levels(reading)
-    for kind, page, tokens, line in reading.paragraphs:
-        text = render(tokens, labels)
+    for para in reading.paragraphs:
+        text = render(para.tokens, labels)
         if not text:
             continue
-        if kind == "heading":
-            draft.blocks.append(Block("heading", text, levels[line.size]))
-            draft.guess(reading.where(page), "heading", f"heading {levels[line.size]}: {text}", 0.8)
+        if para.kind == "heading":
+            level = levels[para.line.size]
+            draft.blocks.append(Block("heading", text, level))
+            draft.guess(reading.where(para.page), "heading", f"heading {level}: {text}", 0.8)
         else:
-            draft.blocks.append(Block(kind, text))
+            draft.blocks.append(Block(para.kind, text, para.number))
 
 
 def note_series(reading: Reading, tokens: list[Token]) -> str:
@@ -824,7 +874,7 @@ def drop_words(tokens: list[Token], suffix: str) -> None:
 
 
 def heading_levels(reading: Reading) -> dict[float, int]:
-    sizes = sorted({line.size for kind, _, _, line in reading.paragraphs if kind == "heading"})
+    sizes = sorted({para.line.size for para in reading.paragraphs if para.kind == "heading"})
     title = reading.draft.fields.get("title")
     first = 2 if title and not any(size > 16 for size in sizes) else 1
     return {size: first + index for index, size in enumerate(reversed(sizes))}
