@@ -26,7 +26,7 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -185,7 +185,7 @@ def measure(pages: list[list[Line]]) -> Measures:
     for number, lines in enumerate(pages, 1):
         runs = [line for line in lines if abs(line.size - body) < 0.3]
         if runs:
-            tops.append(runs[0].top)
+            tops.append((number, runs[0].top))
         left[number] = mode([line.x0 for line in runs])
         right[number] = mode([line.x1 for line in runs])
         for before, line in itertools.pairwise(runs):
@@ -196,8 +196,10 @@ def measure(pages: list[list[Line]]) -> Measures:
     fill_pages(right, pages)
     pitch = statistics.median([p for p in pitches if p > 0] or [body * 1.4])
     justified = body_lines > 0 and full / body_lines > 0.55
-    # where the running text starts on a page it fills: above it stand the running heads
-    text_top = min(tops) if tops else 0.0
+    # where the running text starts on the pages after the first (a first page opens
+    # lower, under a title): above it stand the running heads; a single page has none
+    later = [top for number, top in tops if number > 1]
+    text_top = min(later) if later else 0.0
     return Measures(body, pitch, left, right, justified, text_top)
 
 
@@ -232,7 +234,11 @@ def furniture(pages: list[list[Line]], measures: Measures) -> set[int]:
     for lines in pages:
         for index, line in enumerate(lines):
             edge = index == 0 or index == len(lines) - 1
-            above = line.bottom < measures.text_top - 0.3 * measures.body
+            above = (
+                line.bottom < measures.text_top - 0.3 * measures.body
+                and index < 2
+                and not measures.is_large(line)
+            )
             bare = FOLIO.match(line.text) is not None and not measures.is_large(line)
             again = repeated[(round(line.top / 3), mask_digits(line.text))] >= 3
             again = again and not measures.is_large(line) and (edge or not measures.is_body(line))
@@ -404,7 +410,8 @@ def split_header(reading: Reading, front: list[Line], pages: list[list[Line]]) -
     first = pages[0] if pages else []
     top: list[Line] = []
     for line in first:
-        if measures.is_body(line) and not centred(line, measures):
+        opening = not top and measures.is_large(line)  # a title set flush left
+        if not (opening or centred(line, measures)):
             break
         top.append(line)
     if front:
@@ -843,6 +850,8 @@ def finish(reading: Reading) -> None:
             continue
         if para.kind == "heading":
             level = levels[para.line.size]
+            if all(token.italic for token in para.tokens if token.kind == "word"):
+                text = render([replace(t, italic=False) for t in para.tokens], labels)
             draft.blocks.append(Block("heading", text, level))
             draft.guess(reading.where(para.page), "heading", f"heading {level}: {text}", 0.8)
         else:
