@@ -3,7 +3,13 @@ the PDF imported back (publish.importers), the import compared with the source
 (tests/import_roundtrip.py). Prints the README's "Import round trip" table.
 
     python bench/import_roundtrip.py            # the samples and the corpus books
+    python bench/import_roundtrip.py --browser  # the same, made by Pandoc + Chromium instead
     python bench/import_roundtrip.py some.pdf   # any PDF: its import's figures only
+
+With --browser each source is made one HTML page by Pandoc (a book's documents one after
+the other, each under its title as a heading) and printed to PDF by headless Chromium: a
+ragged-right text, its notes after the text as a numbered list — a PDF made by another
+tool than publish.
 
 A script, not a test: tests/test_import_pdf.py asserts the figures of the letter and the
 small book; the corpus books take a few minutes to build.
@@ -21,7 +27,7 @@ sys.path.insert(0, str(REPO))
 
 import publish  # noqa: E402
 from publish.importers import read_draft  # noqa: E402
-from tests.import_roundtrip import compare, read_markdown, read_source  # noqa: E402
+from tests.import_roundtrip import browser_pdf, compare, read_markdown, read_source  # noqa: E402
 
 SOURCES = (
     "source/carta-muste-1936.md",
@@ -31,10 +37,14 @@ SOURCES = (
 )
 
 
-def round_trip(source: Path, out: Path) -> str:
-    started = time.monotonic()
+def publish_pdf(source: Path, out: Path) -> Path:
     (pdf,) = publish.build([source], out=out, formats=("pdf",), jobs=1, force=True)
-    draft = read_draft(pdf)
+    return pdf
+
+
+def round_trip(source: Path, out: Path, make=publish_pdf) -> str:
+    started = time.monotonic()
+    draft = read_draft(make(source, out))
     figures = compare(read_source(source), read_markdown(draft.markdown()))
     seconds = time.monotonic() - started
     fields = f"{len(figures.fields_right)}/{len(figures.fields_right) + len(figures.fields_wrong)}"
@@ -48,7 +58,7 @@ def round_trip(source: Path, out: Path) -> str:
 
 
 def main(arguments: list[str]) -> None:
-    if arguments:
+    if arguments and arguments != ["--browser"]:
         for name in arguments:
             draft = read_draft(Path(name))
             looks = sum(guess.needs_look for guess in draft.guesses)
@@ -59,9 +69,10 @@ def main(arguments: list[str]) -> None:
         return
     print("| source | words | words matched | words added | notes placed | fields right | time |")
     print("| --- | --: | --: | --: | --: | --- | --: |")
+    make = browser_pdf if "--browser" in arguments else publish_pdf
     with tempfile.TemporaryDirectory() as folder:
         for name in SOURCES:
-            print(round_trip(REPO / name, Path(folder)), flush=True)
+            print(round_trip(REPO / name, Path(folder), make), flush=True)
 
 
 if __name__ == "__main__":

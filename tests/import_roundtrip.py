@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -131,3 +133,36 @@ def field_value(value: object) -> str:
     if isinstance(value, datetime.date):
         value = value.isoformat()
     return " ".join(words_of(str(value or "")))
+
+
+def browser_pdf(source: Path, out: Path) -> Path:
+    """The source as one Markdown text, through Pandoc's HTML, printed by Chromium."""
+    markdown = out / f"{source.stem}.md"
+    if source.is_file():
+        shutil.copy(source, markdown)
+    else:
+        book = yaml.safe_load((source / "book.yaml").read_text(encoding="utf-8"))
+        header = {key: book[key] for key in ("title", "author", "date", "lang") if key in book}
+        parts = [f"---\n{yaml.safe_dump(header, allow_unicode=True)}---"]
+        for name in book["documents"]:
+            text = (source / name).read_text(encoding="utf-8")
+            front, body = text.split("\n---\n", 1) if text.startswith("---\n") else ("", text)
+            title = yaml.safe_load(front[4:]).get("title") if front else None
+            parts += [f"# {title}" if title else "", body]
+        markdown.write_text("\n\n".join(parts), encoding="utf-8")
+    html, pdf = markdown.with_suffix(".html"), markdown.with_suffix(".pdf")
+    subprocess.run(["pandoc", str(markdown), "-s", "-o", str(html)], check=True)
+    subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            str(html),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return pdf

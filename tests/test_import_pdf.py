@@ -20,7 +20,7 @@ import publish
 from publish.errors import SourceError
 from publish.importers import read_draft
 from publish.importers.pdf import parse_date
-from tests.import_roundtrip import compare, read_markdown, read_source
+from tests.import_roundtrip import browser_pdf, compare, read_markdown, read_source
 from tests.pdf_helpers import story_document
 
 REPO = Path(__file__).resolve().parent.parent
@@ -192,6 +192,22 @@ def test_page_markers_quotations_lists_italics_and_headings(project: Path, write
     assert [(note.label, note.paragraphs) for note in draft.notes] == [
         ("1", ("The note’s text, with *italics*.",))
     ]
+
+
+@pytest.mark.skipif(
+    not (shutil.which("pandoc") and shutil.which("chromium")), reason="needs Pandoc and Chromium"
+)
+@pytest.mark.parametrize("name", ["carta-muste-1936.md", "cartas-y-manifiestos"])
+def test_a_browser_pdf_with_notes_after_the_text(project: Path, name: str) -> None:
+    """Another tool's PDF: Pandoc's HTML printed by Chromium, its text ragged, its notes a
+    numbered list after the text (with back-links ↩), its authors one a line."""
+    source = REPO / "source" / name
+    draft = read_draft(browser_pdf(source, project))
+    figures = compare(read_source(source), read_markdown(draft.markdown()))
+    assert figures.matched_share == 1.0 and figures.added == 0
+    assert figures.notes_placed == figures.notes > 0
+    assert figures.fields_wrong == []
+    assert not any("↩" in note.paragraphs[0] for note in draft.notes)
 
 
 @pytest.mark.parametrize(

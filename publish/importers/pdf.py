@@ -178,27 +178,35 @@ def measure(pages: list[list[Line]]) -> Measures:
         for line in lines:
             sizes[line.size] += len(line.text)
     body = sizes.most_common(1)[0][0] if sizes else 10.0
-    left: dict[int, float] = {}
-    right: dict[int, float] = {}
-    pitches, tops, full = [], [], 0
-    body_lines = 0
-    for number, lines in enumerate(pages, 1):
-        runs = [line for line in lines if abs(line.size - body) < 0.3]
-        if runs:
-            tops.append((number, runs[0].top))
-        left[number] = mode([line.x0 for line in runs])
-        right[number] = mode([line.x1 for line in runs])
-        for before, line in itertools.pairwise(runs):
-            pitches.append(round(line.top - before.top, 1))
-        full += sum(abs(line.x1 - right[number]) < 1.5 for line in runs)
-        body_lines += len(runs)
-    fill_pages(left, pages)
-    fill_pages(right, pages)
+    runs = {
+        number: [line for line in lines if abs(line.size - body) < 0.3]
+        for number, lines in enumerate(pages, 1)
+    }
+    # The margins of the odd pages and of the even ones (a book's rectos and versos
+    # differ): the whole document's, since a page of a list or of notes says little.
+    left, right = {}, {}
+    for parity in (0, 1):
+        lines = [line for n, page in runs.items() if n % 2 == parity for line in page]
+        everywhere = [line for page in runs.values() for line in page]
+        edges = (
+            mode([line.x0 for line in lines or everywhere]),
+            right_edge([line.x1 for line in lines or everywhere]),
+        )
+        for number in runs:
+            if number % 2 == parity:
+                left[number], right[number] = edges
+    pitches = [
+        round(line.top - before.top, 1)
+        for page in runs.values()
+        for before, line in itertools.pairwise(page)
+    ]
     pitch = statistics.median([p for p in pitches if p > 0] or [body * 1.4])
-    justified = body_lines > 0 and full / body_lines > 0.55
+    every = [(number, line) for number, page in runs.items() for line in page]
+    full = sum(abs(line.x1 - right[number]) < 1.5 for number, line in every)
+    justified = bool(every) and full / len(every) > 0.55
     # where the running text starts on the pages after the first (a first page opens
     # lower, under a title): above it stand the running heads; a single page has none
-    later = [top for number, top in tops if number > 1]
+    later = [page[0].top for number, page in runs.items() if number > 1 and page]
     text_top = min(later) if later else 0.0
     return Measures(body, pitch, left, right, justified, text_top)
 
@@ -206,19 +214,17 @@ def measure(pages: list[list[Line]]) -> Measures:
 def mode(values: Iterable[float]) -> float:
     counted = Counter(round(value, 0) for value in values)
     if not counted:
-        return float("nan")
+        return 0.0
     best = counted.most_common(1)[0][0]
     return min(v for v in values if round(v, 0) == best)
 
 
-def fill_pages(edges: dict[int, float], pages: list[list[Line]]) -> None:
-    """A page with no running text takes the edge of the nearest page of its parity."""
-    known = {n: x for n, x in edges.items() if x == x}
-    for number in edges:
-        if number in known:
-            continue
-        same = [n for n in known if n % 2 == number % 2] or list(known)
-        edges[number] = known[min(same, key=lambda n: abs(n - number))] if same else 0.0
+def right_edge(values: list[float]) -> float:
+    """Where the lines end: justified, where most end; ragged, near the longest's end."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return max(mode(values), ordered[int(0.9 * (len(ordered) - 1))])
 
 
 # -- furniture: running heads and folios --------------------------------------------------
@@ -310,6 +316,7 @@ class Reading:
     title_size: float = 0.0  # a chapter's title: the text pages' largest size
     in_header: bool = False  # among the lines under a chapter's title
     soft_hyphen: bool = False  # the PDF breaks words at a line's end with U+2010 (publish)
+    author_line: Line | None = None  # the header's line that named the author
 
     def where(self, page: int) -> str:
         return f"{self.name}: page {page}"
@@ -384,8 +391,8 @@ def vocabulary(pages: list[list[Line]]) -> set[str]:
 
 
 def first_text_page(pages: list[list[Line]], measures: Measures) -> int:
-    """The first page with running text: three lines filling the measure (a title page,
-    a dedication or a table of contents has none)."""
+    """The first page with running text: three lines (nearly) filling the measure (a
+    title page, a dedication or a table of contents has none)."""
     for number, lines in enumerate(pages, 1):
         full = [
             line
@@ -393,7 +400,7 @@ def first_text_page(pages: list[list[Line]], measures: Measures) -> int:
             if measures.is_body(line)
             and not LEADERS.search(line.text)
             and abs(line.x0 - measures.left[number]) < 1.5
-            and abs(line.x1 - measures.right[number]) < 1.5
+            and line.x1 - line.x0 > 0.85 * (measures.right[number] - measures.left[number])
         ]
         if len(full) >= 3 or (len(full) >= 1 and number == len(pages)):
             return number
@@ -426,7 +433,9 @@ def split_header(reading: Reading, front: list[Line], pages: list[list[Line]]) -
 def centred(line: Line, measures: Measures) -> bool:
     left = line.x0 - measures.left[line.page]
     right = measures.right[line.page] - line.x1
-    return left > measures.body and abs(left - right) < 3
+    # a ragged text's right edge is only roughly known
+    tolerance = 3 if measures.justified else measures.body
+    return left > measures.body and abs(left - right) < tolerance
 
 
 def read_header(reading: Reading, lines: list[Line]) -> None:
@@ -471,7 +480,13 @@ def read_header_line(reading: Reading, line: Line, before_author: bool) -> None:
     elif EMAIL.search(text) and len(text.split()) <= 3:
         draft.fields.setdefault("contact", EMAIL.search(text)[0])
         draft.guess(where, "field", f"contact = {EMAIL.search(text)[0]}", 0.9)
+    elif reading.author_line and more_authors(reading.author_line, line):
+        authors = draft.fields["author"]
+        draft.fields["author"] = [*(authors if isinstance(authors, list) else [authors]), text]
+        reading.author_line = line
+        draft.guess(where, "field", f"author + {text} (a name under the author's)", 0.75)
     elif before_author and not line.italic and NAME.match(text.split(",")[0].strip()):
+        reading.author_line = line
         draft.fields["author"] = split_authors(text)
         draft.guess(where, "field", f"author = {text} (the line under the title)", 0.8)
     elif line.italic and "subtitle" not in draft.fields and "author" not in draft.fields:
@@ -493,6 +508,13 @@ def title_page(draft: Draft) -> int:
     found = [g.where for g in draft.guesses if g.kind == "field" and g.what.startswith("title =")]
     match = re.search(r"page (\d+)$", found[-1]) if found else None
     return int(match[1]) if match else 0
+
+
+def more_authors(author: Line, line: Line) -> bool:
+    """Whether `line` names one more author, under the author's line: a name alone in
+    the same size and style."""
+    same = abs(author.size - line.size) < 0.1 and author.italic == line.italic
+    return same and line.page == author.page and NAME.match(line.text) is not None
 
 
 def inline(line: Line) -> str:
@@ -642,12 +664,13 @@ def read_text(reading: Reading, lines: list[Line]) -> None:
         tokens = line_tokens(line, measures)
         reading.calls += [token for token in tokens if token.kind == "call"]
         last = reading.paragraphs[-1] if reading.paragraphs else None
-        item = list_item(line, kind, measures)
+        after = lines[index + 1] if index + 1 < len(lines) else None
+        item = list_item(line, kind, measures, after, last)
         if item is not None:
             number, hang = item
             reading.paragraphs.append(Para("item", line.page, tokens[1:], line, number, hang))
         elif (
-            last and last.kind == "item" and kind == "paragraph" and abs(line.x0 - last.hang) < 1.5
+            last and last.kind == "item" and kind != "heading" and abs(line.x0 - last.hang) < 1.5
         ) or (last and last.kind == kind and continues(last.line, line, kind, measures)):
             join_tokens(reading, last.tokens, tokens, line.page)
             last.line = line
@@ -658,14 +681,20 @@ def read_text(reading: Reading, lines: list[Line]) -> None:
 ITEM = re.compile(r"^(?:(\d{1,3})[.)]|[•·▪◦–—-])$")
 
 
-def list_item(line: Line, kind: str, measures: Measures) -> tuple[int, float] | None:
+def list_item(
+    line: Line, kind: str, measures: Measures, after: Line | None, last: Para | None
+) -> tuple[int, float] | None:
     """A list item's number (0 for a bullet) and where its text starts, when `line` opens
-    with a marker standing apart from the words after it."""
-    if kind != "paragraph" or len(line.words) < 2:
+    with a marker standing apart from the words after it, the next line hangs under its
+    text, or an item before it started there too."""
+    if kind not in ("paragraph", "quote") or len(line.words) < 2:
         return None
     marker, first = line.words[0], line.words[1]
     match = ITEM.match(marker.text)
-    if match is None or first.x0 - marker.x1 < 0.25 * line.size:
+    hanging = after is not None and after.page == line.page and abs(after.x0 - first.x0) < 1
+    listed = last is not None and last.kind == "item" and abs(last.hang - first.x0) < 1
+    apart = first.x0 - marker.x1 >= 0.25 * line.size
+    if match is None or not (apart or hanging or listed):
         return None
     if first.x0 - measures.left[line.page] < line.size:
         return None  # a paragraph opening with a number, not a hanging list
@@ -704,7 +733,11 @@ def continues(before: Line, line: Line, kind: str, measures: Measures) -> bool:
     if before.page == line.page and line.top - before.top > measures.pitch * 1.45:
         return False
     short = measures.right[before.page] - before.x1 > size * 2
-    return not (measures.justified and short)  # a justified text's short line ends it
+    if measures.justified and short:
+        return False  # a justified text's short line ends its paragraph
+    width = measures.right[before.page] - measures.left[before.page]
+    # ragged text over a page break: a line much shorter than the measure ended it
+    return before.page == line.page or before.x1 - measures.left[before.page] > 0.8 * width
 
 
 def join_tokens(reading: Reading, tokens: list[Token], more: list[Token], page: int) -> None:
@@ -743,8 +776,10 @@ def rejoin(reading: Reading, head: str, tail: str, page: int) -> bool:
     if kept in reading.vocabulary and joined not in reading.vocabulary:
         reading.draft.guess(where, "kept-hyphen", f"{shown} → {stem}-{tail} (as elsewhere)", 0.9)
         return False
-    if hyphen == "-" and reading.soft_hyphen:
-        what = f"{shown} → {stem}-{tail} (the text breaks words with ‐, this is the word's own -)"
+    if hyphen == "-" and (reading.soft_hyphen or not reading.measures.justified):
+        # publish breaks words with ‐, and a ragged text is seldom hyphenated: this "-"
+        # is the word's own
+        what = f"{shown} → {stem}-{tail} (the text's words are not broken with -)"
         reading.draft.guess(where, "kept-hyphen", what, 0.9)
         return False
     if hyphen in "\u2010\u00ad":
@@ -821,6 +856,7 @@ def starts_note(reading: Reading, marker: str, line: Line) -> bool:
 
 def finish(reading: Reading) -> None:
     draft = reading.draft
+    endnotes(reading)
     labels = match_notes(reading)
     notes = [
         (label, tokens, page)
@@ -856,6 +892,33 @@ def finish(reading: Reading) -> None:
             draft.guess(reading.where(para.page), "heading", f"heading {level}: {text}", 0.8)
         else:
             draft.blocks.append(Block(para.kind, text, para.number))
+
+
+def endnotes(reading: Reading) -> None:
+    """Notes printed after the text (a numbered list at its end, as a browser prints a web
+    page's): the last items whose numbers are calls with no note at a page's foot."""
+    noted = Counter(label for label, _, _ in reading.notes)
+    open_calls = Counter(call.text for call in reading.calls) - noted
+    items: list[Para] = []
+    for para in reversed(reading.paragraphs):
+        if para.kind != "item" or str(para.number) not in open_calls:
+            break
+        items.insert(0, para)
+    if not items:
+        return
+    del reading.paragraphs[-len(items) :]
+    for para in items:
+        tokens = para.tokens
+        while tokens and tokens[-1].kind == "word" and tokens[-1].text.strip("↩\ufe0e") == "":
+            tokens.pop()
+        if tokens and tokens[-1].kind == "word":
+            tokens[-1].text = tokens[-1].text.rstrip("↩\ufe0e")
+        reading.notes.append((str(para.number), tokens, para.page))
+    what = f"{len(items)} notes after the text (a numbered list with the calls' numbers)"
+    reading.draft.guess(reading.where(items[0].page), "note", what, 0.8)
+    last = reading.paragraphs[-1] if reading.paragraphs else None
+    if last and last.kind == "heading" and len(last.tokens) <= 2:
+        reading.paragraphs.pop()  # their heading, "Notes"
 
 
 def note_series(reading: Reading, tokens: list[Token]) -> str:
