@@ -19,7 +19,8 @@ import pytest
 import publish
 from publish.errors import SourceError
 from publish.importers import read_draft
-from publish.importers.pdf import parse_date
+from publish.importers.draft import Draft
+from publish.importers.pdf import Measures, Reading, parse_date, rejoin
 from tests.import_roundtrip import browser_pdf, compare, read_markdown, read_source
 from tests.pdf_helpers import story_document
 
@@ -225,6 +226,25 @@ def test_a_browser_pdf_with_notes_after_the_text(project: Path, name: str) -> No
 )
 def test_printed_dates_are_read_in_four_languages(text: str, date: str) -> None:
     assert parse_date(text) == date
+
+
+@pytest.mark.parametrize(
+    ("head", "tail", "vocabulary", "soft", "joined", "kind"),
+    [
+        ("to‐", "gether", set(), True, True, "rejoined"),  # publish's U+2010: a break
+        ("well‐", "known", {"well-known"}, True, False, "kept-hyphen"),  # the text's own
+        ("sharp-", "faced", set(), True, False, "kept-hyphen"),  # "-" beside U+2010 breaks
+        ("hyphen-", "ation", set(), False, True, "rejoined"),  # a pyphen hyphenation point
+        ("e-", "mail", set(), False, False, "kept-hyphen"),  # not one
+        ("to-", "gether", {"together"}, False, True, "rejoined"),  # the text's own word
+    ],
+)
+def test_a_word_broken_at_a_line_end(head, tail, vocabulary, soft, joined, kind) -> None:
+    reading = Reading(Draft(Path("x.pdf")), "x.pdf", Measures(10, 14, {}, {}, True, 0), "en")
+    reading.vocabulary, reading.soft_hyphen = vocabulary, soft
+    assert rejoin(reading, head, tail, 3) is joined
+    (guess,) = reading.draft.guesses
+    assert (guess.where, guess.kind) == ("x.pdf: page 3", kind)
 
 
 def test_a_file_that_is_not_a_pdf_is_one_line(project: Path) -> None:
