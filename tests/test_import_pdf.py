@@ -195,6 +195,28 @@ def test_page_markers_quotations_lists_italics_and_headings(project: Path, write
     ]
 
 
+def test_page_markers_in_the_margin_come_back_near_their_place(project: Path) -> None:
+    words = ["the", "letter", "was", "sent", "from", "the", "island", "to", "the", "comrades", "of", "the", "league", "in", "the", "city"]
+    paragraphs = [
+        " ".join(words[(start + i) % len(words)] for i in range(70)).capitalize()
+        + (f" end.{{pag={206 + start}}} More" if start % 2 else "")
+        + "."
+        for start in range(14)
+    ]
+    source = project / "source" / "margins.md"
+    source.write_text(
+        "---\ntitle: Margins\nauthor: Ana\nlang: en\noriginal-pages: margin\n---\n\n"
+        + "\n\n".join(paragraphs),
+        encoding="utf-8",
+    )
+    draft, figures = round_trip(source, project / "build")
+    assert figures.matched_share == 1.0 and figures.added == 0
+    markers = re.findall(r"\{pag=(\d+)\}", draft.markdown())
+    assert markers == [str(206 + start) for start in range(1, 14, 2)]
+    placed = [guess for guess in draft.guesses if guess.kind == "page"]
+    assert len(placed) == 7 and all(guess.needs_look for guess in placed)
+
+
 @pytest.mark.skipif(
     not (shutil.which("pandoc") and shutil.which("chromium")), reason="needs Pandoc and Chromium"
 )

@@ -262,7 +262,7 @@ def mask_digits(text: str) -> str:
 
 @dataclass(slots=True)
 class Token:
-    kind: str  # word, call, page
+    kind: str  # word, call, page (a page of the original), page-margin (one in the margin)
     text: str
     italic: bool = False
     space: bool = True  # a space before it
@@ -278,7 +278,11 @@ def line_tokens(line: Line, measures: Measures) -> list[Token]:
         if raised and CALL.match(word.text):
             tokens.append(Token("call", word.text, space=False, page=line.page))
         elif word.size < line.size - 0.6 and PAGE_MARK.match(word.text):
-            tokens.append(Token("page", PAGE_MARK.match(word.text)[1], space=False))
+            margin = word.x1 < measures.left.get(line.page, 0) or word.x0 > measures.right.get(
+                line.page, word.x1
+            )
+            kind = "page-margin" if margin else "page"
+            tokens.append(Token(kind, PAGE_MARK.match(word.text)[1], space=False, page=line.page))
         else:
             tokens.append(Token("word", word.text, word.italic, space, line.page))
         before = word
@@ -310,7 +314,7 @@ class Reading:
     measures: Measures
     lang: str
     vocabulary: set[str] = field(default_factory=set)
-    calls: list[Token] = field(default_factory=list)  # in order, not yet given a note
+    calls: list[Token] = field(default_factory=list)  # the text's note calls, in order
     notes: list[tuple[str, list[Token], int]] = field(default_factory=list)
     paragraphs: list[Para] = field(default_factory=list)
     title_size: float = 0.0  # a chapter's title: the text pages' largest size
@@ -350,34 +354,35 @@ def pdf_lang(pdf: Any) -> str:
 
 
 def read_pages(reading: Reading, pages: list[list[Line]], metadata: dict[str, str]) -> None:
-    measures = reading.measures
-    dropped = furniture(pages, measures)
-    for lines in pages:
-        for line in lines:
-            if id(line) in dropped:
-                reading.draft.guess(
-                    reading.where(line.page), "dropped", f"running head or folio: {line.text}", 0.9
-                )
-    kept = [[line for line in lines if id(line) not in dropped] for lines in pages]
+    kept = without_furniture(reading, pages)
     reading.vocabulary = vocabulary(kept)
     reading.soft_hyphen = any(line.text.endswith("\u2010") for lines in kept for line in lines)
-    first_text = first_text_page(kept, measures)
-    header = [line for lines in kept[: first_text - 1] for line in lines]
-    body_pages = kept[first_text - 1 :]
+    first_text = first_text_page(kept, reading.measures)
     for lines in kept[: first_text - 1]:
         if lines:
             shown = " / ".join(line.text for line in lines)[:70]
-            reading.draft.guess(
-                reading.where(lines[0].page), "dropped", f"front page: {shown}", 0.7
-            )
-    body_pages = split_header(reading, header, body_pages)
+            where = reading.where(lines[0].page)
+            reading.draft.guess(where, "dropped", f"front page: {shown}", 0.7)
+    front = [line for lines in kept[: first_text - 1] for line in lines]
+    body_pages = split_header(reading, front, kept[first_text - 1 :])
     reading.title_size = max((line.size for lines in body_pages for line in lines), default=0)
     for lines in body_pages:
-        text, foot = split_foot(lines, measures)
+        text, foot = split_foot(lines, reading.measures)
         read_text(reading, text)
         read_foot(reading, foot)
     read_fields(reading, metadata)
     finish(reading)
+
+
+def without_furniture(reading: Reading, pages: list[list[Line]]) -> list[list[Line]]:
+    """The pages without their running heads and folios, each one left out a guess."""
+    dropped = furniture(pages, reading.measures)
+    for lines in pages:
+        for line in lines:
+            if id(line) in dropped:
+                what = f"running head or folio: {line.text}"
+                reading.draft.guess(reading.where(line.page), "dropped", what, 0.9)
+    return [[line for line in lines if id(line) not in dropped] for lines in pages]
 
 
 def vocabulary(pages: list[list[Line]]) -> set[str]:
@@ -385,7 +390,9 @@ def vocabulary(pages: list[list[Line]]) -> set[str]:
     words = set()
     for lines in pages:
         for line in lines:
-            for word in re.findall(r"[\w\u2010-]+", line.text)[:-1]:
+            found = re.findall(r"[\w\u2010-]+", line.text)
+            broken = line.text.endswith(HYPHENS)
+            for word in found[:-1] if broken else found:
                 words.add(word.casefold().replace("\u2010", "-"))
     return words
 
@@ -663,6 +670,13 @@ def read_text(reading: Reading, lines: list[Line]) -> None:
             continue
         tokens = line_tokens(line, measures)
         reading.calls += [token for token in tokens if token.kind == "call"]
+        for token in tokens:
+            if token.kind == "page-margin":
+                what = f"{{pag={token.text}}} in the margin: put where its line begins or ends"
+                reading.draft.guess(reading.where(line.page), "page", what, 0.6)
+            elif token.kind == "page":
+                what = f"{{pag={token.text}}} where [{token.text}] stands in the line"
+                reading.draft.guess(reading.where(line.page), "page", what, 0.95)
         last = reading.paragraphs[-1] if reading.paragraphs else None
         after = lines[index + 1] if index + 1 < len(lines) else None
         item = list_item(line, kind, measures, after, last)
@@ -744,13 +758,24 @@ def join_tokens(reading: Reading, tokens: list[Token], more: list[Token], page: 
     """Run `more` (the next line) on after `tokens`, undoing a hyphen at the line's end."""
     if not more:
         return
-    last, first = tokens[-1] if tokens else None, more[0]
-    if last and last.kind == "word" and first.kind == "word" and last.text.endswith(HYPHENS):
+    # a page marker in the margin (a verso's left, a recto's right) beside a word broken
+    # at the line's end goes after the word made whole
+    margin = []
+    while tokens and tokens[-1].kind == "page-margin":
+        margin.insert(0, tokens.pop())
+    while more and more[0].kind == "page-margin":
+        margin.append(more.pop(0))
+    last, first = tokens[-1] if tokens else None, more[0] if more else None
+    broken = last and last.kind == "word" and last.text.endswith(HYPHENS)
+    if broken and first and first.kind == "word":
         if rejoin(reading, last.text, first.text, page):
             last.text = last.text[:-1]
         else:
             last.text = last.text[:-1] + "-"
         first.space = False
+        more = [first, *margin, *more[1:]]
+    else:
+        more = [*margin, *more]
     tokens.extend(more)
 
 
@@ -998,7 +1023,7 @@ def render(tokens: Sequence[Token], labels: dict[Any, str]) -> str:
             if token.kind == "call":
                 label = labels.get(id(token))
                 out.append(f"[^{label}]" if label else f"^{escape(token.text)}^")
-            elif token.kind == "page":
+            elif token.kind.startswith("page"):
                 out.append(f"{{pag={token.text}}}")
             else:
                 text = escape(token.text) if not out else escape("x" + token.text)[1:]
