@@ -262,7 +262,7 @@ def mask_digits(text: str) -> str:
 
 @dataclass(slots=True)
 class Token:
-    kind: str  # word, call, page (a page of the original), page-margin (one in the margin)
+    kind: str  # word, call, page (the original's), page-margin (one in the margin), paragraph
     text: str
     italic: bool = False
     space: bool = True  # a space before it
@@ -321,6 +321,7 @@ class Reading:
     in_header: bool = False  # among the lines under a chapter's title
     soft_hyphen: bool = False  # the PDF breaks words at a line's end with U+2010 (publish)
     author_line: Line | None = None  # the header's line that named the author
+    hangs: set[int] = field(default_factory=set)  # where the list items' text starts
 
     def where(self, page: int) -> str:
         return f"{self.name}: page {page}"
@@ -679,9 +680,10 @@ def read_text(reading: Reading, lines: list[Line]) -> None:
                 reading.draft.guess(reading.where(line.page), "page", what, 0.95)
         last = reading.paragraphs[-1] if reading.paragraphs else None
         after = lines[index + 1] if index + 1 < len(lines) else None
-        item = list_item(line, kind, measures, after, last)
+        item = list_item(line, kind, measures, after, reading.hangs)
         if item is not None:
             number, hang = item
+            reading.hangs.add(round(hang))
             reading.paragraphs.append(Para("item", line.page, tokens[1:], line, number, hang))
         elif (
             last and last.kind == "item" and kind != "heading" and abs(line.x0 - last.hang) < 1.5
@@ -696,17 +698,17 @@ ITEM = re.compile(r"^(?:(\d{1,3})[.)]|[•·▪◦–—-])$")
 
 
 def list_item(
-    line: Line, kind: str, measures: Measures, after: Line | None, last: Para | None
+    line: Line, kind: str, measures: Measures, after: Line | None, hangs: set[int]
 ) -> tuple[int, float] | None:
     """A list item's number (0 for a bullet) and where its text starts, when `line` opens
     with a marker standing apart from the words after it, the next line hangs under its
-    text, or an item before it started there too."""
+    text, or an item before it had its text start there too."""
     if kind not in ("paragraph", "quote") or len(line.words) < 2:
         return None
     marker, first = line.words[0], line.words[1]
     match = ITEM.match(marker.text)
     hanging = after is not None and after.page == line.page and abs(after.x0 - first.x0) < 1
-    listed = last is not None and last.kind == "item" and abs(last.hang - first.x0) < 1
+    listed = round(first.x0) in hangs
     apart = first.x0 - marker.x1 >= 0.25 * line.size
     if match is None or not (apart or hanging or listed):
         return None
@@ -900,10 +902,10 @@ def finish(reading: Reading) -> None:
         if key is None:
             draft.guess(reading.where(page), "note", f"note {label} has no call in the text", 0.3)
             key = unique_label(label, {note.label for note in draft.notes})
-        text = render(tokens, labels)
+        paragraphs = [render(part, labels) for part in split_paragraphs(tokens)]
         if whose and not shared:
-            text = f"{{.{whose}}} {text}"
-        draft.notes.append(Note(key, (text,)))
+            paragraphs[0] = f"{{.{whose}}} {paragraphs[0]}"
+        draft.notes.append(Note(key, tuple(paragraphs)))
     levels = heading_levels(reading)
     for para in reading.paragraphs:
         text = render(para.tokens, labels)
@@ -921,29 +923,56 @@ def finish(reading: Reading) -> None:
 
 def endnotes(reading: Reading) -> None:
     """Notes printed after the text (a numbered list at its end, as a browser prints a web
-    page's): the last items whose numbers are calls with no note at a page's foot."""
+    page's): the last items whose numbers are calls with no note at a page's foot, with
+    the indented paragraphs and quotations under each."""
     noted = Counter(label for label, _, _ in reading.notes)
     open_calls = Counter(call.text for call in reading.calls) - noted
-    items: list[Para] = []
+    items: list[tuple[Para, list[Para]]] = []
+    under: list[Para] = []
     for para in reversed(reading.paragraphs):
-        if para.kind != "item" or str(para.number) not in open_calls:
+        if para.kind == "item" and str(para.number) in open_calls:
+            items.insert(0, (para, under))
+            under = []
+        elif para.kind in ("paragraph", "quote") and indented_block(para, reading.measures):
+            under.insert(0, para)
+        else:
             break
-        items.insert(0, para)
     if not items:
         return
-    del reading.paragraphs[-len(items) :]
-    for para in items:
-        tokens = para.tokens
+    del reading.paragraphs[-sum(1 + len(more) for _, more in items) :]
+    for para, more in items:
+        tokens = list(para.tokens)
+        for block in more:
+            words = [t for t in block.tokens if t.kind != "word" or t.text.strip("↩\ufe0e")]
+            if words:
+                tokens += [Token("paragraph", ""), *words]
         while tokens and tokens[-1].kind == "word" and tokens[-1].text.strip("↩\ufe0e") == "":
             tokens.pop()
         if tokens and tokens[-1].kind == "word":
             tokens[-1].text = tokens[-1].text.rstrip("↩\ufe0e")
+        while tokens and tokens[-1].kind == "paragraph":
+            tokens.pop()  # a back-link alone under a note's last quotation
         reading.notes.append((str(para.number), tokens, para.page))
     what = f"{len(items)} notes after the text (a numbered list with the calls' numbers)"
-    reading.draft.guess(reading.where(items[0].page), "note", what, 0.8)
+    reading.draft.guess(reading.where(items[0][0].page), "note", what, 0.8)
     last = reading.paragraphs[-1] if reading.paragraphs else None
     if last and last.kind == "heading" and len(last.tokens) <= 2:
         reading.paragraphs.pop()  # their heading, "Notes"
+
+
+def indented_block(para: Para, measures: Measures) -> bool:
+    """Whether a block's lines all stand in from the margin (a list item's paragraph)."""
+    return para.line.x0 - measures.left[para.line.page] > measures.body * 0.5
+
+
+def split_paragraphs(tokens: list[Token]) -> list[list[Token]]:
+    parts: list[list[Token]] = [[]]
+    for token in tokens:
+        if token.kind == "paragraph":
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return parts
 
 
 def note_series(reading: Reading, tokens: list[Token]) -> str:
