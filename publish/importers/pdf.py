@@ -322,6 +322,7 @@ class Reading:
     soft_hyphen: bool = False  # the PDF breaks words at a line's end with U+2010 (publish)
     author_line: Line | None = None  # the header's line that named the author
     hangs: set[int] = field(default_factory=set)  # where the list items' text starts
+    title_page: int = 0  # the page the title is printed on
 
     def where(self, page: int) -> str:
         return f"{self.name}: page {page}"
@@ -458,6 +459,7 @@ def read_header(reading: Reading, lines: list[Line]) -> None:
             break
         title.append(line)
     draft.fields.setdefault("title", " ".join(line.text for line in title))
+    reading.title_page = title[0].page
     draft.guess(where, "field", f"title = {draft.fields['title']} (the largest text)", 0.85)
     for line in lines[first + len(title) :]:
         if line.text == draft.fields["title"]:
@@ -503,19 +505,13 @@ def read_header_line(reading: Reading, line: Line, before_author: bool) -> None:
     elif (
         "date" in draft.fields
         and line.size < reading.measures.body
-        and line.page == title_page(draft)
+        and line.page == reading.title_page
     ):
         earlier = draft.fields.get("source")
         draft.fields["source"] = f"{earlier} {inline(line)}" if earlier else inline(line)
         draft.guess(where, "field", f"source: {text} (small print under the date)", 0.6)
     else:
         draft.guess(where, "dropped", f"a header line: {text}", 0.5)
-
-
-def title_page(draft: Draft) -> int:
-    found = [g.where for g in draft.guesses if g.kind == "field" and g.what.startswith("title =")]
-    match = re.search(r"page (\d+)$", found[-1]) if found else None
-    return int(match[1]) if match else 0
 
 
 def more_authors(author: Line, line: Line) -> bool:
@@ -661,37 +657,47 @@ def indented(line: Line, measures: Measures) -> bool:
 
 
 def read_text(reading: Reading, lines: list[Line]) -> None:
-    measures = reading.measures
     for index, line in enumerate(lines):
-        kind = block_kind(lines, index, measures)
+        kind = block_kind(lines, index, reading.measures)
         if kind == "contents":
             reading.draft.guess(reading.where(line.page), "dropped", f"contents: {line.text}", 0.85)
             continue
         if chapter_header(reading, line, kind):
             continue
-        tokens = line_tokens(line, measures)
+        tokens = line_tokens(line, reading.measures)
         reading.calls += [token for token in tokens if token.kind == "call"]
-        for token in tokens:
-            if token.kind == "page-margin":
-                what = f"{{pag={token.text}}} in the margin: put where its line begins or ends"
-                reading.draft.guess(reading.where(line.page), "page", what, 0.6)
-            elif token.kind == "page":
-                what = f"{{pag={token.text}}} where [{token.text}] stands in the line"
-                reading.draft.guess(reading.where(line.page), "page", what, 0.95)
-        last = reading.paragraphs[-1] if reading.paragraphs else None
+        page_marker_guesses(reading, line, tokens)
         after = lines[index + 1] if index + 1 < len(lines) else None
-        item = list_item(line, kind, measures, after, reading.hangs)
-        if item is not None:
-            number, hang = item
-            reading.hangs.add(round(hang))
-            reading.paragraphs.append(Para("item", line.page, tokens[1:], line, number, hang))
-        elif (
-            last and last.kind == "item" and kind != "heading" and abs(line.x0 - last.hang) < 1.5
-        ) or (last and last.kind == kind and continues(last.line, line, kind, measures)):
-            join_tokens(reading, last.tokens, tokens, line.page)
-            last.line = line
-        else:
-            reading.paragraphs.append(Para(kind, line.page, tokens, line))
+        add_line(reading, line, kind, tokens, after)
+
+
+def add_line(
+    reading: Reading, line: Line, kind: str, tokens: list[Token], after: Line | None
+) -> None:
+    """The line as a new block, or run on in the block before it."""
+    last = reading.paragraphs[-1] if reading.paragraphs else None
+    item = list_item(line, kind, reading.measures, after, reading.hangs)
+    if item is not None:
+        number, hang = item
+        reading.hangs.add(round(hang))
+        reading.paragraphs.append(Para("item", line.page, tokens[1:], line, number, hang))
+    elif (
+        last and last.kind == "item" and kind != "heading" and abs(line.x0 - last.hang) < 1.5
+    ) or (last and last.kind == kind and continues(last.line, line, kind, reading.measures)):
+        join_tokens(reading, last.tokens, tokens, line.page)
+        last.line = line
+    else:
+        reading.paragraphs.append(Para(kind, line.page, tokens, line))
+
+
+def page_marker_guesses(reading: Reading, line: Line, tokens: list[Token]) -> None:
+    for token in tokens:
+        if token.kind == "page-margin":
+            what = f"{{pag={token.text}}} in the margin: put where its line begins or ends"
+            reading.draft.guess(reading.where(line.page), "page", what, 0.6)
+        elif token.kind == "page":
+            what = f"{{pag={token.text}}} where [{token.text}] stands in the line"
+            reading.draft.guess(reading.where(line.page), "page", what, 0.95)
 
 
 ITEM = re.compile(r"^(?:(\d{1,3})[.)]|[•·▪◦–—-])$")
