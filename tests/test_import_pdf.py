@@ -119,6 +119,12 @@ def test_the_small_book_comes_back(project: Path) -> None:
     # the letter's notes are the editor's, the Manifesto's the authors'
     assert draft.notes[0].paragraphs[0].startswith("{.editor} Se trata")
     assert draft.notes[2].paragraphs[0].startswith("Lassalle personally")
+    imported = project / "source" / "imported.md"
+    imported.write_text(draft.markdown(), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", publish.PublishWarning)
+        written = publish.build([imported], out=project / "again", formats=("epub", "pdf"))
+    assert [path.name for path in written] == ["imported.epub", "imported.pdf"]
 
 
 def test_notes_broken_across_pages_are_joined(project: Path) -> None:
@@ -196,7 +202,24 @@ def test_page_markers_quotations_lists_italics_and_headings(project: Path, write
 
 
 def test_page_markers_in_the_margin_come_back_near_their_place(project: Path) -> None:
-    words = ["the", "letter", "was", "sent", "from", "the", "island", "to", "the", "comrades", "of", "the", "league", "in", "the", "city"]
+    words = [
+        "the",
+        "letter",
+        "was",
+        "sent",
+        "from",
+        "the",
+        "island",
+        "to",
+        "the",
+        "comrades",
+        "of",
+        "the",
+        "league",
+        "in",
+        "the",
+        "city",
+    ]
     paragraphs = [
         " ".join(words[(start + i) % len(words)] for i in range(70)).capitalize()
         + (f" end.{{pag={206 + start}}} More" if start % 2 else "")

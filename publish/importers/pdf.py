@@ -323,6 +323,7 @@ class Reading:
     author_line: Line | None = None  # the header's line that named the author
     hangs: set[int] = field(default_factory=set)  # where the list items' text starts
     title_page: int = 0  # the page the title is printed on
+    field_line: tuple[str, Line] | None = None  # the header's last labelled field, its line
 
     def where(self, page: int) -> str:
         return f"{self.name}: page {page}"
@@ -480,10 +481,20 @@ def read_header_line(reading: Reading, line: Line, before_author: bool) -> None:
     draft, where, text = reading.draft, reading.where(line.page), line.text
     labelled = labelled_field(text, reading)
     date = parse_date(text)
+    field_line, reading.field_line = reading.field_line, None
     if labelled:
         key, value = labelled
-        draft.fields.setdefault(key, value)
+        if key == "source":  # Markdown in publish's header: its italics kept, escaped
+            value = inline(line).split(":", 1)[-1].strip()
+        if key not in draft.fields:
+            draft.fields[key] = value
+            reading.field_line = (key, line)
         draft.guess(where, "field", f"{key} = {value} (after its label)", 0.9)
+    elif field_line and runs_on(field_line[1], line, reading.measures):
+        key = field_line[0]
+        draft.fields[key] = f"{draft.fields[key]} {inline(line) if key == 'source' else text}"
+        reading.field_line = (key, line)
+        draft.guess(where, "field", f"{key} goes on: {text}", 0.85)
     elif date and len(text) < 40:
         draft.fields.setdefault("date", date)
         draft.guess(where, "field", f"date = {date} (from “{text}”)", 0.9)
@@ -510,8 +521,15 @@ def read_header_line(reading: Reading, line: Line, before_author: bool) -> None:
         earlier = draft.fields.get("source")
         draft.fields["source"] = f"{earlier} {inline(line)}" if earlier else inline(line)
         draft.guess(where, "field", f"source: {text} (small print under the date)", 0.6)
-    else:
+    elif line.page == reading.title_page:  # the front pages are reported whole
         draft.guess(where, "dropped", f"a header line: {text}", 0.5)
+
+
+def runs_on(before: Line, line: Line, measures: Measures) -> bool:
+    """Whether `line` goes on with `before`: the next line, in the same size and style."""
+    same = abs(before.size - line.size) < 0.1 and before.italic == line.italic
+    close = line.page == before.page and line.top - before.bottom < measures.pitch
+    return same and close
 
 
 def more_authors(author: Line, line: Line) -> bool:
