@@ -256,6 +256,67 @@ def test_a_browser_pdf_with_notes_after_the_text(project: Path, name: str) -> No
     assert not any("↩" in note.paragraphs[0] for note in draft.notes)
 
 
+def test_a_pdf_whose_notes_open_with_a_raised_mark(project: Path) -> None:
+    """WeasyPrint alone, from hand-written HTML: the notes at the page foot open with a
+    raised number (as LaTeX prints them), a running head and folios larger than the text."""
+    import weasyprint  # the test's other tool; publish itself reaches it through its engine
+
+    ordinals = [
+        "First",
+        "Second",
+        "Third",
+        "Fourth",
+        "Fifth",
+        "Sixth",
+        "Seventh",
+        "Eighth",
+        "Ninth",
+        "Tenth",
+    ]
+    text = (
+        "The history of all hitherto existing society is the history of class struggles. "
+        "Freeman and slave, patrician and plebeian, lord and serf, in a word, oppressor and "
+        "oppressed, stood in constant opposition to one another. "
+    )
+    paragraphs = "".join(
+        f'<p>{text * 2}Here is a call<span class="fn">{ordinal} note, with <i>italics</i>, '
+        f"long enough to take more than one line at the foot of its page.</span> and more "
+        f"text after it. {text}</p>"
+        for ordinal in ordinals
+    )
+    style = """
+        @page { size: A5; margin: 2cm; @bottom-center { content: counter(page); }
+                @top-center { content: "Raised marks"; font-size: 8pt } }
+        body { font: 11pt serif; text-align: justify; hyphens: auto }
+        p { margin: 0; text-indent: 1.5em } h1 { text-align: center; font-size: 18pt }
+        .center { text-align: center; text-indent: 0 } .fn { float: footnote; font-size: 8.5pt }
+        ::footnote-call { vertical-align: super; font-size: 70%; line-height: 1 }
+        ::footnote-marker { content: counter(footnote); vertical-align: super; font-size: 70% }
+    """
+    html = (
+        f'<html lang="en"><head><title>Raised marks</title><style>{style}</style></head><body>'
+        '<h1>Raised marks</h1><p class="center">Ana Autora</p>'
+        f'<p class="center"><i>4 March 1999</i></p>{paragraphs}</body></html>'
+    )
+    pdf = project / "raised.pdf"
+    weasyprint.HTML(string=html).write_pdf(pdf)
+    draft = read_draft(pdf)
+    assert draft.fields == {
+        "title": "Raised marks",
+        "author": "Ana Autora",
+        "date": "1999-03-04",
+        "lang": "en",
+    }
+    assert len(draft.blocks) == len(ordinals)
+    for number, (block, note) in enumerate(zip(draft.blocks, draft.notes, strict=True), 1):
+        assert f"Here is a call[^{number}] and more text after it." in block.text
+        assert "Raised marks" not in block.text
+        assert note.paragraphs == (
+            f"{ordinals[number - 1]} note, with *italics*, long enough to take more than one "
+            "line at the foot of its page.",
+        )
+
+
 @pytest.mark.parametrize(
     ("text", "date"),
     [

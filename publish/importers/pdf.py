@@ -245,9 +245,11 @@ def furniture(pages: list[list[Line]], measures: Measures) -> set[int]:
                 and index < 2
                 and not measures.is_large(line)
             )
-            bare = FOLIO.match(line.text) is not None and not measures.is_large(line)
             again = repeated[(round(line.top / 3), mask_digits(line.text))] >= 3
-            again = again and not measures.is_large(line) and (edge or not measures.is_body(line))
+            large = measures.is_large(line)
+            # a bare number at the page's edge, unless it is large and alone (a chapter's)
+            bare = FOLIO.match(line.text) is not None and (again or not large)
+            again = again and not large and edge
             if (edge and bare) or above or again:
                 dropped.add(id(line))
     return dropped
@@ -864,7 +866,9 @@ def hyphenation_point(lang: str, head: str, tail: str) -> bool:
 def read_foot(reading: Reading, lines: list[Line]) -> None:
     for line in lines:
         tokens = line_tokens(line, reading.measures)
-        marker = MARKER.match(tokens[0].text) if tokens and tokens[0].kind == "word" else None
+        # the note's marker: «1.» on the line, or a raised «¹» (as LaTeX prints it)
+        opening = tokens[0] if tokens and tokens[0].kind in ("word", "call") else None
+        marker = MARKER.match(opening.text) if opening else None
         labelled = labelled_field(line.text, reading, colon=True)
         if labelled and not marker:
             key, value = labelled
