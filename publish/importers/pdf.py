@@ -245,10 +245,12 @@ def furniture(pages: list[list[Line]], measures: Measures) -> set[int]:
                 and index < 2
                 and not measures.is_large(line)
             )
-            again = repeated[(round(line.top / 3), mask_digits(line.text))] >= 3
+            seen = repeated[(round(line.top / 3), mask_digits(line.text))]
+            again, everywhere = seen >= 3, seen >= max(3, 0.3 * len(pages))
             large = measures.is_large(line)
-            # a bare number at the page's edge, unless it is large and alone (a chapter's)
-            bare = FOLIO.match(line.text) is not None and (again or not large)
+            # a bare number at the page's edge, unless it is large and not on most pages
+            # (a chapter's number)
+            bare = FOLIO.match(line.text) is not None and (everywhere or not large)
             again = again and not large and edge
             if (edge and bare) or above or again:
                 dropped.add(id(line))
