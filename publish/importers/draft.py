@@ -45,11 +45,12 @@ class Block:
     """A block of the text: its kind (BLOCK_KINDS), its Markdown inline text (escaped, with
     `*italics*`, note calls `[^label]` and page markers `{pag=N}`), a heading's level; an
     item's (`item`: a bullet, `numbered`: in a numbered list) level 2, 3… nests it in the
-    item before."""
+    item before, and a numbered item's `number` is the one printed (a list may start at 10)."""
 
     kind: str
     text: str
     level: int = 0
+    number: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +98,8 @@ def block_markdown(block: Block) -> str:
         return "\n".join(f"> {line}" if line else ">" for line in block.text.split("\n"))
     if block.kind in ("item", "numbered"):
         indent = "    " * max(0, block.level - 1)  # under the item before, as its list
-        return f"{indent}{'1.' if block.kind == 'numbered' else '-'} {block.text}"
+        mark = f"{block.number or 1}." if block.kind == "numbered" else "-"
+        return f"{indent}{mark} {block.text}"
     if block.kind == "verse":  # a line block: each line kept
         return "\n".join(f"| {line}" for line in block.text.split("\n"))
     return block.text
