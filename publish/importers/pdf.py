@@ -35,6 +35,7 @@ import pyphen
 
 from publish.errors import SourceError, SourceLocation
 from publish.importers.draft import Block, Draft, Note, escape
+from publish.importers.text_tools import find_date
 from publish.labels import labels_for
 
 LANGS = ("en", "es", "fr", "de")
@@ -581,34 +582,11 @@ def labelled_field(text: str, reading: Reading, colon: bool = False) -> tuple[st
     return None
 
 
-MONTHS = {
-    "en": "january february march april may june july august september october november december",
-    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
-    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
-    "de": "januar februar märz april mai juni juli august september oktober november dezember",
-}
-MONTH = {
-    name: number for names in MONTHS.values() for number, name in enumerate(names.split(), 1)
-} | {"setiembre": 9, "jänner": 1}
-
-
 def parse_date(text: str) -> str:
     """A date as YYYY-MM-DD from `12 de febrero de 1936`, `February 12, 1936`, `12 février
     1936`, `12. Februar 1936` or `1936-02-12`; "" when the text holds none."""
-    text = text.strip().casefold()
-    if match := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text):
-        return text
-    patterns = (
-        r"(?P<d>\d{1,2})(?:º|°|er)?\.?\s+(?:de\s+)?(?P<m>[^\W\d_]+)\.?,?\s+(?:de\s+|del\s+)?(?P<y>\d{4})",
-        r"(?P<m>[^\W\d_]+)\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})",
-    )
-    for pattern in patterns:
-        match = re.search(pattern, text)
-        if match and match["m"] in MONTH:
-            day, month, year = int(match["d"]), MONTH[match["m"]], int(match["y"])
-            if 1 <= day <= 31:
-                return f"{year:04d}-{month:02d}-{day:02d}"
-    return ""
+    found = find_date(text)
+    return found.iso if found else ""
 
 
 def read_fields(reading: Reading, metadata: dict[str, str]) -> None:

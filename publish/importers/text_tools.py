@@ -197,6 +197,12 @@ def _months() -> dict[str, int]:
     return names
 
 
+def month_number(name: str) -> int | None:
+    """The month a name or abbreviation names, in any known language (`febrero`, `Feb.`,
+    `février`), or None."""
+    return _months().get(_plain(name).rstrip("."))
+
+
 def _plain(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -18,6 +18,7 @@ from pathlib import Path
 from publish.errors import SourceError, SourceLocation
 from publish.files import check_regular, read_file
 from publish.importers.draft import Block, Draft, Note, escape
+from publish.importers.text_tools import month_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,28 +152,7 @@ def _outside(char: str, neighbour: str) -> bool:
     return unicodedata.category(char)[0] in "PS" and neighbour.isalnum()
 
 
-# Dates as archives write them, in Spanish, English, French and German.
-MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            "enero january janvier januar jänner jan ene",
-            "febrero february février fevrier februar feb fév fev",
-            "marzo march mars märz maerz mar",
-            "abril april avril apr abr avr",
-            "mayo may mai",
-            "junio june juin juni jun",
-            "julio july juillet juli jul juil",
-            "agosto august août aout aug ago",
-            "septiembre setiembre september septembre sep sept set",
-            "octubre october octobre oktober oct okt",
-            "noviembre november novembre nov",
-            "diciembre december décembre decembre dezember dec dic déc dez",
-        ],
-        start=1,
-    )
-    for name in names.split()
-}
+# Dates as archives write them: month names as Babel knows them (text_tools.month_number).
 _MONTH = r"(?P<month>[^\W\d_]+)\.?"
 _DAY = r"(?P<day>\d{1,2})(?:º|°|er|st|nd|rd|th|\.)?"
 _YEAR = r"(?P<year>\d{4})"
@@ -208,7 +188,7 @@ def iso_date(text: str) -> tuple[str, float] | None:
 def _date_of(match: re.Match[str], sure: float) -> tuple[str, float] | None:
     parts = match.groupdict()
     month = parts["month"]
-    number = int(month) if month.isdigit() else MONTHS.get(month.casefold())
+    number = int(month) if month.isdigit() else month_number(month)
     if number is None or not 1 <= number <= 12:
         return None
     year = parts["year"]
