@@ -31,11 +31,10 @@ from pathlib import Path
 from typing import Any
 
 import pdfplumber
-import pyphen
 
 from publish.errors import SourceError, SourceLocation
 from publish.importers.draft import Block, Draft, Note, escape
-from publish.importers.text_tools import find_date
+from publish.importers.text_tools import find_date, is_hyphenation_point
 from publish.labels import labels_for
 
 LANGS = ("en", "es", "fr", "de")
@@ -820,7 +819,7 @@ def rejoin(reading: Reading, head: str, tail: str, page: int) -> bool:
             where, "rejoined", f"{shown} → {stem}{tail} (a typesetter's hyphen)", 0.9
         )
         return True
-    if hyphenation_point(reading.lang, word_head[0], word_tail[0]):
+    if is_hyphenation_point(word_head[0], word_tail[0], reading.lang or "en"):
         reading.draft.guess(
             where, "rejoined", f"{shown} → {stem}{tail} (a hyphenation point)", 0.75
         )
@@ -829,15 +828,6 @@ def rejoin(reading: Reading, head: str, tail: str, page: int) -> bool:
         where, "kept-hyphen", f"{shown} → {stem}-{tail} (not a break of the word)", 0.6
     )
     return False
-
-
-def hyphenation_point(lang: str, head: str, tail: str) -> bool:
-    code = lang.replace("-", "_") or "en"
-    try:
-        dictionary = pyphen.Pyphen(lang=code)
-    except KeyError:
-        return False
-    return len(head) in dictionary.positions(head + tail)
 
 
 # -- the foot: notes and colophon ---------------------------------------------------------

@@ -117,6 +117,12 @@ def _dictionary(lang: str) -> pyphen.Pyphen | None:
     return pyphen.Pyphen(lang=found) if found else None
 
 
+def is_hyphenation_point(left: str, right: str, lang: str) -> bool:
+    """Whether the language's hyphenation dictionary breaks `left + right` after `left`."""
+    dictionary = _dictionary(lang)
+    return dictionary is not None and len(left) in dictionary.positions(left + right)
+
+
 def undo_hyphen(
     left: str, right: str, lang: str, vocabulary: Vocabulary
 ) -> tuple[bool, str, float]:
@@ -137,8 +143,7 @@ def undo_hyphen(
         return seen_joined >= seen_compound, "the text writes it both ways", 0.55
     if right[:1].isupper():
         return False, "the second part is capitalised", 0.7
-    dictionary = _dictionary(lang)
-    if dictionary is not None and len(left) in dictionary.positions(left + right):
+    if is_hyphenation_point(left, right, lang):
         return True, f"a hyphenation point of '{left + right}' ({lang})", 0.85
     return False, "neither the text nor the dictionary knows this split", 0.4
 
