@@ -26,7 +26,7 @@ from lxml import etree
 WORDS_KEPT = 12  # the words of a page kept to find it by
 KEY_WORDS = 8  # a page is found where this many of its first words stand in a row
 MIN_KEY_WORDS = 4  # or, failing that, this many
-MAX_SKIPPED = WORDS_KEPT - 4  # first words a page may have that the EPUB lacks (a header)
+MAX_SKIPPED = WORDS_KEPT - MIN_KEY_WORDS  # first words of a page the EPUB lacks (a header)
 SEARCH_WORDS = 4000  # how far past the page before a page's words are looked for
 # A line the layout hyphenated ends with WeasyPrint's hyphenate-character (U+2010); a hyphen
 # the text itself has (U+002D) is kept.
@@ -65,9 +65,9 @@ class PrintPage:
     words: tuple[str, ...]
 
 
-def words_of(text: str) -> list[str]:
-    """The words of `text` as compared: letters and digits, case-folded."""
-    return [word.replace("\u00ad", "").casefold() for word in _WORD.findall(text)]
+def _folded(word: str) -> str:
+    """A word as compared: its letters and digits (no soft hyphen), case-folded."""
+    return word.replace("\u00ad", "").casefold()
 
 
 def pages_from_lines(page_lines: Sequence[Sequence[str]], labels: Sequence[str]) -> list[PrintPage]:
@@ -88,7 +88,7 @@ def pages_from_lines(page_lines: Sequence[Sequence[str]], labels: Sequence[str])
     for match in _WORD.finditer(flow):
         page = bisect.bisect_right(starts, match.start()) - 1
         if len(found[page]) < WORDS_KEPT:
-            found[page].append(match.group().replace("\u00ad", "").casefold())
+            found[page].append(_folded(match.group()))
     return [PrintPage(label, tuple(found[index])) for index, label in enumerate(labels)]
 
 
@@ -203,7 +203,7 @@ def _words_in(roots: Sequence[etree._Element]) -> tuple[list[str], list[_Place]]
         starts = [start for start, _e, _t in spans]
         for match in _WORD.finditer("".join(flow)):
             start, element, tail = spans[bisect.bisect_right(starts, match.start()) - 1]
-            words.append(match.group().replace("\u00ad", "").casefold())
+            words.append(_folded(match.group()))
             places.append(_Place(page, element, tail, match.start() - start))
     return words, places
 
