@@ -173,6 +173,7 @@ def browser_pdf(source: Path, out: Path) -> Path:
 
 TYPST_SPECIAL = re.compile(r"([\\#$@<>\[\]`~_*])")
 ITALIC = re.compile(r"\*([^*\n]+)\*")
+LINK = re.compile(r"\[([^\]^][^\]]*)\]\([^)]*\)")
 LINE_BREAK = " \\ "
 MONTHS = {
     "es": (
@@ -207,7 +208,8 @@ MONTHS = {
 
 
 def typst_text(text: str) -> str:
-    """Markdown inline text as Typst markup: its italics, the rest escaped."""
+    """Markdown inline text as Typst markup: its italics, a link's text, the rest escaped."""
+    text = LINK.sub(r"\1", text)
     pieces = [TYPST_SPECIAL.sub(r"\\\1", piece) for piece in ITALIC.split(" ".join(text.split()))]
     return "".join(
         f"_{piece}_" if odd else piece for odd, piece in zip(itertools.cycle((False, True)), pieces)
@@ -288,7 +290,8 @@ def typst_pdf(source: Path, out: Path) -> Path:
             parts.append(f"= {typst_text(title)}\n\n{typst_body(text, level=0)}")
         body = "\n\n".join(parts)
     document = out / f"{source.stem}.typ"
-    document.write_text(typst_header(fields, fields.get("lang", "en")) + body, encoding="utf-8")
+    lang = str(fields.get("lang", "en")).split("-")[0]  # Typst's lang: the language alone
+    document.write_text(typst_header(fields, lang) + body, encoding="utf-8")
     pdf = document.with_suffix(".pdf")
     typst.compile(str(document), output=str(pdf))
     return pdf

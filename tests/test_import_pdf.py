@@ -460,3 +460,15 @@ def test_the_small_book_set_by_typst_comes_back(project: Path) -> None:
     assert figures.matched_share >= 0.999 and figures.added_share <= 0.001
     assert (figures.notes, figures.notes_placed) == (5, 5)
     assert figures.fields_wrong == []
+
+
+@pytest.mark.parametrize(
+    ("head", "tail", "joined"),
+    [("produc\u00ad", "tion", True), ("wage\u00ad", "laborers", False)],
+)
+def test_a_soft_hyphen_that_may_be_a_words_own(head: str, tail: str, joined: bool) -> None:
+    """A PDF that prints U+00AD within its lines (Typst's one hyphen glyph) leaves the
+    hyphen at a line's end to the dictionary: a hyphenation point, or the word's own."""
+    reading = Reading(Draft(Path("x.pdf")), "x.pdf", Measures(10, 14, {}, {}, True, 0), "en")
+    reading.hyphen_named_soft = True
+    assert rejoin(reading, head, tail, 1) is joined

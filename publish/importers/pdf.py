@@ -174,6 +174,17 @@ def mark_rules(lines: list[Line], page: Any) -> None:
         line.ruled = any(before.bottom < top < line.top for top in rules)
 
 
+def hyphen_named_soft(pages: Iterable[Any]) -> bool:
+    """Whether the PDF names a hyphen printed within a line U+00AD: its one hyphen glyph
+    named after its first use (Typst), so a U+00AD at a line's end may be a word's own."""
+    for page in pages:
+        for char, after in itertools.pairwise(page.chars):
+            within = abs(after["top"] - char["top"]) < 1 and after["x0"] > char["x0"]
+            if char["text"] == "\u00ad" and after["text"].isalpha() and within:
+                return True
+    return False
+
+
 def digit_widths(pages: Iterable[Any]) -> dict[str, float]:
     """Per font, the widest digit's advance as a share of the size: a digit much narrower
     is the font's superscript glyph (Typst prints calls with them, at the text's size)."""
@@ -398,6 +409,7 @@ class Reading:
     title_size: float = 0.0  # a chapter's title: the text pages' largest size
     in_header: bool = False  # among the lines under a chapter's title
     soft_hyphen: bool = False  # the PDF breaks words at a line's end with U+2010 (publish)
+    hyphen_named_soft: bool = False  # U+00AD printed within a line too: any hyphen (Typst)
     author_line: Line | None = None  # the header's line that named the author
     hangs: set[int] = field(default_factory=set)  # where the list items' text starts
     title_page: int = 0  # the page the title is printed on
@@ -414,7 +426,7 @@ def import_file(path: Path) -> Draft:
     except Exception as error:  # pdfminer raises its own families for a damaged file
         raise SourceError(f"cannot read the PDF: {error}", SourceLocation(str(path))) from error
     with pdf:
-        digits = digit_widths(pdf.pages)
+        digits, named_soft = digit_widths(pdf.pages), hyphen_named_soft(pdf.pages)
         pages = [page_lines(page, n, digits) for n, page in enumerate(pdf.pages, 1)]
         metadata = {key: str(value) for key, value in (pdf.metadata or {}).items()}
         lang = pdf_lang(pdf)
@@ -424,6 +436,7 @@ def import_file(path: Path) -> Draft:
             "the PDF has no text to import (a scan needs OCR first)", SourceLocation(str(path))
         )
     reading = Reading(draft, path.name, measure(pages), lang)
+    reading.hyphen_named_soft = named_soft
     read_pages(reading, pages, metadata)
     return draft
 
@@ -903,7 +916,7 @@ def rejoin(reading: Reading, head: str, tail: str, page: int) -> bool:
         what = f"{shown} → {stem}-{tail} (a capital after the hyphen)"
         reading.draft.guess(where, "kept-hyphen", what, 0.85)
         return False
-    if hyphen in "\u2010\u00ad":
+    if hyphen == "\u2010" or (hyphen == "\u00ad" and not reading.hyphen_named_soft):
         reading.draft.guess(
             where, "rejoined", f"{shown} → {stem}{tail} (a typesetter's hyphen)", 0.9
         )
