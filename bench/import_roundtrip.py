@@ -4,12 +4,15 @@ the PDF imported back (publish.importers), the import compared with the source
 
     python bench/import_roundtrip.py            # the samples and the corpus books
     python bench/import_roundtrip.py --browser  # the same, made by Pandoc + Chromium instead
+    python bench/import_roundtrip.py --typst    # the same, set by Typst (the test extra's)
     python bench/import_roundtrip.py some.pdf   # any PDF: its import's figures only
 
 With --browser each source is made one HTML page by Pandoc (a book's documents one after
 the other, each under its title as a heading) and printed to PDF by headless Chromium: a
 ragged-right text, its notes after the text as a numbered list — a PDF made by another
-tool than publish.
+tool than publish. With --typst each source is written in Typst's markup (a centred title
+block, its notes as `#footnote`s; tests/import_roundtrip.py's `typst_pdf`) and set by Typst:
+justified, hyphenated, the notes at the page's foot.
 
 A script, not a test: tests/test_import_pdf.py asserts the figures of the letter and the
 small book; the corpus books take a few minutes to build.
@@ -27,7 +30,13 @@ sys.path.insert(0, str(REPO))
 
 import publish  # noqa: E402
 from publish.importers import read_draft  # noqa: E402
-from tests.import_roundtrip import browser_pdf, compare, read_markdown, read_source  # noqa: E402
+from tests.import_roundtrip import (  # noqa: E402
+    browser_pdf,
+    compare,
+    read_markdown,
+    read_source,
+    typst_pdf,
+)
 
 SOURCES = (
     "source/carta-muste-1936.md",
@@ -58,7 +67,7 @@ def round_trip(source: Path, out: Path, make=publish_pdf) -> str:
 
 
 def main(arguments: list[str]) -> None:
-    if arguments and arguments != ["--browser"]:
+    if arguments and arguments[0] not in ("--browser", "--typst"):
         for name in arguments:
             draft = read_draft(Path(name))
             looks = sum(guess.needs_look for guess in draft.guesses)
@@ -69,7 +78,8 @@ def main(arguments: list[str]) -> None:
         return
     print("| source | words | words matched | words added | notes placed | fields right | time |")
     print("| --- | --: | --: | --: | --: | --- | --: |")
-    make = browser_pdf if "--browser" in arguments else publish_pdf
+    makers = {"--browser": browser_pdf, "--typst": typst_pdf}
+    make = makers.get(arguments[0] if arguments else "", publish_pdf)
     with tempfile.TemporaryDirectory() as folder:
         for name in SOURCES:
             print(round_trip(REPO / name, Path(folder), make), flush=True)

@@ -13,6 +13,7 @@ and the header fields (title, author, date) found right.
 from __future__ import annotations
 
 import datetime
+import itertools
 import re
 import shutil
 import subprocess
@@ -165,4 +166,132 @@ def browser_pdf(source: Path, out: Path) -> Path:
         check=True,
         capture_output=True,
     )
+    return pdf
+
+
+# -- a PDF made by Typst ------------------------------------------------------------------
+
+TYPST_SPECIAL = re.compile(r"([\\#$@<>\[\]`~_*])")
+ITALIC = re.compile(r"\*([^*\n]+)\*")
+LINK = re.compile(r"\[([^\]^][^\]]*)\]\([^)]*\)")
+LINE_BREAK = " \\ "
+MONTHS = {
+    "es": (
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+
+
+def typst_text(text: str) -> str:
+    """Markdown inline text as Typst markup: its italics, a link's text, the rest escaped."""
+    text = LINK.sub(r"\1", text)
+    pieces = [TYPST_SPECIAL.sub(r"\\\1", piece) for piece in ITALIC.split(" ".join(text.split()))]
+    return "".join(
+        f"_{piece}_" if odd else piece for odd, piece in zip(itertools.cycle((False, True)), pieces)
+    )
+
+
+def typst_inline(text: str, notes: dict[str, str]) -> str:
+    """Inline text in Typst, each note call replaced by its note."""
+    pieces = re.split(r"(\[\^[^\]]+\])", text)
+    return "".join(
+        f"#footnote[{notes[piece[2:-1]]}]" if CALL.fullmatch(piece) else typst_text(piece)
+        for piece in pieces
+    )
+
+
+def typst_body(markdown: str, level: int = 0) -> str:
+    """A Markdown source's body in Typst: paragraphs, headings (`level` deeper), block
+    quotations, list items, italics, and each note at its call as `#footnote[…]`."""
+    front = FRONT.match(markdown)
+    body = markdown[front.end() :] if front else markdown
+    notes = {match[1]: typst_text(match[2]) for match in DEFINITION.finditer(body)}
+    blocks = []
+    for block in re.split(r"\n\s*\n", DEFINITION.sub("", body).strip()):
+        heading = re.match(r"^(#+)\s+(.*)", block)
+        item = re.match(r"^(-|\d+\.)\s+(.*)", block, re.S)
+        if heading:
+            text = "=" * (len(heading[1]) + level) + " " + typst_inline(heading[2], notes)
+        elif block.startswith(">"):
+            quoted = typst_inline(re.sub(r"^>\s?", "", block, flags=re.M), notes)
+            text = f"#quote(block: true)[{quoted}]"
+        elif item:
+            text = ("- " if item[1] == "-" else "+ ") + typst_inline(item[2], notes)
+        else:
+            text = typst_inline(block, notes)
+        blocks.append(text)
+    return "\n\n".join(blocks)
+
+
+def typst_header(fields: dict, lang: str) -> str:
+    """Typst's page, text and document settings and a centred title block: the title, the
+    authors one a line, the date written out (as a letter prints it)."""
+    authors = fields.get("author") or []
+    authors = [authors] if isinstance(authors, str) else list(authors)
+    date = fields.get("date")
+    if isinstance(date, datetime.date):
+        month = MONTHS[lang][date.month - 1]
+        date = (
+            f"{date.day} de {month} de {date.year}"
+            if lang == "es"
+            else f"{date.day} {month} {date.year}"
+        )
+    quoted = ", ".join(f'"{author}"' for author in authors)
+    lines = [f"#text(size: 16pt)[{typst_text(fields['title'])}]"]
+    lines += [typst_text(str(line)) for line in [*authors, date] if line]
+    return (
+        f'#set page(paper: "a5")\n#set text(lang: "{lang}", size: 10.5pt)\n'
+        f"#set par(justify: true)\n"
+        f'#set document(title: "{fields["title"]}", author: ({quoted},))\n'
+        f"#align(center)[{LINE_BREAK.join(lines)}]\n\n"
+    )
+
+
+def typst_pdf(source: Path, out: Path) -> Path:
+    """The source (a book: its documents one after the other under their titles) set by
+    Typst: justified, hyphenated, its notes at the page's foot."""
+    import typst  # the test extra's: only the Typst round trip needs it
+
+    if source.is_file():
+        text = source.read_text(encoding="utf-8")
+        fields = yaml.safe_load(FRONT.match(text)[1])
+        body = typst_body(text)
+    else:
+        fields = yaml.safe_load((source / "book.yaml").read_text(encoding="utf-8"))
+        parts = []
+        for name in fields["documents"]:
+            text = (source / name).read_text(encoding="utf-8")
+            title = yaml.safe_load(FRONT.match(text)[1]).get("title")
+            parts.append(f"= {typst_text(title)}\n\n{typst_body(text, level=0)}")
+        body = "\n\n".join(parts)
+    document = out / f"{source.stem}.typ"
+    lang = str(fields.get("lang", "en")).split("-")[0]  # Typst's lang: the language alone
+    document.write_text(typst_header(fields, lang) + body, encoding="utf-8")
+    pdf = document.with_suffix(".pdf")
+    typst.compile(str(document), output=str(pdf))
     return pdf

@@ -7,6 +7,7 @@ its text, the header's fields. The imported source then builds, to both formats.
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 import warnings
@@ -21,7 +22,13 @@ from publish.errors import SourceError
 from publish.importers import read_draft
 from publish.importers.draft import Draft
 from publish.importers.pdf import Measures, Reading, parse_date, rejoin
-from tests.import_roundtrip import browser_pdf, compare, read_markdown, read_source
+from tests.import_roundtrip import (
+    browser_pdf,
+    compare,
+    read_markdown,
+    read_source,
+    typst_pdf,
+)
 from tests.pdf_helpers import story_document
 
 REPO = Path(__file__).resolve().parent.parent
@@ -343,6 +350,7 @@ def test_printed_dates_are_read_in_four_languages(text: str, date: str) -> None:
         ("hyphen-", "ation", set(), False, True, "rejoined"),  # a pyphen hyphenation point
         ("e-", "mail", set(), False, False, "kept-hyphen"),  # not one
         ("to-", "gether", {"together"}, False, True, "rejoined"),  # the text's own word
+        ("Social\u00ad", "Democrats", set(), False, False, "kept-hyphen"),  # a capital after
     ],
 )
 def test_a_word_broken_at_a_line_end(head, tail, vocabulary, soft, joined, kind) -> None:
@@ -359,3 +367,108 @@ def test_a_file_that_is_not_a_pdf_is_one_line(project: Path) -> None:
     with pytest.raises(SourceError) as raised:
         read_draft(broken)
     assert str(raised.value).startswith(f"{broken}: cannot read the PDF")
+
+
+# -- PDFs set by Typst -------------------------------------------------------------------
+# Typst sets a call with the font's superscript digit (at the text's size, not a smaller
+# one), the notes smaller at the page's foot under a short rule drawn as a path, its
+# hyphens with one glyph it may name U+00AD, repeated at the next line's start in Spanish.
+
+
+def typst_round_trip(source: Path, out: Path):
+    pytest.importorskip("typst")
+    draft = read_draft(typst_pdf(source, out))
+    return draft, compare(read_source(source), read_markdown(draft.markdown()))
+
+
+def test_a_letter_set_by_typst_comes_back_whole(project: Path) -> None:
+    draft, figures = typst_round_trip(REPO / "source" / "carta-muste-1936.md", project)
+    assert figures.words == 416 and figures.matched_share == 1.0 and figures.added == 0
+    assert (figures.notes, figures.notes_placed) == (2, 2)
+    assert figures.fields_right == ["title", "author", "date"]
+    assert draft.fields["date"] == "1936-02-12" and draft.fields["lang"] == "es"
+    markdown = draft.markdown()
+    assert "la carta de mi esposa[^1]." in markdown and "debe permanecer[^2]." in markdown
+    # the notes at the foot, not in the text; the compound's hyphen kept once, no soft one
+    assert markdown.count("Se trata de la carta") == 1
+    assert "[^1]: Se trata de la carta" in markdown
+    assert "bolchevique-leninistas" in markdown and "\u00ad" not in markdown
+    assert "burócratas" in markdown and "personalmente estimado camarada Muste" in markdown
+
+
+VOCABULARY = (
+    "the committee answered every letter from the workers of the northern districts although "
+    "printing remained difficult through winter because paper arrived late and expensive "
+    "while distribution depended upon volunteers who carried bundles between towns meetings "
+    "discussed wages hours housing schools newspapers cooperatives elections international "
+    "solidarity against censorship persecution imprisonment exile"
+)
+
+
+def long_source(path: Path) -> Path:
+    """A document of five A5 pages in Typst: two notes to most paragraphs, one note long
+    enough to run on to the next page, a heading, a quotation and a list."""
+    rng, words = random.Random(16), VOCABULARY.split()
+    notes: list[str] = []
+
+    def sentence(length: int) -> str:
+        return " ".join(rng.choice(words) for _ in range(length)).capitalize() + "."
+
+    def paragraph(sentences: int, calls: int) -> str:
+        text = []
+        for index in range(sentences):
+            words = sentence(rng.randint(8, 18))
+            if index < calls:
+                number = len(notes) + 1
+                words = f"{words[:-1]}[^{number}]."
+                length = 8 if number == 4 else rng.randint(1, 3)
+                notes.append(f"[^{number}]: " + " ".join(sentence(12) for _ in range(length)))
+            text.append(words)
+        return " ".join(text)
+
+    blocks = [paragraph(5, 2), paragraph(7, 1), "## Distribution And Printing", paragraph(6, 2)]
+    blocks += ["> " + paragraph(3, 0), paragraph(6, 1)]
+    blocks += [f"- {sentence(9)}" for _ in range(3)]
+    blocks += [paragraph(8, 2) for _ in range(6)]
+    front = "---\ntitle: Letters from the Northern Districts\nauthor: Ada Workman\n"
+    front += "date: 1921-03-05\nlang: en\n---\n\n"
+    path.write_text(front + "\n\n".join(blocks + notes) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_longer_typst_document_with_notes_on_every_page(project: Path) -> None:
+    source = long_source(project / "source" / "letters.md")
+    draft, figures = typst_round_trip(source, project)
+    assert figures.words > 1000 and figures.matched_share >= 0.99
+    assert figures.added_share <= 0.01
+    assert (figures.notes, figures.notes_placed) == (18, 18)
+    assert figures.fields_right == ["title", "author", "date"]
+    assert draft.fields["date"] == "1921-03-05"
+    guesses = [(guess.where, guess.what) for guess in draft.guesses if guess.kind == "note"]
+    # several notes to a page, and the long note run on from a page to the next
+    placed = [where for where, what in guesses if "→ the call" in what]
+    assert max(placed.count(where) for where in set(placed)) >= 3
+    assert any("continued from page" in what for _, what in guesses)
+    markdown = draft.markdown()
+    assert "\n## Distribution And Printing\n" in markdown
+    assert len(re.findall(r"^> ", markdown, re.M)) == 1
+    assert len(re.findall(r"^- ", markdown, re.M)) == 3
+
+
+def test_the_small_book_set_by_typst_comes_back(project: Path) -> None:
+    _, figures = typst_round_trip(REPO / "source" / "cartas-y-manifiestos", project)
+    assert figures.matched_share >= 0.999 and figures.added_share <= 0.001
+    assert (figures.notes, figures.notes_placed) == (5, 5)
+    assert figures.fields_wrong == []
+
+
+@pytest.mark.parametrize(
+    ("head", "tail", "joined"),
+    [("produc\u00ad", "tion", True), ("wage\u00ad", "laborers", False)],
+)
+def test_a_soft_hyphen_that_may_be_a_words_own(head: str, tail: str, joined: bool) -> None:
+    """A PDF that prints U+00AD within its lines (Typst's one hyphen glyph) leaves the
+    hyphen at a line's end to the dictionary: a hyphenation point, or the word's own."""
+    reading = Reading(Draft(Path("x.pdf")), "x.pdf", Measures(10, 14, {}, {}, True, 0), "en")
+    reading.hyphen_named_soft = True
+    assert rejoin(reading, head, tail, 1) is joined

@@ -77,6 +77,7 @@ class Line:
     top: float = 0.0
     bottom: float = 0.0
     size: float = 0.0  # the size most of its characters have
+    ruled: bool = False  # a rule drawn above it, below the line before (a foot's separator)
 
     def __post_init__(self) -> None:
         self.words.sort(key=lambda word: word.x0)
@@ -122,11 +123,22 @@ def join_words(words: Sequence[Word]) -> str:
     return "".join(parts)
 
 
-def page_lines(page: Any, number: int) -> list[Line]:
+def page_lines(page: Any, number: int, digits: dict[str, float] | None = None) -> list[Line]:
     """The page's lines, top to bottom: its words grouped by where they stand."""
+    chars = raised_digits(page.chars, digits or {})
     words = [
-        Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"], w["size"], w["fontname"])
-        for w in page.extract_words(extra_attrs=["fontname", "size"], x_tolerance=1.5)
+        Word(
+            printed_hyphens(w["text"]),
+            w["x0"],
+            w["x1"],
+            w["top"],
+            w["bottom"],
+            w["size"],
+            w["fontname"],
+        )
+        for w in pdfplumber.utils.extract_words(
+            chars, extra_attrs=["fontname", "size"], x_tolerance=1.5
+        )
         if w["text"].strip()
     ]
     rows: list[list[Word]] = []
@@ -139,8 +151,79 @@ def page_lines(page: Any, number: int) -> list[Line]:
                 break
         else:
             rows.append([word])
-    lines = [Line(number, row) for row in rows]
-    return sorted(lines, key=lambda line: line.top)
+    lines = sorted((Line(number, row) for row in rows), key=lambda line: line.top)
+    mark_rules(lines, page)
+    return lines
+
+
+def printed_hyphens(text: str) -> str:
+    """A soft hyphen within a word is a printed hyphen: Typst names its one hyphen glyph
+    U+00AD when it first printed it at a break (at a word's ends it is left to the reading)."""
+    return re.sub(r"(?<=.)\u00ad(?=.)", "-", text)
+
+
+def mark_rules(lines: list[Line], page: Any) -> None:
+    """Mark the lines under a horizontal rule drawn between them and the line before:
+    the short rule that opens a page's notes (Typst draws it as a path, not a character)."""
+    rules = [
+        edge["top"]
+        for edge in page.horizontal_edges
+        if edge["x1"] - edge["x0"] > 20 and edge.get("object_type") in ("line", "curve")
+    ]
+    for before, line in itertools.pairwise(lines):
+        line.ruled = any(before.bottom < top < line.top for top in rules)
+
+
+def hyphen_named_soft(pages: Iterable[Any]) -> bool:
+    """Whether the PDF names a hyphen printed within a line U+00AD: its one hyphen glyph
+    named after its first use (Typst), so a U+00AD at a line's end may be a word's own."""
+    for page in pages:
+        for char, after in itertools.pairwise(page.chars):
+            within = abs(after["top"] - char["top"]) < 1 and after["x0"] > char["x0"]
+            if char["text"] == "\u00ad" and after["text"].isalpha() and within:
+                return True
+    return False
+
+
+def digit_widths(pages: Iterable[Any]) -> dict[str, float]:
+    """Per font, the widest digit's advance as a share of the size: a digit much narrower
+    is the font's superscript glyph (Typst prints calls with them, at the text's size)."""
+    widths: dict[str, float] = {}
+    for page in pages:
+        for char in page.chars:
+            if char["text"].isdigit() and char["size"] > 0 and char.get("adv"):
+                share = char["adv"] / char["size"]
+                widths[char["fontname"]] = max(widths.get(char["fontname"], 0.0), share)
+    return widths
+
+
+def raised_digits(chars: list[dict], digits: dict[str, float]) -> list[dict]:
+    """The page's characters, a superscript digit glyph given the smaller size and the
+    raised place it is drawn at, so that it reads as a call or a note's marker."""
+    shares = [superscript_share(char, digits) for char in chars]
+    read = []
+    for index, (char, share) in enumerate(zip(chars, shares, strict=True)):
+        beside = [chars[i] for i in (index - 1, index + 1) if 0 <= i < len(chars)]
+        in_number = any(
+            other["text"].isdigit()
+            and superscript_share(other, digits) is None
+            and abs(other["top"] - char["top"]) < 1
+            for other in beside
+        )  # a narrow digit in a number of full ones is the font's own, not a superscript
+        if share is not None and not in_number:
+            height = char["bottom"] - char["top"]
+            char = {**char, "size": char["size"] * share, "bottom": char["top"] + height * share}
+        read.append(char)
+    return read
+
+
+def superscript_share(char: dict, digits: dict[str, float]) -> float | None:
+    """How much smaller a superscript digit glyph is than the font's digits, or None."""
+    widest = digits.get(char["fontname"], 0.0)
+    if not char["text"].isdigit() or not widest or char["size"] <= 0 or not char.get("adv"):
+        return None
+    share = char["adv"] / char["size"] / widest
+    return share if share < 0.75 else None
 
 
 def overlaps(row: list[Word], word: Word) -> bool:
@@ -202,7 +285,9 @@ def measure(pages: list[list[Line]]) -> Measures:
     ]
     pitch = statistics.median([p for p in pitches if p > 0] or [body * 1.4])
     every = [(number, line) for number, page in runs.items() for line in page]
-    full = sum(abs(line.x1 - right[number]) < 1.5 for number, line in every)
+    # a full line ends at the edge, or short of it by what Typst lets a line's last
+    # hyphen or stop hang into the margin
+    full = sum(abs(line.x1 - right[number]) < max(1.5, 0.25 * body) for number, line in every)
     justified = bool(every) and full / len(every) > 0.55
     # where the running text starts on the pages after the first (a first page opens
     # lower, under a title): above it stand the running heads; a single page has none
@@ -324,6 +409,7 @@ class Reading:
     title_size: float = 0.0  # a chapter's title: the text pages' largest size
     in_header: bool = False  # among the lines under a chapter's title
     soft_hyphen: bool = False  # the PDF breaks words at a line's end with U+2010 (publish)
+    hyphen_named_soft: bool = False  # U+00AD printed within a line too: any hyphen (Typst)
     author_line: Line | None = None  # the header's line that named the author
     hangs: set[int] = field(default_factory=set)  # where the list items' text starts
     title_page: int = 0  # the page the title is printed on
@@ -340,7 +426,8 @@ def import_file(path: Path) -> Draft:
     except Exception as error:  # pdfminer raises its own families for a damaged file
         raise SourceError(f"cannot read the PDF: {error}", SourceLocation(str(path))) from error
     with pdf:
-        pages = [page_lines(page, number) for number, page in enumerate(pdf.pages, 1)]
+        digits, named_soft = digit_widths(pdf.pages), hyphen_named_soft(pdf.pages)
+        pages = [page_lines(page, n, digits) for n, page in enumerate(pdf.pages, 1)]
         metadata = {key: str(value) for key, value in (pdf.metadata or {}).items()}
         lang = pdf_lang(pdf)
     draft = Draft(source=path)
@@ -349,6 +436,7 @@ def import_file(path: Path) -> Draft:
             "the PDF has no text to import (a scan needs OCR first)", SourceLocation(str(path))
         )
     reading = Reading(draft, path.name, measure(pages), lang)
+    reading.hyphen_named_soft = named_soft
     read_pages(reading, pages, metadata)
     return draft
 
@@ -628,7 +716,7 @@ def split_foot(lines: list[Line], measures: Measures) -> tuple[list[Line], list[
     if index == 0:
         return [], lines  # a page of small print alone: the colophon at a text's end
     gap = lines[index].top - lines[index - 1].bottom
-    if gap < measures.pitch - measures.body * 0.5:
+    if gap < measures.pitch and not lines[index].ruled - measures.body * 0.5:
         return lines, []  # the small lines run on from the text: a quotation, not a foot
     return lines[:index], lines[index:]
 
@@ -652,7 +740,7 @@ def block_kind(lines: list[Line], index: int, measures: Measures) -> str:
 def indented(line: Line, measures: Measures) -> bool:
     left = line.x0 - measures.left[line.page]
     right = measures.right[line.page] - line.x1
-    return left > measures.body * 1.1 and right > measures.body * 0.9
+    return left > measures.body * 0.9 and right > measures.body * 0.9  # Typst's quote: 1em
 
 
 def read_text(reading: Reading, lines: list[Line]) -> None:
@@ -717,7 +805,8 @@ def list_item(
     apart = first.x0 - marker.x1 >= 0.25 * line.size
     if match is None or not (apart or hanging or listed):
         return None
-    if first.x0 - measures.left[line.page] < line.size:
+    bullet = match[1] is None and marker.text not in "–—-"  # not a dialogue's dash
+    if first.x0 - measures.left[line.page] < line.size and not bullet:
         return None  # a paragraph opening with a number, not a hanging list
     return int(match[1] or 0), first.x0
 
@@ -774,7 +863,14 @@ def join_tokens(reading: Reading, tokens: list[Token], more: list[Token], page: 
         margin.append(more.pop(0))
     last, first = tokens[-1] if tokens else None, more[0] if more else None
     broken = last and last.kind == "word" and last.text.endswith(HYPHENS)
-    if broken and first and first.kind == "word":
+    repeated = broken and first and first.kind == "word" and first.text[:1] in HYPHENS
+    if repeated and len(first.text) > 1:
+        # the hyphen printed again at the next line's start (Spanish, Portuguese, Polish
+        # and Czech usage, which Typst follows): the word's own hyphen, kept once
+        last.text, first.text, first.space = last.text[:-1] + "-", first.text[1:], False
+        what = f"{last.text}{first.text} (the hyphen repeated at the line's start)"
+        reading.draft.guess(reading.where(page), "kept-hyphen", what, 0.95)
+    elif broken and first and first.kind == "word":
         if rejoin(reading, last.text, first.text, page):
             last.text = last.text[:-1]
         else:
@@ -814,7 +910,13 @@ def rejoin(reading: Reading, head: str, tail: str, page: int) -> bool:
         what = f"{shown} → {stem}-{tail} (the text's words are not broken with -)"
         reading.draft.guess(where, "kept-hyphen", what, 0.9)
         return False
-    if hyphen in "\u2010\u00ad":
+    if word_tail[0][0].isupper() and word_head[0][-1].islower():
+        # no word is broken before a capital: a compound's own hyphen (`Social-Democrats`,
+        # which Typst may print with the glyph it named a soft hyphen)
+        what = f"{shown} → {stem}-{tail} (a capital after the hyphen)"
+        reading.draft.guess(where, "kept-hyphen", what, 0.85)
+        return False
+    if hyphen == "\u2010" or (hyphen == "\u00ad" and not reading.hyphen_named_soft):
         reading.draft.guess(
             where, "rejoined", f"{shown} → {stem}{tail} (a typesetter's hyphen)", 0.9
         )
@@ -873,7 +975,13 @@ def read_foot(reading: Reading, lines: list[Line]) -> None:
 
 def starts_note(reading: Reading, marker: str, line: Line) -> bool:
     pending = {call.text for call in reading.calls}
-    return marker in pending or not reading.notes
+    return marker in pending or not reading.notes or next_number(reading.notes[-1][0], marker)
+
+
+def next_number(label: str, marker: str) -> bool:
+    """Whether `marker` numbers the note after `label`'s: a note whose call has moved to
+    the next page (Typst may leave a long note's start on the page before its call)."""
+    return label.isdigit() and marker.isdigit() and int(marker) == int(label) + 1
 
 
 # -- the draft: blocks, notes matched to their calls ---------------------------------------
