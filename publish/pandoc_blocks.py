@@ -381,33 +381,3 @@ def _raw_tex_inline(state: StateInline, silent: bool) -> bool:
         token.content = found[0]
     state.pos = found.end()
     return True
-
-
-# A note's definition (`[^label]: …`), and the lines that would open a quotation or a list
-# item where CommonMark ends the note.
-_NOTE_DEFINITION = re.compile(r"^ {0,3}\[\^[^\]\s][^\]]*\]:")
-_OPENS_QUOTE_OR_ITEM = re.compile(r"^ {0,3}(?:>|[-+*][ \t]|\d{1,9}[.)][ \t])")
-
-
-def notes_held_as_pandoc(text: str) -> str:
-    """`text` with the lines a note holds in Pandoc indented under it.
-
-    Pandoc reads every line after a note's definition, up to a blank line, as the note's
-    own: `[^1]: > A quotation` then `> — its author` is one quotation in the note. CommonMark
-    ends the note at a line that opens a quotation or a list item, so the rest would print
-    in the text; such lines are indented here (line numbers stay). Fenced code is left as
-    it is."""
-    lines = text.split("\n")
-    in_note, fence = False, ""
-    for number, line in enumerate(lines):
-        if fence:
-            fence = "" if line.lstrip().startswith(fence) else fence
-        elif not line.strip():
-            in_note = False
-        elif _NOTE_DEFINITION.match(line):
-            in_note = True
-        elif in_note and not line.startswith((" ", "\t")) and _OPENS_QUOTE_OR_ITEM.match(line):
-            lines[number] = "    " + line
-        elif found := _CODE_FENCE.match(line.lstrip(" ")):
-            fence, in_note = found[1], False
-    return "\n".join(lines)

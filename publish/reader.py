@@ -46,7 +46,7 @@ from publish.files import check_regular, read_file, resolved
 from publish.frontmatter import character_problem, compose_yaml, parse_front_matter
 from publish.labels import labels_for
 from publish.original_pages import original_pages_plugin
-from publish.pandoc_blocks import notes_held_as_pandoc, pandoc_blocks_plugin
+from publish.pandoc_blocks import pandoc_blocks_plugin
 from publish.pandoc_cite import citation_plugin
 from publish.pandoc_inline import (
     Identifiers,
@@ -569,7 +569,7 @@ def parse_document(
     if citer is None and book_citer is not None:  # the book's bibliography, its own notes
         citer = book_citer.for_document()
     citations = "" if citer is None else "notes" if citer.notes else "text"
-    tokens = markdown_parser(lang, citations).parse(notes_held_as_pandoc(text), env)
+    tokens = markdown_parser(lang, citations).parse(text, env)
     converter = _Converter(shown, env.get("footnotes", {}).get("list", {}), warn, lang)
     converter.citer = citer
     if converter.check_limits(env):

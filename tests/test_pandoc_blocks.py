@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import difflib
 import shutil
-import zipfile
 from pathlib import Path
 
 import pdfplumber
@@ -93,34 +92,6 @@ def test_a_line_block_keeps_its_indent_and_joins_its_continuation_lines() -> Non
     texts = ["".join(getattr(i, "text", " ") for i in line) for line in block.lines]
     assert texts == ["one", "\u00a0\u00a0\u00a0two still two", "three"]
     assert [line[0].line for line in block.lines] == [4, 5, 7]
-
-
-def test_a_note_holds_the_quotation_and_list_lines_after_it_as_pandoc_reads_them(
-    tmp_path: Path,
-) -> None:
-    """`[^1]: > quotation` then `>` lines, or `- item` lines, up to a blank line: all the
-    note's, as in Pandoc (CommonMark would print them in the text); in both books."""
-    text = (
-        'Texto[^1] y más[^2].\n\n[^1]: > "Cita en la nota."\n>\n> ---Cowper\n\n'
-        "[^2]: Una lista:\n- uno\n- dos\n\nOtro párrafo.\n"
-    )
-    document, _ = read(text)
-    assert [type(block).__name__ for block in document.blocks] == ["Paragraph", "Paragraph"]
-    quote, listed = (note.children for note in document.notes)
-    assert isinstance(quote[0], m.BlockQuote) and len(quote[0].children) == 2
-    assert isinstance(listed[1], m.ListBlock) and len(listed[1].items) == 2
-
-    source = tmp_path / "nota.md"
-    source.write_text(f"---\ntitle: Notas\nlang: es\n---\n\n{text}", encoding="utf-8")
-    with zipfile.ZipFile(build_epub(source)) as z:
-        page = etree.fromstring(z.read("EPUB/text.xhtml"))
-    xhtml = {"x": "http://www.w3.org/1999/xhtml"}
-    notes = page.findall(".//x:aside", xhtml)
-    assert "Cowper" in "".join(notes[0].itertext()) and "dos" in "".join(notes[1].itertext())
-    assert "Cowper" not in "".join(page.find(".//x:section", xhtml).itertext())
-    words = pages_words(build_pdf(source, tmp_path / "nota.pdf"))[0]
-    printed = [w for w in words if w.text in ("—Cowper", "•dos")]
-    assert len(printed) == 2 and all(w.is_note for w in printed)  # at the page's foot
 
 
 def test_a_definition_goes_on_only_with_blocks_indented_four_spaces() -> None:
