@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 from filelock import FileLock, Timeout
 
 from publish import model as m
-from publish.cache import CACHE_FILE, BuildCache, input_digest, project_digest
+from publish.cache import CACHE_FILE, BuildCache, input_digest
+from publish.digests import project_digest
 from publish.errors import (
     OutputError,
     PublishError,
@@ -74,6 +75,7 @@ class Job:
     settings: Settings
     digest: str
     print_pages: tuple[PrintPage, ...] | None = None  # where its PDF's pages begin (an EPUB's)
+    layout_jobs: int = 1  # the processes a book's PDF is laid out in, part by part
 
     @property
     def wants_print_pages(self) -> bool:
@@ -313,6 +315,8 @@ def run_job(job: Job) -> JobResult:
     warnings: list[SourceWarning] = []
     found: list[list[PrintPage] | None] = []
     extra: dict[str, Any] = {}
+    if job.fmt == "pdf":
+        extra["jobs"] = job.layout_jobs
     if job.fmt == "pdf" and job.settings.page_list == "print":
         extra["on_pages"] = found.append
     elif job.wants_print_pages:
@@ -516,6 +520,7 @@ def run_planned(
     """Step 3: skip what is up to date, run the rest, remember what each output was made of."""
     check_output_folder(out_dir)
     cache = BuildCache.load(out_dir)
+    planned = [replace(job, layout_jobs=jobs) if job.fmt == "pdf" else job for job in planned]
     stale = [job for job in planned if force or not cache.is_fresh(job.out_path, job.digest)]
     for job in planned:
         if job not in stale:  # reported from the cache: an up-to-date PDF is not parsed again

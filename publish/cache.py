@@ -10,13 +10,12 @@ import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import publish
 from publish import model as m
-from publish.resources import source_files, style_dirs
+from publish.digests import file_digest
+from publish.resources import source_files
 from publish.writers import TEMPORARY_MARK, TEMPORARY_SUFFIX
 
 if TYPE_CHECKING:
@@ -24,7 +23,6 @@ if TYPE_CHECKING:
 
 CACHE_FILE = ".publish-cache.json"
 _SCHEMA = 2  # 2: each entry also keeps the output's page count
-_PACKAGE_DIR = Path(publish.__file__).resolve().parent
 
 
 @dataclass(frozen=True)
@@ -94,20 +92,6 @@ class BuildCache:
             tmp.unlink(missing_ok=True)
 
 
-def project_digest(root: Path) -> str:
-    """What every output of a project depends on: publish itself, its templates, the styles.
-
-    The same for all the project's outputs: a build hashes it once, not once per output.
-    """
-    digest = hashlib.sha256()
-    for part in (publish.__version__, _folder_digest(_PACKAGE_DIR / "templates")):
-        digest.update(part.encode() + b"\0")
-    for folder in (*style_dirs(root), root / "templates"):
-        boundary = root if folder.is_relative_to(root.resolve()) else folder
-        digest.update(_folder_digest(folder, boundary).encode())
-    return digest.hexdigest()
-
-
 def input_digest(target: m.Document | m.Book, fmt: str, settings: Settings, project: str) -> str:
     """Everything an output depends on: its project's digest (`project_digest`), the format,
     the settings, and the sources and images."""
@@ -115,40 +99,5 @@ def input_digest(target: m.Document | m.Book, fmt: str, settings: Settings, proj
     for part in (project, fmt, repr(settings)):
         digest.update(part.encode() + b"\0")
     for path in source_files(target):
-        digest.update(_file_digest(path).encode())
+        digest.update(file_digest(path).encode())
     return digest.hexdigest()
-
-
-def _file_digest(path: Path) -> str:
-    try:
-        stat = path.stat()
-    except OSError:
-        return f"{path}:missing"
-    return f"{path}:{_content_digest(path, stat.st_mtime_ns, stat.st_size)}"
-
-
-@cache
-def _content_digest(path: Path, _mtime_ns: int, _size: int) -> str:
-    """A file's hash, remembered while its time and size stay (a watch process lives long)."""
-    with path.open("rb") as file:  # in pieces: a font or an image need not fit in memory
-        return hashlib.file_digest(file, "sha256").hexdigest()
-
-
-def _folder_digest(folder: Path, boundary: Path | None = None) -> str:
-    """All files under a folder (styles, fonts, templates)."""
-    if not folder.is_dir():
-        return ""
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    return hashlib.sha256(
-        "".join(_inside_digest(p, boundary or folder) for p in files).encode()
-    ).hexdigest()
-
-
-def _inside_digest(path: Path, folder: Path) -> str:
-    """A file's digest if it stays inside `folder` (the project; symlinks followed): a link
-    to a file elsewhere is not read here (it is refused when a build uses it), only named."""
-    try:
-        inside = path.resolve().is_relative_to(folder.resolve())
-    except (RuntimeError, OSError):  # a symlink loop
-        inside = False
-    return _file_digest(path) if inside else f"{path}:elsewhere"

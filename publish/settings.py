@@ -112,6 +112,7 @@ class Settings:
     output_profile: str = ""  # PDF/X: the printer's CMYK ICC profile, a file of the project
     original_pages: str = "inline"  # the original's page markers in print: inline, margin, none
     page_list: str = "none"  # the EPUB's page-list: of this book's print pages, or the original's
+    pdf_layout: str = "parts"  # a book's PDF laid out document by document, or whole
 
     @property
     def page_size(self) -> tuple[str, str]:
@@ -217,6 +218,7 @@ _CHECKS: dict[str, Callable[[Any], str]] = {
     "output_profile": _profile,
     "original_pages": _choice("inline", "margin", "none"),
     "page_list": _choice("none", "print", "original"),
+    "pdf_layout": _choice("parts", "whole"),
 }
 SETTING_KEYS = frozenset(_CHECKS)
 

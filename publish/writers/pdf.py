@@ -66,6 +66,7 @@ def write_pdf(
     settings: Settings | None = None,
     warn: Callable[[SourceWarning], None] | None = None,
     on_pages: Callable[[list[PrintPage] | None], None] | None = None,
+    jobs: int = 1,
 ) -> int:
     """Write a document, or a book of documents, as a print-ready PDF to `out_path`.
 
@@ -75,6 +76,21 @@ def write_pdf(
     Returns the number of pages.
     """
     settings = settings or Settings()
+    if in_parts(target, settings):
+        from publish.writers import pdf_parts  # it uses this module's HTML and styles
+
+        with atomic_output(out_path) as tmp:
+            try:
+                pages = pdf_parts.write_in_parts(
+                    target, env, tmp, settings=settings, project_root=project_root,
+                    jobs=jobs, warn=warn or _ignore, on_pages=on_pages, cached_as=out_path,
+                )  # fmt: skip
+            except pdf_parts.CannotSplit as why:  # the book, laid out whole below
+                message = f"the PDF is laid out in one process, not document by document: {why}"
+                (warn or _ignore)(SourceWarning(message, target.location))
+            else:
+                verify_pdfx(tmp, settings, target.location)
+                return pages
     with laid_out_pdf(target, env, settings, project_root, out_path) as layout:
         laid_out, renderer, tmp = layout.laid_out, layout.renderer, layout.output
         if renderer.fallback:
@@ -91,6 +107,18 @@ def write_pdf(
         laid_out.write_pdf(tmp, pdf_identifier=identifier, finisher=finish, **layout.options)
         verify_pdfx(tmp, settings, target.location)  # no false claim of PDF/X
         return len(laid_out.pages)
+
+
+def in_parts(target: Target, settings: Settings) -> bool:
+    """Whether a book is laid out part by part (`pdf_parts`): a book of documents, unless
+    set to one layout (`pdf-layout: whole`) or a PDF/A or PDF/UA (whose structure and
+    metadata one layout makes)."""
+    return (
+        isinstance(target, m.Book)
+        and len(target.documents) > 1
+        and settings.pdf_layout == "parts"
+        and not settings.pdf_variant
+    )
 
 
 def print_pages_laid_out(
@@ -241,30 +269,42 @@ def render_html(
     env: jinja2.Environment,
     settings: Settings,
     made: datetime.datetime | None = None,
+    *,
+    sections: Sequence[Markup] | None = None,
+    part: Any = None,
 ) -> str:
     """The print HTML: a book's title page, then each document as a section.
 
     Its head carries the PDF metadata (WeasyPrint reads it from there), dated `made`
-    (by default, `build_timestamp` without the project's files).
+    (by default, `build_timestamp` without the project's files). `sections` are
+    `print_sections(target, env)`, or stand-ins for some of them with `part`, the HTML of
+    one part of a book laid out part by part (`pdf_parts.PartShape`).
     """
     stamp = (made or build_timestamp(target)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    in_book = isinstance(target, m.Book)
+    contents = contents_entries(target) if m.has_contents_page(target) else []
+    return render_template(
+        env, TEMPLATE, target, title_page=in_book, part=part,
+        sections=print_sections(target, env) if sections is None else sections,
+        contents=contents if in_book else [], relink=document_links(target.documents, target.path),
+        start=settings.start, version=publish.__version__, timestamp=stamp,
+    )  # fmt: skip
+
+
+def print_sections(target: Target, env: jinja2.Environment) -> list[Markup]:
+    """Each document of the target as a section of the print HTML."""
     documents = target.documents
     in_book = isinstance(target, m.Book)
     # A book's contents follow its title page; a document's (`toc: true`), its header.
-    contents = contents_entries(target) if m.has_contents_page(target) else []
-    sections = [
+    contents = contents_entries(target) if m.has_contents_page(target) and not in_book else []
+    return [
         Markup(render_template(env, SECTION, document, id_prefix=_prefix(number, documents),
                                base=Path(document.path).resolve().parent.as_uri() + "/",
-                               document_contents=[] if in_book else contents,
+                               document_contents=contents,
                                skip_authors=target.meta.authors if in_book else (),
                                relink=document_links(documents, document.path)))
         for number, document in enumerate(documents, start=1)
     ]  # fmt: skip
-    return render_template(
-        env, TEMPLATE, target, sections=sections, title_page=in_book,
-        contents=contents if in_book else [], relink=document_links(documents, target.path),
-        start=settings.start, version=publish.__version__, timestamp=stamp,
-    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

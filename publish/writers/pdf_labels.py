@@ -27,7 +27,11 @@ def body_start(pages: Sequence[Any], anchor: str = BODY_MATTER) -> int | None:
 def page_label_ranges(pages: Sequence[Any]) -> list[tuple[int, str]]:
     """(first page index, numbering style) for each run of pages: `r` lower roman,
     `D` arabic (each run counts from 1)."""
-    start = body_start(pages)
+    return label_ranges(body_start(pages))
+
+
+def label_ranges(start: int | None) -> list[tuple[int, str]]:
+    """The runs of page labels when the text begins on page `start` (0-based)."""
     if not start:  # no front matter, or nothing before the text
         return [(0, "D")]
     return [(0, "r"), (start, "D")]
@@ -35,9 +39,13 @@ def page_label_ranges(pages: Sequence[Any]) -> list[tuple[int, str]]:
 
 def page_labels(pages: Sequence[Any]) -> list[str]:
     """Each page's folio as printed: "i", "ii" … through the front matter, then "1", "2" …"""
+    return labels_from(page_label_ranges(pages), len(pages))
+
+
+def labels_from(runs: Sequence[tuple[int, str]], total: int) -> list[str]:
+    """Each of `total` pages' label, from the runs of `label_ranges`."""
     labels: list[str] = []
-    runs = page_label_ranges(pages)
-    for (first, style), (end, _next) in zip(runs, [*runs[1:], (len(pages), "")], strict=True):
+    for (first, style), (end, _next) in zip(runs, [*runs[1:], (total, "")], strict=True):
         labels += [
             mark("roman" if style == "r" else "arabic", n) for n in range(1, end - first + 1)
         ]

@@ -159,6 +159,24 @@ class Engine:
                 self._fall_back(exc)
         return html.render(font_config=fonts, **options)
 
+    def paginate(
+        self,
+        html: HTML,
+        fonts: FontConfiguration,
+        options: dict[str, Any],
+        targets: dict[str, int],
+    ) -> Any:
+        """`html` paginated, its margin boxes left to make (`Paginated.finish`), for a book
+        laid out part by part; `targets`: anchors of other parts → their page numbers.
+        None with the public API alone (it lays out a document whole, or not at all)."""
+        if self.internals is None:
+            return None
+        try:
+            return self.internals.Paginated(html, fonts, options, targets)
+        except INTERNALS_BROKEN as exc:
+            self._fall_back(exc)
+            return None
+
     def _continued_notes(self, laid_out: LaidOut) -> int:
         if self.internals is None:
             return 0

@@ -36,8 +36,9 @@ from math import inf
 from typing import Any
 
 import pydyf
-from weasyprint import HTML, document
+from weasyprint import HTML, document, layout
 from weasyprint.css import StyleFor
+from weasyprint.css.targets import TargetCollector, TargetLookupItem
 from weasyprint.document import Document as LaidOut
 from weasyprint.formatting_structure import boxes, build
 from weasyprint.images import RasterImage
@@ -611,3 +612,196 @@ def _lay_out_page_box(context: LayoutContext, box: boxes.Box, *args: Any, **kwar
     if isinstance(box, boxes.FootnoteAreaBox) and isinstance(context, NoteSplittingContext):
         return (context.finish_notes(), None, None, [], False, None)
     return block_level_layout(context, box, *args, **kwargs)
+
+
+# A document paginated now, its page furniture made later
+
+
+class Paginated:
+    """A document paginated by WeasyPrint, its margin boxes (running heads, folios) not made
+    yet: WeasyPrint's `Document._render` and `layout_document`, cut in two where a book laid
+    out part by part needs to wait for the other parts. `finish()` then numbers the pages as
+    in the whole book, gives the named strings their values from the parts before, and
+    makes the margin boxes.
+
+    `targets` are the anchors of other parts and the page each is printed on: this part's
+    `target-counter(…, page)` to them reads that page, as though they were laid out here.
+    """
+
+    def __init__(
+        self, html: HTML, fonts: Any, options: dict[str, Any], targets: dict[str, int]
+    ) -> None:
+        self.html = html
+        self.fonts = fonts
+        self.options = options = {**document.DEFAULT_OPTIONS, **options}
+        if variant := options["pdf_variant"]:
+            for key, value in document.VARIANTS[variant][1].items():
+                if options.get(key) is None:
+                    options[key] = value
+        self.color_profiles: dict[str, Any] = {}
+        counter_style = document.CounterStyle()
+        context = document.Document._build_layout_context(
+            html, fonts, counter_style, self.color_profiles, options
+        )
+        _seed_targets(context.target_collector, targets)
+        root_box = build.build_formatting_structure(
+            html.etree_element, context.style_for, context.get_image_from_uri,
+            html.base_url, context.target_collector, counter_style, context.footnotes,
+        )  # fmt: skip
+        self.context = context
+        self.page_boxes = list(_paginate(html, root_box, context))
+        self.pages = [_Unfinished(box) for box in self.page_boxes]
+
+    def page_counters(self) -> list[tuple[int, bool]]:
+        """Each page's `page` counter as laid out here, and whether the page sets it itself
+        (`counter-reset` or `counter-set`: a value that holds whatever came before)."""
+        counters = []
+        for number, box in enumerate(self.page_boxes, start=1):
+            value = self.context.page_maker[number][3][1].get("page", [0])[-1]
+            style = box.style
+            own = any(
+                name == "page" for name, _ in (*style["counter_reset"], *style["counter_set"])
+            )
+            counters.append((value, own))
+        return counters
+
+    def strings_set(self, first: int, end: int) -> dict[str, str]:
+        """The last value each named string is set to on pages `first` to `end` (0-based,
+        end excluded): what the next part starts with."""
+        last = {}
+        for name, by_page in self.context.string_set.items():
+            pages = [page for page in by_page if first < page <= end and by_page[page]]
+            if pages:
+                last[name] = by_page[max(pages)][-1]
+        return last
+
+    def anchor_pages(self) -> dict[str, int]:
+        """Each anchor and the page (0-based) it is first laid out on."""
+        return {
+            anchor: page
+            for page in range(len(self.page_boxes))
+            for anchor in self.context.page_maker[page][-1]["anchors"]
+        }
+
+    def blank(self, page: int) -> bool:
+        """Whether the page is one WeasyPrint left blank (before a recto or verso break)."""
+        return bool(self.page_boxes[page].page_type.blank)
+
+    def finish(self, numbers: list[int], total: int, strings: dict[str, str]) -> LaidOut:
+        """The laid out document, with page `i` numbered `numbers[i]` in a book of `total`
+        pages, and the named `strings` set before its first page."""
+        context = self.context
+        for number, value in enumerate(numbers, start=1):
+            counters = context.page_maker[number][3][1]
+            counters["page"] = [*counters.get("page", [0])[:-1], value]
+            counters["pages"] = [total]
+        for name, value in strings.items():
+            context.string_set[name].setdefault(1, [value])
+        return _finished(self, list(_with_margin_boxes(self.page_boxes, context)))
+
+
+class _Unfinished:
+    """A page not finished, as `page_blocks` reads a laid out page."""
+
+    def __init__(self, page_box: boxes.PageBox) -> None:
+        self._page_box = page_box
+
+
+def _seed_targets(collector: TargetCollector, targets: dict[str, int]) -> None:
+    for name, page in targets.items():
+        item = TargetLookupItem("up-to-date")
+        item.target_box = _NoCounters()
+        item.cached_page_counter_values = {"page": [page]}
+        collector.target_lookup_items.setdefault(name, item)
+
+
+class _NoCounters:
+    """The target box of an anchor laid out in another part: no counters of its own."""
+
+    def __init__(self) -> None:
+        self.cached_counter_values: dict[str, list[int]] = {}
+
+
+def _paginate(html: HTML, root_box: boxes.Box, context: LayoutContext) -> Iterator[Any]:
+    """`layout_document` up to its margin boxes: pages made until their counters settle,
+    then the named strings and bookmark labels they set."""
+    layout.initialize_page_maker(context, root_box)
+    pages: list[Any] = []
+    original_footnotes = context.footnotes.copy()
+    total = 0
+    for loop in range(8):
+        if loop > 0:
+            context.footnotes = original_footnotes.copy()
+        before = total
+        pages = list(page_layout.make_all_pages(context, root_box, html, pages))
+        total = len(pages)
+        again = False
+        for *_, page_state, remake_state in context.page_maker:
+            page_state[1]["pages"] = [total]
+            again = again or remake_state["content_changed"]
+            again = again or (remake_state["pages_wanted"] and before != total)
+        if not again:
+            break
+    _collect_strings_and_bookmarks(pages, context)
+    return iter(pages)
+
+
+def _collect_strings_and_bookmarks(pages: list[Any], context: LayoutContext) -> None:
+    """As `layout_document` does once pagination is done (one bookmark per element)."""
+    seen: dict[str, list[Any]] = {"before": [], "after": [], "": []}
+    for i, page in enumerate(pages):
+        counter_values = context.page_maker[i + 1][3][1]
+        for child in page.descendants():
+            if child.bookmark_label:
+                tag = child.element_tag
+                kind = (
+                    "before"
+                    if tag.endswith("::before")
+                    else "after"
+                    if tag.endswith("::after")
+                    else ""
+                )
+                if child.element in seen[kind]:
+                    child.bookmark_label = ""
+                else:
+                    seen[kind].append(child.element)
+            if child.missing_link:
+                for (box, token), item in context.target_collector.counter_lookup_items.items():
+                    if child.missing_link == box and token != "content":
+                        if token == "bookmark-label" and not child.bookmark_label:
+                            continue
+                        item.parse_again(counter_values)
+                        if token == "bookmark-label":
+                            child.bookmark_label = box.bookmark_label
+            if child.string_set and child.string_set != "none":
+                for name, text in child.string_set:
+                    context.string_set[name][i + 1].append(text)
+
+
+def _with_margin_boxes(pages: list[Any], context: LayoutContext) -> Iterator[Any]:
+    """The last step of `layout_document`: fixed boxes, margin boxes and backgrounds."""
+    for i, page in enumerate(pages):
+        root, footnote_area, note_area = page.children
+        root.children = [
+            *layout.layout_fixed_boxes(context, pages[:i], page),
+            *root.children,
+            *layout.layout_fixed_boxes(context, pages[i + 1 :], page),
+        ]
+        context.current_page = i + 1
+        state = context.page_maker[i + 1][3]
+        areas = [area for area in (footnote_area, note_area) if area.children]
+        page.children = (root, *areas, *page_layout.make_margin_boxes(context, page, state))
+        layout.layout_backgrounds(page, context.get_image_from_uri)
+        yield page
+
+
+def _finished(paginated: Paginated, page_boxes: list[Any]) -> LaidOut:
+    html = paginated.html
+    rendering = LaidOut(
+        [document.Page(box) for box in page_boxes],
+        document.DocumentMetadata(**document.get_html_metadata(html)),
+        html.url_fetcher, paginated.fonts, paginated.color_profiles,
+        paginated.options["output_intent"],
+    )  # fmt: skip
+    rendering._html = html
+    return rendering

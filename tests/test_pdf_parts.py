@@ -1,0 +1,209 @@
+"""A book's PDF laid out document by document, in parallel, and kept part by part between
+builds: the same book as laid out whole, page for page, whatever `--jobs`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from pypdf import PdfReader
+
+from tests.conftest import REPO
+
+PARAGRAPH = (
+    "The letter went from hand to hand among the workers of the port, who read it aloud in "
+    "the evenings and argued over every line of it until the lamps were put out{note}. "
+)
+
+
+def chapter(title: str, number: int, paragraphs: int, extra: str = "") -> str:
+    body = []
+    for n in range(1, paragraphs + 1):
+        note = f"[^n{n}]" if n % 4 == 1 else ""
+        body.append((PARAGRAPH * 3).format(note=note).strip())
+        if n == paragraphs // 2:
+            body.append(f"## Second part of {title} {{#part-{number}}}")
+    notes = [
+        f"[^n{n}]: A note of chapter {number}, number {n}." for n in range(1, paragraphs + 1, 4)
+    ]
+    return (
+        f"---\ntitle: {title}\nauthor: A. Writer\n---\n\n"
+        + "\n\n".join([*body, extra, *notes])
+        + "\n"
+    )
+
+
+@pytest.fixture
+def book(project: Path) -> Path:
+    """A book of three chapters of several pages each, with notes, headings, a link to
+    another chapter and page references across chapters (the contents too)."""
+    folder = project / "source" / "libro"
+    folder.mkdir(parents=True)
+    (project / "publish.toml").write_text("")
+    (folder / "book.yaml").write_text(
+        "title: Letters of the Port\nauthor: A. Writer\nlang: en\ndate: 1936\n"
+        "documents: [one.md, two.md, three.md]\ntoc-depth: 2\n"
+    )
+    see = "See [](two.md#part-2) and [the last part](three.md#part-3){.page}, or [two](two.md)."
+    (folder / "one.md").write_text(chapter("One", 1, 14, see))
+    (folder / "two.md").write_text(chapter("Two", 2, 9, "Back to [](one.md#part-1)."))
+    (folder / "three.md").write_text(chapter("Three", 3, 20))
+    return folder
+
+
+def build(run_cli, book: Path, out: Path, *flags: str) -> Path:
+    result = run_cli("build", book, "--format", "pdf", "--out", out, *flags)
+    assert result.code == 0, result.out + result.err
+    return out / f"{book.name}.pdf"
+
+
+def whole_layout(book: Path) -> None:
+    """The project's settings ask for the book laid out in one piece."""
+    (book.parents[1] / "publish.toml").write_text('pdf-layout = "whole"\n')
+
+
+def content(pdf: Path) -> dict[str, object]:
+    """What a reader sees: every page's text, the page labels, the outline, every link's
+    target page, the named destinations' pages."""
+    reader = PdfReader(pdf)
+    with pdfplumber.open(pdf) as plumber:
+        texts = [page.extract_text() for page in plumber.pages]
+
+    def outline(items, depth=0):
+        for item in items:
+            if isinstance(item, list):
+                yield from outline(item, depth + 1)
+            else:
+                yield depth, item.title, reader.get_destination_page_number(item)
+
+    named = {
+        name: reader.get_destination_page_number(d) for name, d in reader.named_destinations.items()
+    }
+    links = []
+    for number, page in enumerate(reader.pages):
+        for annot in page.get("/Annots", []):
+            annot = annot.get_object()
+            if "/Dest" in annot:
+                links.append((number, named[str(annot["/Dest"])]))
+            elif "/A" in annot:
+                links.append((number, str(annot["/A"].get("/URI"))))
+    return {
+        "texts": texts,
+        "labels": list(reader.page_labels),
+        "outline": list(outline(reader.outline)),
+        "links": links,
+        "named": named,
+    }
+
+
+def test_the_book_laid_out_in_parts_is_the_book_laid_out_whole(book, project, run_cli) -> None:
+    parts = content(build(run_cli, book, project / "parts", "--jobs", "2"))
+    whole_layout(book)
+    whole = content(build(run_cli, book, project / "whole"))
+
+    assert len(parts["texts"]) == len(whole["texts"]) > 12
+    for number, (ours, theirs) in enumerate(zip(parts["texts"], whole["texts"], strict=True)):
+        assert ours == theirs, f"page {number + 1} differs"
+    assert parts["labels"] == whole["labels"]
+    assert parts["labels"][:2] == ["i", "ii"] and "1" in parts["labels"]
+    assert parts["outline"] == whole["outline"]
+    assert parts["named"] == whole["named"]
+    assert sorted(parts["links"]) == sorted(whole["links"])
+    # The contents' page numbers and the page references across chapters are true ones.
+    contents = next(text for text in parts["texts"] if "Contents" in text or "Two" in text)
+    assert contents
+    across = [link for link in parts["links"] if isinstance(link[1], int) and link[1] != link[0]]
+    assert len(across) >= 4
+
+
+def test_the_same_book_byte_for_byte_whatever_the_jobs(book, project, run_cli) -> None:
+    one = build(run_cli, book, project / "one", "--jobs", "1")
+    two = build(run_cli, book, project / "two", "--jobs", "2")
+    again = build(run_cli, book, project / "two", "--jobs", "2", "--force")
+
+    assert one.read_bytes() == two.read_bytes() == again.read_bytes()
+
+
+def laid_out_parts(out: Path) -> set[str]:
+    """The part layouts kept in the part cache (their files), by name."""
+    folder = out / ".publish-parts" / "libro.pdf"
+    return {
+        path.name
+        for path in folder.glob("*.json")
+        if "counters" in json.loads(path.read_text())["value"]
+    }
+
+
+def test_an_edited_chapter_is_the_only_one_laid_out_again(book, project, run_cli) -> None:
+    out = project / "out"
+    build(run_cli, book, out)
+    before = laid_out_parts(out)
+    assert len(before) == 4  # the front matter and three chapters
+
+    text = (book / "two.md").read_text()
+    (book / "two.md").write_text(text.replace("argued over", "quarrelled over", 1))
+    edited = build(run_cli, book, out)
+
+    assert len(laid_out_parts(out) - before) == 1
+    fresh = build(run_cli, book, project / "fresh")
+    assert edited.read_bytes() == fresh.read_bytes()
+    assert "quarrelled" in "".join(content(edited)["texts"])
+
+
+def test_a_chapter_that_grows_moves_the_page_numbers_after_it(book, project, run_cli) -> None:
+    out = project / "out"
+    build(run_cli, book, out)
+    text = (book / "one.md").read_text()
+    (book / "one.md").write_text(
+        text.replace("## Second part", (PARAGRAPH * 12).format(note="") + "\n\n## Second part")
+    )
+
+    grown = content(build(run_cli, book, out))
+    whole_layout(book)
+    whole = content(build(run_cli, book, project / "whole"))
+
+    assert grown["texts"] == whole["texts"]
+    assert grown["outline"] == whole["outline"]
+
+
+@pytest.mark.parametrize("start", ["any", "recto"])
+def test_documents_that_start_on_any_page_keep_their_sides(book, project, run_cli, start) -> None:
+    yaml = book / "book.yaml"
+    yaml.write_text(yaml.read_text() + f"start: {start}\n")
+    parts = content(build(run_cli, book, project / "parts", "--jobs", "2"))
+    whole_layout(book)
+    whole = content(build(run_cli, book, project / "whole"))
+
+    assert parts["texts"] == whole["texts"]
+
+
+def test_the_sample_book_in_parts_equals_its_whole_layout(seed_letter, project, run_cli) -> None:
+    folder = project / "source" / "cartas-y-manifiestos"
+    shutil.copytree(REPO / "source" / "cartas-y-manifiestos", folder)
+    parts = content(build(run_cli, folder, project / "parts", "--jobs", "2"))
+    (project / "publish.toml").write_text('pdf-layout = "whole"\n')
+    whole = content(build(run_cli, folder, project / "whole"))
+
+    assert parts["texts"] == whole["texts"]
+    assert parts["outline"] == whole["outline"]
+    assert parts["labels"] == whole["labels"]
+
+
+def test_a_style_that_runs_documents_together_lays_the_book_out_whole(
+    book, project, run_cli
+) -> None:
+    styles = project / "styles"
+    styles.mkdir()
+    (styles / "print.css").write_text(
+        ".start-recto .document:not(:first-child) { break-before: auto; page: auto; }"
+    )
+    result = run_cli("build", book, "--format", "pdf", "--out", project / "out", "--jobs", "2")
+
+    assert result.code == 0
+    assert "laid out in one process, not document by document" in result.out + result.err
+    with pdfplumber.open(project / "out" / "libro.pdf") as pdf:
+        text = "\n".join(page.extract_text() for page in pdf.pages)
+    assert "Second part of Three" in text
