@@ -43,7 +43,13 @@ from weasyprint.text.fonts import FontConfiguration
 import publish
 from publish import model as m
 from publish.digests import file_digest, project_digest
-from publish.errors import PublishError, SourceLocation, SourceWarning, UnexpectedFailure
+from publish.errors import (
+    PublishError,
+    SourceLocation,
+    SourceWarning,
+    UnexpectedFailure,
+    raise_problems,
+)
 from publish.original_pages import is_marker
 from publish.resources import image_source, style_dirs
 from publish.settings import Settings, length_pt
@@ -395,8 +401,10 @@ class InProcess:
         self.writer = PartWriter(plan)
 
     def lay_out(self, tasks: Sequence[tuple[int, Guess]]) -> Iterator[PartLayout]:
-        for index, guess in tasks:
-            yield self.writer.lay_out(index, guess)
+        with every_problem() as failed:
+            for index, guess in tasks:
+                with failed:
+                    yield self.writer.lay_out(index, guess)
 
     def drop(self, index: int) -> None:
         self.writer.drop(index)
@@ -407,8 +415,10 @@ class InProcess:
     def finish(
         self, tasks: Sequence[tuple[int, Sequence[int], int, dict[str, str]]]
     ) -> Iterator[PartPdf]:
-        for task in tasks:
-            yield self.writer.finish(*task)
+        with every_problem() as failed:
+            for task in tasks:
+                with failed:
+                    yield self.writer.finish(*task)
 
     def close(self) -> None:
         self.writer.close()
@@ -457,6 +467,13 @@ class Workers:
         """Each task to a free worker (or to the one holding its part), until all are done."""
         waiting = list(tasks)
         busy: dict[int, bool] = {}
+        with every_problem() as failed:
+            yield from self._dispatch(waiting, busy, holders, failed)
+
+    def _dispatch(
+        self, waiting: list[tuple[Any, ...]], busy: dict[int, bool],
+        holders: dict[int, int] | None, failed: Problems,
+    ) -> Iterator[tuple[int, Any]]:  # fmt: skip
         while waiting or busy:
             for worker in range(len(self.connections)):
                 if worker in busy:
@@ -479,8 +496,10 @@ class Workers:
                         "a worker laying out the book's parts stopped unexpectedly (out of memory?)"
                     ) from None
                 if kind == "failed":
-                    raise payload
-                yield worker, payload
+                    with failed:
+                        raise payload
+                else:
+                    yield worker, payload
 
     def close(self) -> None:
         for connection in self.connections:
@@ -490,6 +509,33 @@ class Workers:
             process.join(timeout=5)
             if process.is_alive():
                 process.kill()
+
+
+class Problems:
+    """The problems of every part, raised together at the end of a step (`every_problem`):
+    a missing image in two documents is two errors of one run. Used as a context around
+    each part's work; anything not a PublishError stops the step at once."""
+
+    def __init__(self) -> None:
+        self.found: list[PublishError] = []
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, _tb: Any
+    ) -> bool:
+        if isinstance(exc, PublishError) and not isinstance(exc, UnexpectedFailure):
+            self.found.append(exc)
+            return True
+        return False
+
+
+@contextlib.contextmanager
+def every_problem() -> Iterator[Problems]:
+    problems = Problems()
+    yield problems
+    raise_problems(problems.found)
 
 
 def _serve(plan: Plan, connection: Connection) -> None:
