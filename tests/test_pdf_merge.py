@@ -259,13 +259,19 @@ def test_every_link_is_a_link_element_of_the_structure(pdfs):
             assert element["/S"] == "/Link"
             objects = [kid.get_object() for kid in element["/K"] if isinstance(kid, IndirectObject)]
             assert any(obj.get("/Obj") == annotation.indirect_reference for obj in objects)
-    # no element keeps the dropped link's annotation
-    for element in walk(root["/K"][0].get_object()):
-        for kid in element.get("/K", []) if isinstance(element.get("/K"), list) else []:
-            obj = kid.get_object() if isinstance(kid, IndirectObject) else kid
-            if isinstance(obj, DictionaryObject) and obj.get("/Type") == "/OBJR":
-                assert obj["/Obj"].get_object()["/Subtype"] == "/Link"
-                assert obj["/Pg"].get_object()["/Annots"]
+    # the link to no anchor is gone from the structure too: each OBJR is of an annotation
+    # that a page shows, and the ParentTree holds the pages' and the annotations' keys only
+    on_pages = {a.indirect_reference.idnum for page in merged.pages for a in annotations(page)}
+    objrs = [
+        kid.get_object().raw_get("/Obj").idnum
+        for element in walk(root["/K"][0].get_object())
+        for kid in kids_of(element)
+        if isinstance(kid, IndirectObject) and kid.get_object().get("/Type") == "/OBJR"
+    ]
+    assert sorted(objrs) == sorted(on_pages)
+    keys = {page["/StructParents"] for page in merged.pages}
+    keys |= {a["/StructParent"] for page in merged.pages for a in annotations(page)}
+    assert set(parent_tree) == keys
 
 
 def test_strings_that_read_like_references_are_copied_as_they_are(pdfs):
@@ -359,16 +365,18 @@ def marked_content_ids(page: DictionaryObject) -> list[int]:
     return [int(n) for n in re.findall(rb"/MCID (\d+)", page.get_contents().get_data())]
 
 
+def kids_of(element: DictionaryObject) -> list:
+    kids = element.raw_get("/K") if "/K" in element else []
+    return list(kids) if isinstance(kids, list) else [kids]
+
+
 def mcids_of(element: DictionaryObject) -> list[int]:
-    kids = element["/K"]
-    kids = kids if isinstance(kids, list) else [kids]
-    return [int(kid) for kid in kids if isinstance(kid, int)]
+    return [int(kid) for kid in kids_of(element) if isinstance(kid, int)]
 
 
 def walk(element: DictionaryObject) -> Iterator[DictionaryObject]:
     """The structure elements under `element`, in order."""
-    kids = element.get("/K", [])
-    for kid in kids if isinstance(kids, list) else [kids]:
+    for kid in kids_of(element):
         if isinstance(kid, IndirectObject):
             obj = kid.get_object()
             if obj.get("/Type", "/StructElem") == "/StructElem" and "/S" in obj:
