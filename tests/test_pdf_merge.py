@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import quote
 
 import pdfplumber
@@ -17,8 +18,12 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, IndirectObject
 from weasyprint import HTML
 
+from publish.errors import SourceLocation
+from publish.preflight import pdfx_conformance
+from publish.settings import Settings
 from publish.writers.pdf_labels import page_label_ranges, write_page_labels
 from publish.writers.pdf_merge import DEST_URI, Bookmark, merge_pdfs
+from publish.writers.pdfx import SYSTEM_CMYK_PROFILES, pdfx_finisher
 
 IDENTIFIER = b"0123456789abcdef0123456789abcdef"
 ALT = r"Figure 3 0 R (see 12 0 R) \ done"  # a string that reads like references
@@ -70,8 +75,19 @@ def whole_pdf(variant: str | None) -> bytes:
         pdf_tags=True,
         pdf_variant=variant,
         pdf_identifier=IDENTIFIER,
-        finisher=write_page_labels,
+        finisher=finished(variant, write_page_labels),
     )
+
+
+def finished(variant: str | None, finish: Callable[[Any, Any], None]) -> Callable:
+    """`finish`, then for PDF/X what publish's PDF/X finisher does (CMYK, OutputIntent)."""
+    if variant and variant.startswith("pdf/x-"):
+        return pdfx_finisher(finish, Settings(pdf_variant=variant), SourceLocation("book.html"))
+    return finish
+
+
+def _nothing(_document: Any, _pdf: Any) -> None:
+    pass
 
 
 def first_pages(pages: list) -> list[int]:
@@ -100,7 +116,10 @@ def part_pdfs(variant: str | None) -> tuple[list[bytes], list[Bookmark], list[tu
                 y_pdf = (page.height - y) * 0.75
                 bookmarks.append(Bookmark(level, label, index, x * 0.75, y_pdf, state == "closed"))
         part = document.copy(pages).write_pdf(
-            pdf_tags=True, pdf_variant=variant, pdf_identifier=IDENTIFIER
+            pdf_tags=True,
+            pdf_variant=variant,
+            pdf_identifier=IDENTIFIER,
+            finisher=finished(variant, _nothing),
         )
         parts.append(part)
     labels = page_label_ranges(HTML(string=BOOK).render().pages)
@@ -298,6 +317,21 @@ def test_pdf_variants_keep_their_document_entries(variant):
     assert merged.pdf_header == whole.pdf_header
     assert links(merged) == links(whole)
     assert outline(merged) == outline(whole)
+
+
+@pytest.mark.skipif(
+    not any(path.is_file() for path in SYSTEM_CMYK_PROFILES), reason="no CMYK profile installed"
+)
+def test_a_pdf_x_book_stays_the_pdf_x_it_claims(tmp_path):
+    whole_data, merged_data = whole_pdf("pdf/x-4"), merged_pdf("pdf/x-4")
+    (tmp_path / "merged.pdf").write_bytes(merged_data)
+    finding = pdfx_conformance(tmp_path / "merged.pdf")
+    assert finding is not None and finding.ok, finding
+    whole, merged = PdfReader(io.BytesIO(whole_data)), PdfReader(io.BytesIO(merged_data))
+    assert set(merged.trailer["/Root"]) == set(whole.trailer["/Root"])
+    assert merged.metadata["/Trapped"] == whole.metadata["/Trapped"]  # PDF/X asks for it
+    assert page_texts(merged_data) == page_texts(whole_data)
+    assert links(merged) == links(whole) == []  # a file for the press has no links
 
 
 # --- reading the PDFs back ----------------------------------------------------------------
