@@ -75,6 +75,8 @@ def merge_pdfs(
     with the outline of `bookmarks`, the `page_labels` ((first page index, "r" or "D"), as
     pdf_labels.page_label_ranges) and `identifier` as the /ID (as WeasyPrint's
     pdf_identifier). The same input gives the same bytes."""
+    if not parts:
+        raise ValueError("a PDF is joined from one part or more")
     pdf = pydyf.PDF()
     read = [Part(data) for data in parts]
     tree = StructTree.start(pdf, read[0])
@@ -143,6 +145,7 @@ class Part:
         return self.parsed[number]
 
     def get(self, obj: Any, key: str, default: Any = None) -> Any:
+        """`obj[key]`, resolved; `default` when `obj` is no dictionary or lacks `key`."""
         value = dict.get(obj, key) if isinstance(obj, dict) else None
         return default if value is None else self.resolve(value)
 
@@ -387,6 +390,8 @@ def converted(value: Any, numbers: dict[int, bytes]) -> Any:
     does not keep: null, as a reference to a missing object reads)."""
     if isinstance(value, IndirectObject):
         return numbers.get(value.idnum, b"null")
+    if value is None:  # what pypdf reads for an object the part lacks
+        return b"null"
     if isinstance(value, StreamObject):
         extra = {k: converted(v, numbers) for k, v in dict.items(value) if k != "/Length"}
         # pypdf keeps a parsed stream's bytes as they were (still encoded) in `_data`
@@ -472,6 +477,8 @@ class StructTree:
         if ids:
             names = [item for name in sorted(ids) for item in (pydyf.String(name), ids[name])]
             self.root["IDTree"] = pydyf.Dictionary({"Names": pydyf.Array(names)})
+        if any("/ParentTreeNextKey" in root for _part, root in tagged):
+            self.root["ParentTreeNextKey"] = self.next_key
         first, root = tagged[0]
         if "/Namespaces" in root:
             self.root["Namespaces"] = converted(dict.get(root, "/Namespaces"), first.numbers)
