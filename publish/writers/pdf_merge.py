@@ -73,8 +73,9 @@ def merge_pdfs(
 ) -> None:
     """Write to `output` the PDF of the `parts` (WeasyPrint PDFs of consecutive pages) joined,
     with the outline of `bookmarks`, the `page_labels` ((first page index, "r" or "D"), as
-    pdf_labels.page_label_ranges) and `identifier` as the /ID (as WeasyPrint's
-    pdf_identifier). The same input gives the same bytes."""
+    pdf_labels.page_label_ranges) and `identifier` as the /ID, written as WeasyPrint writes
+    its `pdf_identifier` (by pydyf: the identifier, then the MD5 of the objects written). The
+    same input gives the same bytes."""
     if not parts:
         raise ValueError("a PDF is joined from one part or more")
     pdf = pydyf.PDF()
