@@ -207,3 +207,21 @@ def test_a_style_that_runs_documents_together_lays_the_book_out_whole(
     with pdfplumber.open(project / "out" / "libro.pdf") as pdf:
         text = "\n".join(page.extract_text() for page in pdf.pages)
     assert "Second part of Three" in text
+
+
+@pytest.mark.parametrize("variant", ["pdf/a-3b", "pdf/ua-1", "pdf/x-4"])
+def test_a_pdf_variant_in_parts_keeps_its_metadata_and_text(
+    book, project, run_cli, variant, monkeypatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1000000000")  # both builds dated alike
+    yaml = book / "book.yaml"
+    yaml.write_text(yaml.read_text() + f"pdf-variant: {variant}\n")
+    ours = build(run_cli, book, project / "parts", "--jobs", "2")
+    whole_layout(book)
+    theirs = build(run_cli, book, project / "whole")
+
+    assert content(ours)["texts"] == content(theirs)["texts"]
+    mine, one = PdfReader(ours), PdfReader(theirs)
+    assert set(mine.trailer["/Root"].keys()) == set(one.trailer["/Root"].keys())
+    assert mine.metadata == one.metadata
+    assert mine.xmp_metadata is not None or one.xmp_metadata is None

@@ -111,13 +111,9 @@ def write_pdf(
 
 def in_parts(target: Target, settings: Settings) -> bool:
     """Whether a book is laid out part by part (`pdf_parts`): a book of documents, unless
-    set to one layout (`pdf-layout: whole`) or a PDF/A or PDF/UA (whose structure and
-    metadata one layout makes)."""
+    set to one layout (`pdf-layout: whole`)."""
     return (
-        isinstance(target, m.Book)
-        and len(target.documents) > 1
-        and settings.pdf_layout == "parts"
-        and not settings.pdf_variant
+        isinstance(target, m.Book) and len(target.documents) > 1 and settings.pdf_layout == "parts"
     )
 
 
