@@ -137,17 +137,24 @@ def laid_out_parts(out: Path) -> set[str]:
     }
 
 
+def written_parts(out: Path) -> set[str]:
+    """The part PDFs kept in the part cache."""
+    return {path.name for path in (out / ".publish-parts" / "libro.pdf").glob("*.pdf")}
+
+
 def test_an_edited_chapter_is_the_only_one_laid_out_again(book, project, run_cli) -> None:
     out = project / "out"
     build(run_cli, book, out)
-    before = laid_out_parts(out)
-    assert len(before) == 4  # the front matter and three chapters
+    before, pdfs = laid_out_parts(out), written_parts(out)
+    assert len(before) == len(pdfs) == 4  # the front matter and three chapters
 
     text = (book / "two.md").read_text()
     (book / "two.md").write_text(text.replace("argued over", "quarrelled over", 1))
     edited = build(run_cli, book, out)
 
     assert len(laid_out_parts(out) - before) == 1
+    # Written again: that chapter, and the front matter (the book's date is the edit's).
+    assert len(written_parts(out) - pdfs) == 2
     fresh = build(run_cli, book, project / "fresh")
     assert edited.read_bytes() == fresh.read_bytes()
     assert "quarrelled" in "".join(content(edited)["texts"])

@@ -667,7 +667,7 @@ class BookParts:
         numbering = count_book(layouts)
         parts = self.write(numbering)
         self.cache.keep_guesses(self.guesses)
-        self.cache.prune(self.keys.values(), self.pdf_keys)
+        self.cache.prune(self.keys.values(), self.pdf_keys.values())
         return numbering, layouts, parts
 
     def paginate(self) -> list[PartLayout]:
