@@ -76,6 +76,7 @@ class Job:
     digest: str
     print_pages: tuple[PrintPage, ...] | None = None  # where its PDF's pages begin (an EPUB's)
     layout_jobs: int = 1  # the processes a book's PDF is laid out in, part by part
+    force: bool = False  # laid out anew: the parts a book's PDF kept are not taken (`--force`)
 
     @property
     def wants_print_pages(self) -> bool:
@@ -316,7 +317,7 @@ def run_job(job: Job) -> JobResult:
     found: list[list[PrintPage] | None] = []
     extra: dict[str, Any] = {}
     if job.fmt == "pdf":
-        extra["jobs"] = job.layout_jobs
+        extra.update(jobs=job.layout_jobs, fresh=job.force)
     if job.fmt == "pdf" and job.settings.page_list == "print":
         extra["on_pages"] = found.append
     elif job.wants_print_pages:
@@ -520,7 +521,9 @@ def run_planned(
     """Step 3: skip what is up to date, run the rest, remember what each output was made of."""
     check_output_folder(out_dir)
     cache = BuildCache.load(out_dir)
-    planned = [replace(job, layout_jobs=jobs) if job.fmt == "pdf" else job for job in planned]
+    planned = [
+        replace(job, layout_jobs=jobs, force=force) if job.fmt == "pdf" else job for job in planned
+    ]
     stale = [job for job in planned if force or not cache.is_fresh(job.out_path, job.digest)]
     for job in planned:
         if job not in stale:  # reported from the cache: an up-to-date PDF is not parsed again

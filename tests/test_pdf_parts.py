@@ -232,3 +232,16 @@ def test_a_pdf_variant_in_parts_keeps_its_metadata_and_text(
     assert set(mine.trailer["/Root"].keys()) == set(one.trailer["/Root"].keys())
     assert mine.metadata == one.metadata
     assert mine.xmp_metadata is not None or one.xmp_metadata is None
+
+
+def test_force_lays_every_part_out_anew(book, project, run_cli) -> None:
+    out = project / "out"
+    build(run_cli, book, out)
+    folder = out / ".publish-parts" / "libro.pdf"
+    for path in folder.iterdir():
+        path.write_bytes(b"stale")  # a damaged cache: --force must not read it
+
+    forced = build(run_cli, book, out, "--force")
+
+    assert not [path for path in folder.iterdir() if path.read_bytes() == b"stale"]
+    assert forced.read_bytes() == build(run_cli, book, project / "fresh").read_bytes()

@@ -43,17 +43,18 @@ class PartCache:
     `<key>.json`), and the guesses of the last build (`guesses.json`). What the last build
     did not end with is removed (`prune`): the folder holds one book's parts, not its history."""
 
-    def __init__(self, folder: Path | None) -> None:
+    def __init__(self, folder: Path | None, reading: bool = True) -> None:
         self.folder = folder
+        self.reading = reading  # False: nothing is taken from it (`--force`), all is kept anew
 
     @classmethod
-    def beside(cls, output: Path | None) -> PartCache:
+    def beside(cls, output: Path | None, reading: bool = True) -> PartCache:
         if output is None:
             return cls(None)
-        return cls(output.parent / PARTS_FOLDER / output.name)
+        return cls(output.parent / PARTS_FOLDER / output.name, reading)
 
     def _read(self, name: str) -> Any:
-        if self.folder is None:
+        if self.folder is None or not self.reading:
             return None
         try:
             data = json.loads((self.folder / name).read_text(encoding="utf-8"))

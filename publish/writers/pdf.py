@@ -67,6 +67,7 @@ def write_pdf(
     warn: Callable[[SourceWarning], None] | None = None,
     on_pages: Callable[[list[PrintPage] | None], None] | None = None,
     jobs: int = 1,
+    fresh: bool = False,
 ) -> int:
     """Write a document, or a book of documents, as a print-ready PDF to `out_path`.
 
@@ -83,7 +84,7 @@ def write_pdf(
             try:
                 pages = pdf_parts.write_in_parts(
                     target, env, tmp, settings=settings, project_root=project_root,
-                    jobs=jobs, warn=warn or _ignore, on_pages=on_pages, cached_as=out_path,
+                    jobs=jobs, warn=warn or _ignore, on_pages=on_pages, cached_as=out_path, fresh=fresh,
                 )  # fmt: skip
             except pdf_parts.CannotSplit as why:  # the book, laid out whole below
                 message = f"the PDF is laid out in one process, not document by document: {why}"

@@ -585,10 +585,12 @@ def write_in_parts(
     warn: Callable[[SourceWarning], None],
     on_pages: Callable[[list[Any] | None], None] | None,
     cached_as: Path | None = None,
+    fresh: bool = False,
 ) -> int:
     """Lay `target` out part by part in `jobs` processes and write it to `output` (a
     temporary file the caller keeps), its parts kept for the next build beside `cached_as`
-    (the PDF's own path). Raises CannotSplit when it must be laid out whole."""
+    (the PDF's own path): `fresh`, all laid out anew. Raises CannotSplit when it must be
+    laid out whole."""
     from publish.writers import pdf
     from publish.writers.pdf_labels import label_ranges
     from publish.writers.print_pages import pages_from_lines
@@ -596,7 +598,7 @@ def write_in_parts(
     made = build_timestamp(target, project_root)
     plan = Plan(target, env, settings, project_root, made, pdf.print_sections(target, env),
                 pdf.pdf_identifier(target.meta), on_pages is not None)  # fmt: skip
-    book = BookParts(plan, jobs, PartCache.beside(cached_as))
+    book = BookParts(plan, jobs, PartCache.beside(cached_as, reading=not fresh))
     try:
         numbering, _layouts, parts = book.run()
     finally:
