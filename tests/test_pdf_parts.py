@@ -11,6 +11,8 @@ import pdfplumber
 import pytest
 from pypdf import PdfReader
 
+from publish.errors import ResourceError, SourceLocation
+from publish.writers import pdf_parts
 from tests.conftest import REPO
 
 PARAGRAPH = (
@@ -245,3 +247,27 @@ def test_force_lays_every_part_out_anew(book, project, run_cli) -> None:
 
     assert not [path for path in folder.iterdir() if path.read_bytes() == b"stale"]
     assert forced.read_bytes() == build(run_cli, book, project / "fresh").read_bytes()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_problems_of_two_parts_are_told_in_one_run(
+    book, project, run_cli, jobs, monkeypatch
+) -> None:
+    lay_out = pdf_parts.PartWriter.lay_out
+
+    def failing(writer, index, guess):  # as an image that cannot be drawn would
+        if index in (1, 3):
+            document = writer.plan.target.documents[index - 1]
+            raise ResourceError(
+                f"image 'map{index}.png' cannot be printed", SourceLocation(document.path, 7)
+            )
+        return lay_out(writer, index, guess)
+
+    monkeypatch.setattr(pdf_parts.PartWriter, "lay_out", failing)  # before the workers fork
+    result = run_cli("build", book, "--jobs", jobs)  # the EPUB and the PDF
+
+    assert result.code == 1
+    assert "one.md:7: image 'map1.png' cannot be printed" in result.err
+    assert "three.md:7: image 'map3.png' cannot be printed" in result.err
+    assert (project / "build" / "libro.epub").is_file()  # the other output is built
+    assert not (project / "build" / "libro.pdf").exists()

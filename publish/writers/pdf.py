@@ -102,8 +102,7 @@ def write_pdf(
             (warn or _ignore)(warning)
         if on_pages is not None:
             on_pages(print_pages_of(renderer, laid_out))
-        finish = with_page_labels(set_bleed_boxes(length_pt(settings.bleed)))
-        finish = pdfx_finisher(finish, settings, target.location, project_root)  # CMYK
+        finish = print_finisher(settings, target, project_root)
         identifier = pdf_identifier(target.meta)
         laid_out.write_pdf(tmp, pdf_identifier=identifier, finisher=finish, **layout.options)
         verify_pdfx(tmp, settings, target.location)  # no false claim of PDF/X
@@ -162,29 +161,69 @@ def laid_out_pdf(
     """The target laid out as its PDF (figures floated), inside an engine session that
     lasts until it is written to `out_path` (atomically: an image that could not be drawn
     is an error before the file is kept); without `out_path`, to nowhere."""
-    source_dir = Path(target.path).resolve().parent
-    fetcher = LocalFileFetcher([(project_root or source_dir).resolve(), *style_dirs(project_root)])
-    try:
-        # Both steps fetch: the style sheet loads its fonts, the layout loads images.
-        fonts = FontConfiguration()
-        options = pdf_options(settings, style_sheets(project_root, settings, fetcher, fonts))
+    with resources_as_errors(target):
+        setup = print_setup(target, settings, project_root)
         made = build_timestamp(target, project_root)
-        markup = render_html(target, env, settings, made)
-        html = HTML(string=markup, base_url=source_dir, url_fetcher=fetcher)
-        rebase_images(html.etree_element, target.documents)
-        unlink_local_references(html.etree_element)
+        html = print_html(render_html(target, env, settings, made), setup, target.documents)
         with (
             engine.session() as renderer,
             fixed_font_timestamps(made),
             atomic_output(out_path) if out_path else _nowhere() as tmp,
             images_left_out(html.etree_element, target.documents),
         ):
-            laid_out, _stats = renderer.lay_out(html, fonts, options)
+            laid_out, _stats = renderer.lay_out(html, setup.fonts, setup.options)
             if move_figures(html.etree_element, lambda: renderer.page_blocks(laid_out)):
-                laid_out, _stats = renderer.lay_out(html, fonts, options)
+                laid_out, _stats = renderer.lay_out(html, setup.fonts, setup.options)
             if settings.original_pages == "margin":
                 renderer.to_outer_margin(laid_out, is_marker)
-            yield Layout(laid_out, renderer, options, tmp)
+            yield Layout(laid_out, renderer, setup.options, tmp)
+
+
+@dataclass(frozen=True)
+class PrintSetup:
+    """What every layout of a target's print HTML shares: the folder its relative URLs
+    start from, the fetcher (the project and the style folders only), the fonts the style
+    sheets load, and the options (style sheets, tags, variant)."""
+
+    source_dir: Path
+    fetcher: LocalFileFetcher
+    fonts: FontConfiguration
+    options: dict[str, Any]
+
+
+def print_setup(target: Target, settings: Settings, project_root: Path | None) -> PrintSetup:
+    """The style sheets loaded (with their fonts) for the target's layouts."""
+    source_dir = Path(target.path).resolve().parent
+    fetcher = LocalFileFetcher([(project_root or source_dir).resolve(), *style_dirs(project_root)])
+    fonts = FontConfiguration()
+    options = pdf_options(settings, style_sheets(project_root, settings, fetcher, fonts))
+    return PrintSetup(source_dir, fetcher, fonts, options)
+
+
+def print_html(markup: str, setup: PrintSetup, documents: tuple[m.Document, ...]) -> HTML:
+    """The print HTML parsed, its images rebased and its local links dropped."""
+    html = HTML(string=markup, base_url=setup.source_dir, url_fetcher=setup.fetcher)
+    rebase_images(html.etree_element, documents)
+    unlink_local_references(html.etree_element)
+    return html
+
+
+def print_finisher(
+    settings: Settings, target: Target, project_root: Path | None, *, labels: bool = True
+) -> Callable[[LaidOut, pydyf.PDF], None]:
+    """What WeasyPrint does last to the PDF: the bleed boxes, the page labels (a book laid
+    out in parts gets them when joined), and PDF/X's CMYK."""
+    finish = set_bleed_boxes(length_pt(settings.bleed))
+    if labels:
+        finish = with_page_labels(finish)
+    return pdfx_finisher(finish, settings, target.location, project_root)
+
+
+@contextlib.contextmanager
+def resources_as_errors(target: Target) -> Iterator[None]:
+    """A style sheet's, a font's or an image's refusal (the fetcher's), as our error."""
+    try:
+        yield
     except FatalURLFetchingError as exc:
         raise _resource_error(exc, target) from None
 

@@ -38,7 +38,6 @@ import jinja2
 import weasyprint
 from markupsafe import Markup
 from weasyprint import HTML
-from weasyprint.text.fonts import FontConfiguration
 
 import publish
 from publish import model as m
@@ -51,8 +50,8 @@ from publish.errors import (
     raise_problems,
 )
 from publish.original_pages import is_marker
-from publish.resources import image_source, style_dirs
-from publish.settings import Settings, length_pt
+from publish.resources import image_source
+from publish.settings import Settings
 from publish.writers import build_timestamp, engine
 from publish.writers.part_cache import PartCache, bookmark_of, digest, warning_of
 from publish.writers.pdf_figures import move_figures
@@ -225,35 +224,21 @@ class PartWriter:
         if self.renderer.fallback:
             self._stack.close()
             raise CannotSplit(self.renderer.fallback)
-        root = plan.project_root
-        source_dir = Path(plan.target.path).resolve().parent
-        self.base_url = source_dir
-        self.fetcher = pdf.LocalFileFetcher([(root or source_dir).resolve(), *style_dirs(root)])
-        self.fonts = FontConfiguration()
-        sheets = pdf.style_sheets(root, plan.settings, self.fetcher, self.fonts)
-        self.options = pdf.pdf_options(plan.settings, sheets)
+        with pdf.resources_as_errors(plan.target):
+            self.setup = pdf.print_setup(plan.target, plan.settings, plan.project_root)
         self.held: dict[int, tuple[Any, HTML, int, int]] = {}
 
     def close(self) -> None:
         self._stack.close()
 
     def lay_out(self, index: int, guess: Guess) -> PartLayout:
-        plan, pdf = self.plan, self.pdf
-        shape = part_shape(index, plan.parts, guess.spacers)
-        markup = pdf.render_html(plan.target, plan.env, plan.settings, PARTS_MADE,
-                                 sections=part_sections(plan.sections, index), part=shape)  # fmt: skip
-        html = HTML(string=markup, base_url=self.base_url, url_fetcher=self.fetcher)
-        root = html.etree_element
-        pdf.rebase_images(root, plan.target.documents)
-        pdf.unlink_local_references(root)
-        refers = _references_out(root)
-        targets = guess.seeds(refers)
-        with self._images(root):
-            paginated = self.renderer.paginate(html, self.fonts, self.options, targets)
-            if paginated is None:
-                raise CannotSplit(self.renderer.fallback or "no internals")
-            if move_figures(root, lambda: self.renderer.page_blocks(paginated)):
-                paginated = self.renderer.paginate(html, self.fonts, self.options, targets)
+        """Paginate part `index` on `guess`, keep it for `finish`, and say what it holds."""
+        html = self.pdf.print_html(
+            part_html(self.plan, index, guess), self.setup, self.plan.target.documents
+        )
+        refers = _references_out(html.etree_element)
+        with self.pdf.resources_as_errors(self.plan.target), self._images(html.etree_element):
+            paginated = self._paginate(html, guess.seeds(refers))
         first = guess.spacers
         anchors = paginated.anchor_pages()
         end = anchors.get(PART_END, len(paginated.pages))
@@ -276,6 +261,16 @@ class PartWriter:
             alone=end == len(paginated.pages) or self._alone(paginated, end),
         )
 
+    def _paginate(self, html: HTML, targets: dict[str, int]) -> Any:
+        """`html` paginated, its figures floated (`move_figures`: paginated again)."""
+        setup, renderer = self.setup, self.renderer
+        paginated = renderer.paginate(html, setup.fonts, setup.options, targets)
+        if paginated is None:
+            raise CannotSplit(renderer.fallback or "WeasyPrint's internals are not as expected")
+        if move_figures(html.etree_element, lambda: renderer.page_blocks(paginated)):
+            paginated = renderer.paginate(html, setup.fonts, setup.options, targets)
+        return paginated
+
     def _alone(self, paginated: Any, page: int) -> bool:
         """Whether the part's end mark is all there is on its page."""
         lines = self.renderer.page_lines(_Pages(paginated.pages[page : page + 1]), _nothing)
@@ -287,30 +282,31 @@ class PartWriter:
     def finish(
         self, index: int, numbers: Sequence[int], total: int, strings: dict[str, str]
     ) -> PartPdf:
+        """Number part `index`'s pages, give it the `strings` the parts before it set, make
+        its margin boxes, and write its own pages (not the spacers, not the stand-in)."""
         plan, pdf = self.plan, self.pdf
         paginated, html, first, end = self.held.pop(index)
-        pages = len(paginated.pages)
-        # The spacers and the stand-in are numbered on from the part's own pages.
-        start = numbers[0] - first if numbers else 1
-        every = [start + i for i in range(first)] + list(numbers)
-        every += [every[-1] + 1 + i for i in range(pages - len(every))] if every else []
-        root = html.etree_element
-        with self._images(root), pdf.fixed_font_timestamps(plan.made_for(index)):
-            laid_out = paginated.finish(every, total, strings)
+        made = plan.made_for(index)
+        with (
+            pdf.resources_as_errors(plan.target),
+            self._images(html.etree_element),
+            pdf.fixed_font_timestamps(made),
+        ):
+            laid_out = paginated.finish(
+                _numbered(numbers, first, len(paginated.pages)), total, strings
+            )
             if plan.settings.original_pages == "margin":
                 self.renderer.to_outer_margin(laid_out, is_marker)
             own = laid_out.copy(laid_out.pages[first:end])
-            own.metadata.created = own.metadata.modified = _stamp(plan.made_for(index))
+            own.metadata.created = own.metadata.modified = _stamp(made)
             _link_across_parts(own.pages)
-            warnings = list(
-                pdf.low_resolution_images(self.renderer.placed_images(own), plan.target.documents)
-            )
-            finish = pdf.set_bleed_boxes(length_pt(plan.settings.bleed))
-            finish = pdf.pdfx_finisher(
-                finish, plan.settings, plan.target.location, plan.project_root
-            )
+            placed = self.renderer.placed_images(own)
+            warnings = list(pdf.low_resolution_images(placed, plan.target.documents))
+            finish = pdf.print_finisher(plan.settings, plan.target, plan.project_root, labels=False)
             output = io.BytesIO()
-            own.write_pdf(output, pdf_identifier=plan.identifier, finisher=finish, **self.options)
+            own.write_pdf(
+                output, pdf_identifier=plan.identifier, finisher=finish, **self.setup.options
+            )
         lines = None
         if plan.want_lines:
             read = self.renderer.page_lines(own, left_out_of_print)
@@ -321,6 +317,25 @@ class PartWriter:
 
     def _images(self, root: Any) -> contextlib.AbstractContextManager[None]:
         return self.pdf.images_left_out(root, self.plan.target.documents)
+
+
+def part_html(plan: Plan, index: int, guess: Guess) -> str:
+    """The print HTML of part `index` laid out on `guess` (dated alike for every part)."""
+    from publish.writers import pdf
+
+    shape = part_shape(index, plan.parts, guess.spacers)
+    sections = part_sections(plan.sections, index)
+    return pdf.render_html(
+        plan.target, plan.env, plan.settings, PARTS_MADE, sections=sections, part=shape
+    )
+
+
+def _numbered(numbers: Sequence[int], first: int, pages: int) -> list[int]:
+    """Every page's number: the part's own `numbers`, from page `first`; the spacers before
+    and the stand-in after numbered on from them (they are not printed)."""
+    start = numbers[0] - first if numbers else 1
+    every = [start + i for i in range(first)] + list(numbers)
+    return every + [every[-1] + 1 + i for i in range(pages - len(every))]
 
 
 @dataclass(frozen=True)
@@ -708,11 +723,7 @@ class BookParts:
     def layout_key(self, index: int) -> str:
         """What a part's pagination depends on: its HTML, images, styles, guess."""
         plan, guess = self.plan, self.guesses[index]
-        shape = part_shape(index, plan.parts, guess.spacers)
-        from publish.writers import pdf
-
-        markup = pdf.render_html(plan.target, plan.env, plan.settings, PARTS_MADE,
-                                 sections=part_sections(plan.sections, index), part=shape)  # fmt: skip
+        markup = part_html(plan, index, guess)
         documents = plan.target.documents[index - 1 : index] if index else plan.target.documents
         images = [file_digest(path) for path in _image_files(documents)]
         return digest(self._base, markup, images, asdict(guess))
