@@ -176,6 +176,7 @@ def stand_in(section: Markup, *, hidden: bool) -> Markup:
         raise CannotSplit("a document's print template does not open with a <section>")
     tag = re.sub(r'\sid="[^"]*"', "", match.group(1))
     if hidden:
+        tag = re.sub(r'\sstyle="[^"]*"', "", tag)
         return Markup(tag[:-1] + ' style="display: none"></section>')
     return Markup(f'{tag}<p id="{PART_END}">{PART_END}</p></section>')
 
