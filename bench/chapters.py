@@ -19,7 +19,7 @@ process of the build's tree (`os.wait4`), and, sampled from /proc while it runs,
 process's and the largest worker's. Prints Markdown tables and writes them, with the
 machine's facts, to bench/chapters.md.
 
-    python bench/chapters.py              # both books, 3 runs (about 15-20 minutes on 2 cores)
+    python bench/chapters.py              # both books, 3 runs (about 20 minutes on 2 cores)
     python bench/chapters.py --quick      # small books, one run: a smoke test (< 2 minutes)
     python bench/chapters.py --keep /tmp/c --runs 1
 """
@@ -524,14 +524,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--settle",
         type=float,
-        default=60.0,
         help="before each run, wait up to this many seconds for other programs to go "
-        "quiet (default 60; 0 to never wait)",
+        "quiet (default 60, 5 with --quick; 0 to never wait)",
     )
     parser.add_argument("--results", type=Path, default=RESULTS, help="where to write the tables")
     args = parser.parse_args(argv)
     if args.runs is None:
         args.runs = 1 if args.quick else 3
+    if args.settle is None:
+        args.settle = 5.0 if args.quick else 60.0
     return args
 
 
