@@ -147,6 +147,8 @@ def _link_target(
     if isinstance(destination, ArrayObject):
         return _explicit(destination, pages)
     name = str(destination)
+    if name not in named and name.startswith("/"):  # a name object: /Root /Dests's keys
+        name = name[1:]
     if name not in named:
         return ("missing", name)
     found = named[name]

@@ -8,6 +8,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from pypdf import PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+)
 
 from publish import api
 from tests.pdf_compare import Link, assert_same_content, content_differences, pdf_content
@@ -142,3 +151,35 @@ def test_links_destinations_labels_and_boxes_name_their_first_difference(pdfs) -
     ]
     assert f"links: the first difference is on page index {moved.page}" in problems[2]
     assert "page boxes: page index 1 differs" in problems[3]
+
+
+def test_a_link_is_the_same_whichever_way_its_target_is_written(pdfs, tmp_path) -> None:
+    """A named destination, an explicit one, a GoTo action by name or explicit: the same
+    page and place, the same content (an assembled PDF may write its links otherwise)."""
+    writer = PdfWriter(clone_from=pdfs["book"])
+    content = pdf_content(pdfs["book"])
+    contents_page = content.links[0].page
+    links = [a.get_object() for a in writer.pages[contents_page]["/Annots"]]
+    name = str(links[0]["/Dest"])
+    _, page, top = content.links[0].target
+    explicit = ArrayObject(
+        [
+            writer.pages[page].indirect_reference,
+            NameObject("/XYZ"),
+            FloatObject(56.7),
+            FloatObject(top),
+            NumberObject(0),
+        ]
+    )
+    del links[0]["/Dest"], links[1]["/Dest"], links[2]["/Dest"]
+    links[0][NameObject("/Dest")] = explicit
+    links[1][NameObject("/A")] = _go_to(TextStringObject(name))
+    links[2][NameObject("/A")] = _go_to(explicit)
+    rewritten = tmp_path / "rewritten.pdf"
+    writer.write(rewritten)
+
+    assert_same_content(pdfs["book"], rewritten)
+
+
+def _go_to(destination: object) -> DictionaryObject:
+    return DictionaryObject({NameObject("/S"): NameObject("/GoTo"), NameObject("/D"): destination})
