@@ -356,7 +356,12 @@ def measure_book(runner: Runner, book: Book, tools: Path, runs: int) -> list[Sid
 
     def edited() -> tuple[Run, Peaks]:
         edit_one_word(book.middle)  # untimed
-        return publish("out-2", "--jobs", "2")()
+        pdf = folder / "out-2" / book.pdf
+        before = pdf.stat().st_mtime_ns
+        done = publish("out-2", "--jobs", "2")()
+        if pdf.stat().st_mtime_ns == before:  # a build that saw no change would time nothing
+            raise CommandFailed(f"the build after editing {book.middle} did not write {pdf}")
+        return done
 
     def peer(engine: str, *a5: str) -> WatchedStep:
         command = [pandoc, *documents, "--file-scope", *a5, f"--pdf-engine={engine}"]
