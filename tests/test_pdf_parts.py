@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from publish.errors import ResourceError, SourceLocation
 from publish.writers import pdf_parts
 from tests.conftest import REPO
+from tests.pdf_compare import assert_same_content, pdf_content
 
 PARAGRAPH = (
     "The letter went from hand to hand among the workers of the port, who read it aloud in "
@@ -67,58 +68,21 @@ def whole_layout(book: Path) -> None:
     (book.parents[1] / "publish.toml").write_text('pdf-layout = "whole"\n')
 
 
-def content(pdf: Path) -> dict[str, object]:
-    """What a reader sees: every page's text, the page labels, the outline, every link's
-    target page, the named destinations' pages."""
-    reader = PdfReader(pdf)
-    with pdfplumber.open(pdf) as plumber:
-        texts = [page.extract_text() for page in plumber.pages]
-
-    def outline(items, depth=0):
-        for item in items:
-            if isinstance(item, list):
-                yield from outline(item, depth + 1)
-            else:
-                yield depth, item.title, reader.get_destination_page_number(item)
-
-    named = {
-        name: reader.get_destination_page_number(d) for name, d in reader.named_destinations.items()
-    }
-    links = []
-    for number, page in enumerate(reader.pages):
-        for annot in page.get("/Annots", []):
-            annot = annot.get_object()
-            if "/Dest" in annot:
-                links.append((number, named[str(annot["/Dest"])]))
-            elif "/A" in annot:
-                links.append((number, str(annot["/A"].get("/URI"))))
-    return {
-        "texts": texts,
-        "labels": list(reader.page_labels),
-        "outline": list(outline(reader.outline)),
-        "links": links,
-        "named": named,
-    }
-
-
 def test_the_book_laid_out_in_parts_is_the_book_laid_out_whole(book, project, run_cli) -> None:
-    parts = content(build(run_cli, book, project / "parts", "--jobs", "2"))
+    parts = build(run_cli, book, project / "parts", "--jobs", "2")
     whole_layout(book)
-    whole = content(build(run_cli, book, project / "whole"))
+    whole = build(run_cli, book, project / "whole")
 
-    assert len(parts["texts"]) == len(whole["texts"]) > 12
-    for number, (ours, theirs) in enumerate(zip(parts["texts"], whole["texts"], strict=True)):
-        assert ours == theirs, f"page {number + 1} differs"
-    assert parts["labels"] == whole["labels"]
-    assert parts["labels"][:2] == ["i", "ii"] and "1" in parts["labels"]
-    assert parts["outline"] == whole["outline"]
-    assert parts["named"] == whole["named"]
-    assert sorted(parts["links"]) == sorted(whole["links"])
-    # The contents' page numbers and the page references across chapters are true ones.
-    contents = next(text for text in parts["texts"] if "Contents" in text or "Two" in text)
-    assert contents
-    across = [link for link in parts["links"] if isinstance(link[1], int) and link[1] != link[0]]
-    assert len(across) >= 4
+    # Every page's text (folios, running heads, the contents' numbers, page references),
+    # the page labels, the outline, the named destinations, every link and its target.
+    assert_same_content(parts, whole)
+    read = pdf_content(parts)
+    assert len(read.texts) > 12
+    assert read.labels[:2] == ("i", "ii") and "1" in read.labels
+    across = [
+        link for link in read.links if link.target[0] == "page" and link.target[1] != link.page
+    ]
+    assert len(across) >= 4  # the contents' lines, and the links between chapters
 
 
 def test_the_same_book_byte_for_byte_whatever_the_jobs(book, project, run_cli) -> None:
@@ -159,7 +123,7 @@ def test_an_edited_chapter_is_the_only_one_laid_out_again(book, project, run_cli
     assert len(written_parts(out) - pdfs) == 2
     fresh = build(run_cli, book, project / "fresh")
     assert edited.read_bytes() == fresh.read_bytes()
-    assert "quarrelled" in "".join(content(edited)["texts"])
+    assert "quarrelled" in "".join(pdf_content(edited).texts)
 
 
 def test_a_chapter_that_grows_moves_the_page_numbers_after_it(book, project, run_cli) -> None:
@@ -170,35 +134,29 @@ def test_a_chapter_that_grows_moves_the_page_numbers_after_it(book, project, run
         text.replace("## Second part", (PARAGRAPH * 12).format(note="") + "\n\n## Second part")
     )
 
-    grown = content(build(run_cli, book, out))
+    grown = build(run_cli, book, out)
     whole_layout(book)
-    whole = content(build(run_cli, book, project / "whole"))
 
-    assert grown["texts"] == whole["texts"]
-    assert grown["outline"] == whole["outline"]
+    assert_same_content(grown, build(run_cli, book, project / "whole"))
 
 
 @pytest.mark.parametrize("start", ["any", "recto"])
 def test_documents_that_start_on_any_page_keep_their_sides(book, project, run_cli, start) -> None:
     yaml = book / "book.yaml"
     yaml.write_text(yaml.read_text() + f"start: {start}\n")
-    parts = content(build(run_cli, book, project / "parts", "--jobs", "2"))
+    parts = build(run_cli, book, project / "parts", "--jobs", "2")
     whole_layout(book)
-    whole = content(build(run_cli, book, project / "whole"))
 
-    assert parts["texts"] == whole["texts"]
+    assert_same_content(parts, build(run_cli, book, project / "whole"))
 
 
 def test_the_sample_book_in_parts_equals_its_whole_layout(seed_letter, project, run_cli) -> None:
     folder = project / "source" / "cartas-y-manifiestos"
     shutil.copytree(REPO / "source" / "cartas-y-manifiestos", folder)
-    parts = content(build(run_cli, folder, project / "parts", "--jobs", "2"))
-    (project / "publish.toml").write_text('pdf-layout = "whole"\n')
-    whole = content(build(run_cli, folder, project / "whole"))
+    parts = build(run_cli, folder, project / "parts", "--jobs", "2")
+    whole_layout(folder)
 
-    assert parts["texts"] == whole["texts"]
-    assert parts["outline"] == whole["outline"]
-    assert parts["labels"] == whole["labels"]
+    assert_same_content(parts, build(run_cli, folder, project / "whole"))
 
 
 def test_a_style_that_runs_documents_together_lays_the_book_out_whole(
@@ -229,7 +187,7 @@ def test_a_pdf_variant_in_parts_keeps_its_metadata_and_text(
     whole_layout(book)
     theirs = build(run_cli, book, project / "whole")
 
-    assert content(ours)["texts"] == content(theirs)["texts"]
+    assert_same_content(ours, theirs)
     mine, one = PdfReader(ours), PdfReader(theirs)
     assert set(mine.trailer["/Root"].keys()) == set(one.trailer["/Root"].keys())
     assert mine.metadata == one.metadata
