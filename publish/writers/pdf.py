@@ -80,18 +80,17 @@ def write_pdf(
     if in_parts(target, settings):
         from publish.writers import pdf_parts  # it uses this module's HTML and styles
 
-        with atomic_output(out_path) as tmp:
-            try:
+        try:
+            with atomic_output(out_path) as tmp:  # kept only if the parts are joined
                 pages = pdf_parts.write_in_parts(
                     target, env, tmp, settings=settings, project_root=project_root,
                     jobs=jobs, warn=warn or _ignore, on_pages=on_pages, cached_as=out_path, fresh=fresh,
                 )  # fmt: skip
-            except pdf_parts.CannotSplit as why:  # the book, laid out whole below
-                message = f"the PDF is laid out in one process, not document by document: {why}"
-                (warn or _ignore)(SourceWarning(message, target.location))
-            else:
                 verify_pdfx(tmp, settings, target.location)
                 return pages
+        except pdf_parts.CannotSplit as why:  # the book, laid out whole below
+            message = f"the PDF is laid out in one process, not document by document: {why}"
+            (warn or _ignore)(SourceWarning(message, target.location))
     with laid_out_pdf(target, env, settings, project_root, out_path) as layout:
         laid_out, renderer, tmp = layout.laid_out, layout.renderer, layout.output
         if renderer.fallback:
