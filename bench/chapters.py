@@ -33,7 +33,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -61,6 +60,7 @@ from run import (
     table,
     timing,
     wait_until_quiet,
+    work_folder,
 )
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -543,11 +543,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.keep:
-        args.keep.mkdir(parents=True, exist_ok=True)
-        work = args.keep.resolve()
-    else:
-        work = Path(tempfile.mkdtemp(prefix="publish-chapters-"))
+    work = work_folder(args.keep, "publish-chapters-")
     say(f"Working in {work}")
     runner = Runner(work / "commands.log", args.settle)
     tools = tools_folder(work)

@@ -819,13 +819,17 @@ def benchmark(
     return figures, growth
 
 
+def work_folder(keep: Path | None, prefix: str) -> Path:
+    """The folder to work in: `--keep`'s (made if need be), or a new temporary one."""
+    if keep:
+        keep.mkdir(parents=True, exist_ok=True)
+        return keep.resolve()
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.keep:
-        args.keep.mkdir(parents=True, exist_ok=True)
-        work = args.keep.resolve()
-    else:
-        work = Path(tempfile.mkdtemp(prefix="publish-bench-"))
+    work = work_folder(args.keep, "publish-bench-")
     say(f"Working in {work}")
 
     def progress(figures: list[Figure], growth: list[Growth]) -> None:
