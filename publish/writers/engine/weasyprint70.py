@@ -781,7 +781,7 @@ def _collect_strings_and_bookmarks(pages: list[Any], context: LayoutContext) -> 
 def _with_margin_boxes(pages: list[Any], context: LayoutContext) -> Iterator[Any]:
     """The last step of `layout_document`: fixed boxes, margin boxes and backgrounds."""
     for i, page in enumerate(pages):
-        root, footnote_area, note_area = page.children
+        root, *areas = page.children  # the footnote area, and in 70 the note area
         root.children = [
             *layout.layout_fixed_boxes(context, pages[:i], page),
             *root.children,
@@ -789,7 +789,7 @@ def _with_margin_boxes(pages: list[Any], context: LayoutContext) -> Iterator[Any
         ]
         context.current_page = i + 1
         state = context.page_maker[i + 1][3]
-        areas = [area for area in (footnote_area, note_area) if area.children]
+        areas = [area for area in areas if area.children]
         page.children = (root, *areas, *page_layout.make_margin_boxes(context, page, state))
         layout.layout_backgrounds(page, context.get_image_from_uri)
         yield page
