@@ -8,6 +8,7 @@ model; renderers only read it.
 from __future__ import annotations
 
 import datetime
+import os
 import posixpath
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -500,8 +501,9 @@ class Book:
 
     @property
     def name(self) -> str:
-        """The output name: `source/letters/book.yaml` becomes `letters`."""
-        return PurePath(self.path).parent.name
+        """The output name: `source/letters/book.yaml` becomes `letters` (and so does
+        `book.yaml`, built from inside `letters`)."""
+        return PurePath(os.path.abspath(self.path)).parent.name
 
 
 def iter_images(document: Document) -> Iterator[Image]:

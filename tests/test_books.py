@@ -166,3 +166,19 @@ def test_a_chapter_whose_first_heading_repeats_its_title_prints_it_once(
 
     words = " ".join(p.extract_text() for p in PdfReader(project / "build" / "book.pdf").pages)
     assert words.lower().count("chapter one") == 2  # the contents' line and the title, once
+
+
+def test_a_book_built_from_inside_its_folder_is_named_after_it(
+    project, run_cli, monkeypatch
+) -> None:
+    folder = project / "source" / "letters"
+    folder.mkdir(parents=True)
+    (folder / "book.yaml").write_text("title: Letters\nlang: en\ndocuments: [one.md, two.md]\n")
+    for name in ("one", "two"):
+        (folder / f"{name}.md").write_text(f"---\ntitle: {name.title()}\n---\n\nA letter.\n")
+    monkeypatch.chdir(folder)
+
+    result = run_cli("build", ".", "--format", "epub", "--out", project / "out")
+
+    assert result.code == 0, result.err
+    assert (project / "out" / "letters.epub").is_file()
