@@ -23,7 +23,7 @@ import functools
 import io
 import re
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 from urllib.parse import unquote
@@ -253,19 +253,20 @@ def struct_kids(element: DictionaryObject) -> list[IndirectObject]:
 
 def number_tree(part: Part, node: Any) -> list[tuple[int, Any]]:
     """A number tree's (key, value) pairs, values unresolved."""
-    pairs = list(list.__iter__(part.get(node, "/Nums", [])))
-    entries = [(int(key), value) for key, value in zip(pairs[0::2], pairs[1::2], strict=True)]
-    for kid in part.get(node, "/Kids", []):
-        entries += number_tree(part, part.resolve(kid))
-    return entries
+    return _tree_entries(part, node, "/Nums", int)
 
 
 def name_tree(part: Part, node: Any) -> list[tuple[str, Any]]:
     """A name tree's (name, value) pairs, values unresolved."""
-    pairs = list(list.__iter__(part.get(node, "/Names", [])))
-    entries = [(str(name), value) for name, value in zip(pairs[0::2], pairs[1::2], strict=True)]
+    return _tree_entries(part, node, "/Names", str)
+
+
+def _tree_entries(part: Part, node: Any, leaves: str, key: Callable[[Any], Any]) -> list[Any]:
+    """The (key, value) pairs of a number or name tree, its kids' in order after its own."""
+    pairs = list(list.__iter__(part.get(node, leaves, [])))
+    entries = [(key(k), value) for k, value in zip(pairs[0::2], pairs[1::2], strict=True)]
     for kid in part.get(node, "/Kids", []):
-        entries += name_tree(part, part.resolve(kid))
+        entries += _tree_entries(part, part.resolve(kid), leaves, key)
     return entries
 
 
