@@ -40,7 +40,7 @@ from publish.errors import (
 from publish.files import project_path
 from publish.reader import display_path, read_book, read_document
 from publish.resources import check_resources, find_project_root
-from publish.settings import Settings, project_settings, resolve
+from publish.settings import Settings, build_settings, project_settings, resolve
 from publish.writers import (
     LAYOUT_MB_PER_BOX,
     LAYOUT_MB_PER_TEXT_MB,
@@ -333,7 +333,7 @@ def run_job(job: Job) -> JobResult:
             warn=warnings.append,
             **extra,
         )
-        outcome = _outcome(job, pages, time.perf_counter() - started, tuple(warnings))
+        outcome = outcome_of(job, pages, time.perf_counter() - started, tuple(warnings))
     except PublishError as exc:
         return JobResult(job, None, exc)
     except Exception as exc:  # the boundary: anything else, told in one line
@@ -397,7 +397,7 @@ def worker_died(job: Job) -> UnexpectedFailure:
     return UnexpectedFailure(message, SourceLocation(job.target.path))
 
 
-def _outcome(
+def outcome_of(
     job: Job,
     pages: int | None,
     seconds: float = 0.0,
@@ -409,11 +409,22 @@ def _outcome(
     return Outcome(job.out_path, job.target.path, notes, size, pages, seconds, skipped, warnings)
 
 
-def run_jobs(jobs: Sequence[Job], workers: int, on_done: Callable[[JobResult], None]) -> None:
-    """Step 3: run the jobs, in this process or in `workers` worker processes.
+def run_jobs(
+    jobs: Sequence[Job],
+    workers: int,
+    on_done: Callable[[JobResult], None],
+    scheduler: Any = None,
+) -> None:
+    """Step 3: run the jobs, in this process, in `workers` worker processes, or as tasks of
+    the Dask cluster whose scheduler is named (`publish.cluster`).
 
     WeasyPrint keeps the memory of a render: workers also return it to the system.
     """
+    if scheduler and jobs:
+        from publish.cluster import run_on_cluster  # `distributed`: only when asked for
+
+        run_on_cluster(jobs, scheduler, on_done)
+        return
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
             on_done(run_job(job))
@@ -487,6 +498,7 @@ def build(
     *,
     jobs: int = 1,
     force: bool = False,
+    scheduler: Any = None,
     on_done: Callable[[Outcome], None] = lambda _o: None,
     on_planned: Callable[[int], None] = lambda _n: None,
     on_wait: Callable[[Path], None] = lambda _p: None,
@@ -494,7 +506,9 @@ def build(
     """Read every source under `paths`, then write `out_dir/NAME.<format>` for each.
 
     `overrides` are settings from the command line, already checked. Outputs whose inputs
-    did not change since the last build are kept, unless `force`.
+    did not change since the last build are kept, unless `force`. With a `scheduler` (a
+    Dask scheduler's address or a `distributed.Client`), the outputs are built on its
+    cluster; without, the project's `scheduler` setting names one, else they are built here.
     """
     report = BuildReport()
     targets = read_targets(paths, report)
@@ -503,7 +517,8 @@ def build(
         try:
             with output_lock(out_dir, on_wait):
                 remove_stale_temporaries(out_dir)
-                run_planned(planned, out_dir, jobs, force, report, on_done, on_planned)
+                cluster = scheduler or project_scheduler(planned)
+                run_planned(planned, out_dir, jobs, force, cluster, report, on_done, on_planned)
         except OutputError as exc:  # the output folder itself cannot be used: nothing is written
             report.fail(exc)
     return report
@@ -514,6 +529,7 @@ def run_planned(
     out_dir: Path,
     jobs: int,
     force: bool,
+    scheduler: Any,
     report: BuildReport,
     on_done: Callable[[Outcome], None],
     on_planned: Callable[[int], None],
@@ -527,7 +543,7 @@ def run_planned(
     stale = [job for job in planned if force or not cache.is_fresh(job.out_path, job.digest)]
     for job in planned:
         if job not in stale:  # reported from the cache: an up-to-date PDF is not parsed again
-            _record(report, _outcome(job, cache.pages(job.out_path), skipped=True), on_done)
+            _record(report, outcome_of(job, cache.pages(job.out_path), skipped=True), on_done)
     on_planned(len(stale))
 
     def done(result: JobResult) -> None:
@@ -550,10 +566,10 @@ def run_planned(
         done(result)
 
     try:
-        run_jobs([job for job in stale if job not in waiting], jobs, pdf_done)
+        run_jobs([job for job in stale if job not in waiting], jobs, pdf_done, scheduler)
         # An EPUB whose PDF failed, or could not be read, has no page-list (it says so).
         waited = [replace(job, print_pages=print_pages.get(job.target.path, ())) for job in waiting]
-        run_jobs(waited, jobs, done)
+        run_jobs(waited, jobs, done, scheduler)
     finally:
         try:
             cache.save()
@@ -561,6 +577,19 @@ def run_planned(
             OSError
         ) as exc:  # a full disk, say: the books are written, the next build redoes them
             report.fail(_output_error(cache.path, "cannot save the build cache", exc))
+
+
+def project_scheduler(planned: Sequence[Job]) -> str:
+    """The Dask scheduler the projects built name (`scheduler` in publish.toml), or "".
+
+    One build runs on one cluster: projects that name different ones are an OutputError."""
+    roots = dict.fromkeys(job.project_root for job in planned)
+    named = {root: build_settings(root).get("scheduler", "") for root in roots}
+    schedulers = sorted(set(named.values()) - {""})
+    if len(schedulers) > 1:
+        message = f"the projects built name different schedulers ({', '.join(schedulers)}): name one with --scheduler"
+        raise OutputError(message, _where(next(iter(roots))))
+    return schedulers[0] if schedulers else ""
 
 
 @contextlib.contextmanager

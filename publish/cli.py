@@ -9,9 +9,10 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 from rich import box
@@ -35,7 +36,7 @@ from publish.errors import PublishError, SourceLocation, SourceWarning, Unexpect
 from publish.importers.batch import Imported, files_to_import, import_one, target_for
 from publish.importers.draft import Guess
 from publish.resources import project_around
-from publish.settings import check_setting
+from publish.settings import BUILD_CHECKS, SETTINGS, check_setting
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -116,14 +117,26 @@ def cli() -> None:
 @click.option(
     "--force", is_flag=True, help="Rebuild outputs even when their inputs did not change."
 )
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Build on the Dask cluster of this scheduler (tcp://host:8786; pip install 'publish[dask]').",
+)
 @_debug_option
 def build_command(
-    paths: tuple[Path, ...], fmt: str, out: Path | None, jobs: int, force: bool, **flags: str | None
+    paths: tuple[Path, ...],
+    fmt: str,
+    out: Path | None,
+    jobs: int,
+    force: bool,
+    scheduler: str | None,
+    **flags: str | None,
 ) -> int:
     """Build PATHS (Markdown files, book folders, or folders of them; default: source/) into OUT."""
     formats = FORMATS if fmt == "all" else (fmt,)
     sources, out = _or_the_projects(paths, out)
-    return _build_once(sources, out, formats, _setting_flags(flags), jobs, force)
+    cluster = _checked("scheduler", scheduler, BUILD_CHECKS) if scheduler else ""
+    return _build_once(sources, out, formats, _setting_flags(flags), jobs, force, cluster)
 
 
 def _or_the_projects(
@@ -146,6 +159,7 @@ def _build_once(
     overrides: dict[str, str],
     jobs: int,
     force: bool = False,
+    scheduler: str = "",
 ) -> int:
     with BuildProgress(_err) as progress:
         report = build(
@@ -155,6 +169,7 @@ def _build_once(
             overrides,
             jobs=jobs,
             force=force,
+            scheduler=scheduler,
             on_planned=progress.start,
             on_done=progress.advance,
             on_wait=_say_waiting,
@@ -280,19 +295,16 @@ def watch_round(sources: Sequence[Path], out: Path, formats: Sequence[str], jobs
 
 def _setting_flags(flags: dict[str, str | None]) -> dict[str, str]:
     """Settings given on the command line, checked like any other layer."""
-    checked = {}
-    for name, value in flags.items():
-        if value is None:
-            continue
-        try:
-            checked[name] = check_setting(
-                name, value, SourceLocation("--" + name.replace("_", "-"))
-            )
-        except PublishError as exc:
-            raise click.BadParameter(
-                exc.message, param_hint="--" + name.replace("_", "-")
-            ) from None
-    return checked
+    return {name: _checked(name, value) for name, value in flags.items() if value is not None}
+
+
+def _checked(name: str, value: str, checks: Mapping[str, Callable[[Any], str]] = SETTINGS) -> str:
+    """A setting given as `--name`, checked like any other layer's; else a usage error."""
+    flag = "--" + name.replace("_", "-")
+    try:
+        return check_setting(name, value, SourceLocation(flag), checks)
+    except PublishError as exc:
+        raise click.BadParameter(exc.message, param_hint=flag) from None
 
 
 @cli.command("check")

@@ -220,13 +220,31 @@ _CHECKS: dict[str, Callable[[Any], str]] = {
     "page_list": _choice("none", "print", "original"),
     "pdf_layout": _choice("parts", "whole"),
 }
+SETTINGS = _CHECKS  # what a source, the project or the command line may set
 SETTING_KEYS = frozenset(_CHECKS)
 
 
-def check_setting(key: str, value: Any, where: SourceLocation) -> str:
+def _scheduler(value: Any) -> str:
+    if not isinstance(value, str) or not _SCHEDULER.fullmatch(value):
+        raise ValueError(f"must be a Dask scheduler's address (tcp://host:8786), not {value!r}")
+    return value
+
+
+_SCHEDULER = re.compile(r"(?:(?:tcp|tls|ws|wss|ucx)://[^\s/]+|inproc://\S+)?")
+# Settings of a whole build, from the project's file or the command line, never from a
+# source: a manuscript must not send the project's files to a cluster of its choosing.
+BUILD_CHECKS: dict[str, Callable[[Any], str]] = {"scheduler": _scheduler}
+
+
+def check_setting(
+    key: str,
+    value: Any,
+    where: SourceLocation,
+    checks: Mapping[str, Callable[[Any], str]] = _CHECKS,
+) -> str:
     """The value of setting `key`, or a SourceError naming `where`."""
     try:
-        return _CHECKS[key](value)
+        return checks[key](value)
     except ValueError as exc:
         raise SourceError(f"setting '{key.replace('_', '-')}' {exc}", where) from None
 
@@ -245,7 +263,20 @@ def resolve(layers: Iterable[Mapping[str, str]]) -> Settings:
 
 
 def project_settings(root: Path, warn: Callable[[SourceWarning], None]) -> dict[str, str]:
-    """The `[tool.publish]` table of `pyproject.toml`, or the whole of `publish.toml`."""
+    """The `[tool.publish]` table of `pyproject.toml`, or the whole of `publish.toml`: the
+    settings of its outputs (a build's own, `scheduler`, are `build_settings`)."""
+    layer = project_file_settings(root, warn)
+    return {key: value for key, value in layer.items() if key in SETTING_KEYS}
+
+
+def build_settings(root: Path) -> dict[str, str]:
+    """The project file's settings of a whole build (`scheduler`); its problems are told
+    by `project_settings`."""
+    layer = project_file_settings(root, lambda _warning: None)
+    return {key: value for key, value in layer.items() if key in BUILD_CHECKS}
+
+
+def project_file_settings(root: Path, warn: Callable[[SourceWarning], None]) -> dict[str, str]:
     for name, table in (("publish.toml", ()), ("pyproject.toml", ("tool", "publish"))):
         path = root / name
         if os.path.lexists(path):  # a folder, a FIFO or a link loop is refused, not skipped
@@ -302,11 +333,11 @@ def _toml_layer(
     for key, value in data.items():
         name = key.replace("-", "_")
         at = SourceLocation(where.path, _toml_line(path, key))
-        if name not in SETTING_KEYS:
+        if name not in SETTING_KEYS and name not in BUILD_CHECKS:
             warn(SourceWarning(f"unknown setting '{key}' is ignored", at))
             continue
         try:
-            layer[name] = check_setting(name, value, at)
+            layer[name] = check_setting(name, value, at, _CHECKS | BUILD_CHECKS)
         except PublishError as exc:  # every bad setting at once, not one per run
             errors.append(exc)
     raise_problems(errors)

@@ -1,0 +1,296 @@
+"""Builds on a Dask cluster: each output is a task, its sources travel as bytes.
+
+    connect() → one `ProjectFiles` task per project, one `build_task` per output
+    → results as they come (`on_done`) → each output written here, in one rename
+
+A worker needs publish installed and no shared disk: a task carries the files its output
+is made of (`input_files`: the sources, images, bibliography, and the project's settings,
+styles and templates, with their times, which date the book), writes them into a folder
+of its own, reads the source there and writes the output as a local build would; the
+output's bytes come back to this process, which writes them into the output folder. A
+worker killed in the middle of a task costs that task only: the scheduler runs it again
+on another worker (Dask's `allowed-failures`), and nothing is written here until a task
+has finished.
+
+`distributed` is an optional extra (`pip install 'publish[dask]'`), imported when a
+build names a scheduler.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import publish
+from publish.errors import (
+    OutputError,
+    PublishError,
+    SourceErrors,
+    SourceLocation,
+    SourceWarning,
+    problems,
+)
+from publish.reader import display_path
+from publish.resources import project_files, source_files
+from publish.writers import atomic_output
+
+if TYPE_CHECKING:
+    from publish.builder import Job, JobResult
+    from publish.settings import Settings
+    from publish.writers.print_pages import PrintPage
+
+# Asked of the scheduler when a build connects; a cluster that does not answer is an error.
+CONNECT_SECONDS = 30
+INSTALL_HINT = "pip install 'publish[dask]'"
+
+
+@dataclass(frozen=True)
+class ProjectFile:
+    """One file of a project, by its path under the project's root (POSIX), with its
+    modification time: a book is dated by its newest input (`build_timestamp`)."""
+
+    path: str
+    content: bytes
+    mtime_ns: int
+    link: str = ""  # a symlink's target, made again as a link: the worker refuses it alike
+
+
+def read_files(paths: Sequence[Path], root: Path) -> tuple[ProjectFile, ...]:
+    """The files under `root` among `paths`, read; one missing or elsewhere is left out
+    (the worker's read then refuses the output as the local build would)."""
+    found = []
+    for path in dict.fromkeys(paths):
+        try:
+            inside = Path(os.path.abspath(path)).relative_to(root)
+            status = path.lstat()
+            link = os.readlink(path) if path.is_symlink() else ""
+            content = b"" if link or not path.is_file() else path.read_bytes()
+        except (OSError, ValueError):
+            continue
+        found.append(ProjectFile(inside.as_posix(), content, status.st_mtime_ns, link))
+    return tuple(found)
+
+
+def write_files(files: Sequence[ProjectFile], root: Path) -> None:
+    for file in files:
+        path = root / file.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if file.link:
+            os.symlink(file.link, path)
+        else:
+            path.write_bytes(file.content)
+        os.utime(path, ns=(file.mtime_ns, file.mtime_ns), follow_symlinks=not file.link)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One output to build on a worker: a `Job` with its paths made relative."""
+
+    version: str  # publish's on this side: a worker running another is refused
+    source: str  # the target's file under the project root
+    fmt: str
+    name: str  # the output's file name
+    settings: Settings
+    digest: str
+    print_pages: tuple[PrintPage, ...] | None
+    shown_root: str  # the project's root and output folder as this side shows them, for
+    shown_out: str  # the worker's messages to name the user's files, not its own copies
+    source_date_epoch: str
+
+
+@dataclass(frozen=True)
+class Built:
+    """A task's result: the output's bytes and what the summary shows, or its error."""
+
+    content: bytes | None
+    pages: int | None = None
+    seconds: float = 0.0
+    warnings: tuple[SourceWarning, ...] = ()
+    error: PublishError | None = None
+    print_pages: tuple[PrintPage, ...] | None = None
+
+
+# Publish's writers are not thread-safe (the PDF engine patches WeasyPrint while it lays a
+# book out): a worker with several threads builds one output at a time.
+_ONE_AT_A_TIME = threading.Lock()
+
+
+def build_task(task: Task, shared: tuple[ProjectFile, ...], own: tuple[ProjectFile, ...]) -> Built:
+    """Run on a worker: write the project's files into a folder, build the output there."""
+    if task.version != publish.__version__:
+        message = (
+            f"the Dask worker runs publish {publish.__version__}, this build "
+            f"{task.version}: install the same version on every worker"
+        )
+        return Built(None, error=OutputError(message, SourceLocation(task.shown_root)))
+    with _ONE_AT_A_TIME, tempfile.TemporaryDirectory(prefix="publish-task-") as folder:
+        root = Path(folder).resolve() / "project"
+        write_files(shared, root)
+        write_files(own, root)
+        with _source_date_epoch(task.source_date_epoch):
+            return _build_in(root, root.parent / "out" / task.name, task)
+
+
+def _build_in(root: Path, out_path: Path, task: Task) -> Built:
+    from publish.builder import Job, read_target, run_job, unexpected
+
+    shown = _Renamed(root, out_path.parent, task)
+    try:
+        target = read_target(root / task.source, lambda _warning: None)  # told there already
+    except PublishError as exc:
+        return Built(None, error=shown.error(exc))
+    except Exception as exc:
+        return Built(None, error=shown.error(unexpected(task.source, "cannot read it", exc)))
+    job = Job(target, task.fmt, out_path, root, task.settings, task.digest, task.print_pages)
+    result = run_job(job)
+    if result.outcome is None:
+        return Built(None, error=shown.error(result.error))
+    outcome = result.outcome
+    warnings = tuple(shown.warning(warning) for warning in outcome.warnings)
+    content = out_path.read_bytes()
+    return Built(content, outcome.pages, outcome.seconds, warnings, None, result.print_pages)
+
+
+class _Renamed:
+    """A worker's messages as the user's: its copies of the files named as the user's."""
+
+    def __init__(self, root: Path, out: Path, task: Task) -> None:
+        places = [(root, task.shown_root), (out, task.shown_out)]
+        self.places = [(str(f), user) for f, user in places]
+        self.places += [(display_path(folder), user) for folder, user in places]
+
+    def text(self, text: str) -> str:
+        for worker, user in self.places:
+            text = text.replace(worker + os.sep, "" if user == "." else user + os.sep)
+        return text
+
+    def where(self, where: SourceLocation | None) -> SourceLocation | None:
+        return where and SourceLocation(self.text(where.path), where.line)
+
+    def warning(self, warning: SourceWarning) -> SourceWarning:
+        return SourceWarning(self.text(warning.message), self.where(warning.location))
+
+    def error(self, exc: PublishError | None) -> PublishError:
+        assert exc is not None
+        moved = []
+        for problem in problems(exc):
+            problem = copy.copy(problem)
+            problem.message, problem.location = (
+                self.text(problem.message),
+                self.where(problem.location),
+            )
+            moved.append(problem)
+        return moved[0] if len(moved) == 1 else SourceErrors(moved)
+
+
+@contextlib.contextmanager
+def _source_date_epoch(value: str) -> Iterator[None]:
+    """The build's SOURCE_DATE_EPOCH on the worker, for this task only."""
+    before = os.environ.pop("SOURCE_DATE_EPOCH", None)
+    if value:
+        os.environ["SOURCE_DATE_EPOCH"] = value
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+        if before is not None:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+
+
+# This side
+
+
+def connect(scheduler: Any) -> contextlib.AbstractContextManager[Any]:
+    """A `distributed.Client` of the scheduler at `scheduler` (an address, or a Client,
+    which is used and left open)."""
+    try:
+        from distributed import Client
+    except ImportError:
+        message = f"a build on a Dask cluster needs the dask extra: {INSTALL_HINT}"
+        raise OutputError(message, SourceLocation("--scheduler")) from None
+    if isinstance(scheduler, Client):
+        return contextlib.nullcontext(scheduler)
+    try:
+        return Client(scheduler, timeout=CONNECT_SECONDS, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        message = f"cannot reach the Dask scheduler at {scheduler}: {exc}"
+        raise OutputError(message, SourceLocation("--scheduler")) from None
+
+
+def run_on_cluster(
+    jobs: Sequence[Job], scheduler: Any, on_done: Callable[[JobResult], None]
+) -> None:
+    """Run `jobs` as tasks of the cluster; each output is written here as its task ends."""
+    from distributed import as_completed
+
+    with connect(scheduler) as client:
+        futures = {}
+        shared: dict[Path, Any] = {}
+        for job in jobs:
+            root = job.project_root
+            if root not in shared:  # the settings, styles and templates, sent once
+                files = read_files(project_files(root), root)
+                shared[root] = client.submit(_given, files, pure=False)
+            own = read_files(_own_files(job), root)
+            future = client.submit(build_task, _task(job), shared[root], own, pure=False)
+            futures[future] = job
+        for future in as_completed(futures, loop=client.loop):
+            on_done(_received(futures[future], future))
+
+
+def _given(files: tuple[ProjectFile, ...]) -> tuple[ProjectFile, ...]:
+    """A project's shared files as a task of their own: the scheduler keeps what they are
+    made from, so a worker lost with them costs a recomputation, not the build."""
+    return files
+
+
+def _own_files(job: Job) -> list[Path]:
+    own = source_files(job.target)
+    if job.settings.output_profile:
+        own.append(job.project_root / job.settings.output_profile)
+    return own
+
+
+def _task(job: Job) -> Task:
+    return Task(
+        version=publish.__version__,
+        source=Path(os.path.abspath(job.target.path)).relative_to(job.project_root).as_posix(),
+        fmt=job.fmt,
+        name=job.out_path.name,
+        settings=job.settings,
+        digest=job.digest,
+        print_pages=job.print_pages,
+        shown_root=display_path(job.project_root),
+        shown_out=display_path(job.out_path.parent),
+        source_date_epoch=os.environ.get("SOURCE_DATE_EPOCH", ""),
+    )
+
+
+def _received(job: Job, future: Any) -> JobResult:
+    """A finished task's result, its output written into the output folder."""
+    from publish.builder import JobResult, outcome_of, worker_died, write_failure
+
+    try:
+        built: Built = future.result()
+    except Exception as exc:
+        if type(exc).__name__ == "KilledWorker":  # it killed every worker it was given
+            return JobResult(job, None, worker_died(job))
+        return JobResult(job, None, write_failure(job, exc))
+    if built.content is None:
+        return JobResult(job, None, built.error)
+    try:
+        with atomic_output(job.out_path) as tmp:
+            tmp.write_bytes(built.content)
+    except PublishError as exc:
+        return JobResult(job, None, exc)
+    except OSError as exc:
+        return JobResult(job, None, write_failure(job, exc))
+    outcome = outcome_of(job, built.pages, built.seconds, built.warnings)
+    return JobResult(job, outcome, print_pages=built.print_pages)
