@@ -19,6 +19,7 @@ from publish.builder import FORMATS, KNOWN_FORMATS, BuildReport, read_target, ta
 from publish.builder import build as build_report
 from publish.builder import check as check_report
 from publish.errors import PublishError, SourceError, SourceLocation, SourceWarning, raise_problems
+from publish.outputs import is_url
 from publish.reader import link_problems, parse_document
 from publish.resources import check_resources, find_project_root
 from publish.settings import SETTING_KEYS, Settings, check_setting
@@ -38,17 +39,29 @@ def build(
     *,
     jobs: int = 1,
     force: bool = False,
+    scheduler: Any = None,
     **settings: str,
-) -> list[Path]:
+) -> list[Path | str]:
     """Build every source under `paths` into `out` (as `publish build` does) and return the
-    files written or already up to date. Raises PublishError with every problem found."""
+    files written or already up to date. Raises PublishError with every problem found.
+
+    `out` may be an fsspec URL (`s3://bucket/books`: the files returned are URLs);
+    `scheduler`, a Dask scheduler's address or a `distributed.Client`, builds on its
+    cluster (`pip install 'publish[dask]'`)."""
     formats = (formats,) if isinstance(formats, str) else tuple(formats)
     unknown = [fmt for fmt in formats if fmt not in KNOWN_FORMATS]
     if unknown:
         raise PublishError(f"unknown format {unknown[0]!r}: one of {', '.join(KNOWN_FORMATS)}")
     overrides = checked_settings(settings)
+    folder = out if is_url(out) else Path(out)
     report = build_report(
-        _paths(paths), Path(out), tuple(formats), overrides, jobs=jobs, force=force
+        _paths(paths),
+        folder,
+        tuple(formats),
+        overrides,
+        jobs=jobs,
+        force=force,
+        scheduler=scheduler,
     )
     return _outcome(report)
 
@@ -168,7 +181,7 @@ def _parse_text(text: str, warn: Callable[[SourceWarning], None]) -> m.Document:
     return document
 
 
-def _outcome(report: BuildReport) -> list[Path]:
+def _outcome(report: BuildReport) -> list[Path | str]:
     """The report's outputs; its warnings as Python warnings; its errors raised, all at once."""
     _warn(report.warnings)
     raise_problems(report.errors)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import tempfile
 import time
 import traceback
 import unicodedata
@@ -38,6 +39,7 @@ from publish.errors import (
     problems,
 )
 from publish.files import project_path
+from publish.outputs import RemoteFolder, is_url
 from publish.reader import display_path, read_book, read_document
 from publish.resources import check_resources, find_project_root
 from publish.settings import Settings, build_settings, project_settings, resolve
@@ -88,7 +90,7 @@ class Job:
 class Outcome:
     """One output of the run: written (with its time) or up to date (skipped)."""
 
-    path: Path
+    path: Path | str  # a URL, in an output folder elsewhere
     target: str
     notes: int
     size: int
@@ -115,7 +117,7 @@ class BuildReport:
         self.errors.extend(problems(exc))
 
     @property
-    def outputs(self) -> list[Path]:
+    def outputs(self) -> list[Path | str]:
         return [outcome.path for outcome in self.outcomes]
 
 
@@ -403,27 +405,24 @@ def outcome_of(
     seconds: float = 0.0,
     warnings: tuple[SourceWarning, ...] = (),
     skipped: bool = False,
+    size: int | None = None,
 ) -> Outcome:
     notes = sum(len(doc.notes) for doc in job.target.documents)
-    size = job.out_path.stat().st_size
+    size = job.out_path.stat().st_size if size is None else size
     return Outcome(job.out_path, job.target.path, notes, size, pages, seconds, skipped, warnings)
 
 
-def run_jobs(
-    jobs: Sequence[Job],
-    workers: int,
-    on_done: Callable[[JobResult], None],
-    scheduler: Any = None,
-) -> None:
-    """Step 3: run the jobs, in this process, in `workers` worker processes, or as tasks of
-    the Dask cluster whose scheduler is named (`publish.cluster`).
+def run_jobs(jobs: Sequence[Job], run: Run, on_done: Callable[[JobResult], None]) -> None:
+    """Step 3: run the jobs, in this process, in `run.jobs` worker processes, or as tasks
+    of the Dask cluster whose scheduler is named (`publish.cluster`).
 
     WeasyPrint keeps the memory of a render: workers also return it to the system.
     """
-    if scheduler and jobs:
+    workers = run.jobs
+    if run.scheduler and jobs:
         from publish.cluster import run_on_cluster  # `distributed`: only when asked for
 
-        run_on_cluster(jobs, scheduler, on_done)
+        run_on_cluster(jobs, run.scheduler, on_done, run.remote.url if run.remote else "")
         return
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
@@ -492,7 +491,7 @@ def check_project(root: Path, report: BuildReport) -> None:
 
 def build(
     paths: Iterable[Path],
-    out_dir: Path,
+    out_dir: Path | str,
     formats: Sequence[str] = FORMATS,
     overrides: Mapping[str, str] | None = None,
     *,
@@ -503,7 +502,8 @@ def build(
     on_planned: Callable[[int], None] = lambda _n: None,
     on_wait: Callable[[Path], None] = lambda _p: None,
 ) -> BuildReport:
-    """Read every source under `paths`, then write `out_dir/NAME.<format>` for each.
+    """Read every source under `paths`, then write `out_dir/NAME.<format>` for each
+    (`out_dir` a folder, or an fsspec URL: `s3://bucket/books`).
 
     `overrides` are settings from the command line, already checked. Outputs whose inputs
     did not change since the last build are kept, unless `force`. With a `scheduler` (a
@@ -512,48 +512,80 @@ def build(
     """
     report = BuildReport()
     targets = read_targets(paths, report)
-    planned = plan_jobs(targets, out_dir, formats, overrides or {}, report)
-    if planned:
-        try:
-            with output_lock(out_dir, on_wait):
-                remove_stale_temporaries(out_dir)
-                cluster = scheduler or project_scheduler(planned)
-                run_planned(planned, out_dir, jobs, force, cluster, report, on_done, on_planned)
-        except OutputError as exc:  # the output folder itself cannot be used: nothing is written
-            report.fail(exc)
+    try:
+        with staged(out_dir) as (local_dir, remote):
+            planned = plan_jobs(targets, local_dir, formats, overrides or {}, report)
+            if planned:
+                with output_lock(remote.lock_path() if remote else local_dir, on_wait):
+                    cluster = scheduler or project_scheduler(planned)
+                    run = Run(jobs, force, cluster, remote)
+                    run_planned(planned, local_dir, run, report, on_done, on_planned)
+    except OutputError as exc:  # the output folder itself cannot be used: nothing is written
+        report.fail(exc)
     return report
+
+
+@dataclass(frozen=True)
+class Run:
+    """How the outputs are built: processes here, or the cluster of a scheduler; and where
+    they go, when the output folder is elsewhere (an fsspec URL)."""
+
+    jobs: int
+    force: bool
+    scheduler: Any = None
+    remote: RemoteFolder | None = None
+
+
+@contextlib.contextmanager
+def staged(out_dir: Path | str) -> Iterator[tuple[Path, RemoteFolder | None]]:
+    """The output folder, or for one at a URL a local folder standing for it while the
+    build runs: outputs are written there, then sent (`RemoteFolder`)."""
+    if not is_url(out_dir):
+        yield Path(out_dir), None
+        return
+    remote = RemoteFolder(str(out_dir))
+    with tempfile.TemporaryDirectory(prefix="publish-staging-") as folder:
+        yield Path(folder), remote
 
 
 def run_planned(
     planned: Sequence[Job],
     out_dir: Path,
-    jobs: int,
-    force: bool,
-    scheduler: Any,
+    run: Run,
     report: BuildReport,
     on_done: Callable[[Outcome], None],
     on_planned: Callable[[int], None],
 ) -> None:
     """Step 3: skip what is up to date, run the rest, remember what each output was made of."""
+    if run.remote is None:
+        remove_stale_temporaries(out_dir)
+    else:
+        run.remote.remove_stale_temporaries()
     check_output_folder(out_dir)
-    cache = BuildCache.load(out_dir)
+    cache = load_cache(out_dir, run.remote)
     planned = [
-        replace(job, layout_jobs=jobs, force=force) if job.fmt == "pdf" else job for job in planned
+        replace(job, layout_jobs=run.jobs, force=run.force) if job.fmt == "pdf" else job
+        for job in planned
     ]
-    stale = [job for job in planned if force or not cache.is_fresh(job.out_path, job.digest)]
+    stale = [job for job in planned if run.force or not cache.is_fresh(job.out_path, job.digest)]
     for job in planned:
         if job not in stale:  # reported from the cache: an up-to-date PDF is not parsed again
-            _record(report, outcome_of(job, cache.pages(job.out_path), skipped=True), on_done)
+            skipped = outcome_of(
+                job, cache.pages(job.out_path), skipped=True, size=cache.size(job.out_path)
+            )
+            _record(report, sent(skipped, run.remote), on_done)
     on_planned(len(stale))
 
     def done(result: JobResult) -> None:
+        if result.error is None and run.remote is not None:
+            result = send(result, run.remote)
         if result.error is not None:
             report.fail(result.error)
             cache.forget(result.job.out_path)
             return
         pages = result.outcome.pages if result.outcome is not None else None
         cache.remember(result.job.out_path, result.job.digest, pages)
-        _record(report, result.outcome, on_done)
+        _record(report, sent(result.outcome, run.remote), on_done)
 
     # An EPUB that marks its PDF's pages waits for its PDF, when that is made now.
     pdfs = {job.target.path for job in stale if job.fmt == "pdf"}
@@ -566,17 +598,56 @@ def run_planned(
         done(result)
 
     try:
-        run_jobs([job for job in stale if job not in waiting], jobs, pdf_done, scheduler)
+        run_jobs([job for job in stale if job not in waiting], run, pdf_done)
         # An EPUB whose PDF failed, or could not be read, has no page-list (it says so).
         waited = [replace(job, print_pages=print_pages.get(job.target.path, ())) for job in waiting]
-        run_jobs(waited, jobs, done, scheduler)
+        run_jobs(waited, run, done)
     finally:
+        save_cache(cache, run.remote, report)
+
+
+def load_cache(out_dir: Path, remote: RemoteFolder | None) -> BuildCache:
+    """The build cache of the output folder; of one at a URL, fetched, and told which
+    outputs are there by one listing of it."""
+    if remote is None:
+        return BuildCache.load(out_dir)
+    saved = remote.read(CACHE_FILE)
+    if saved is not None:
+        (out_dir / CACHE_FILE).write_bytes(saved)
+    cache = BuildCache.load(out_dir)
+    cache.found = remote.listing()
+    return cache
+
+
+def save_cache(cache: BuildCache, remote: RemoteFolder | None, report: BuildReport) -> None:
+    try:
+        if cache.save() and remote is not None:
+            remote.write(CACHE_FILE, cache.path.read_bytes())
+    except OSError as exc:  # a full disk, say: the books are written, the next build redoes them
+        report.fail(_output_error(cache.path, "cannot save the build cache", exc))
+    except OutputError as exc:
+        report.fail(exc)
+
+
+def send(result: JobResult, remote: RemoteFolder) -> JobResult:
+    """An output written here, sent to the output folder at its URL (a worker of a cluster
+    sends its own: nothing is left here)."""
+    path = result.job.out_path
+    if path.is_file():
         try:
-            cache.save()
-        except (
-            OSError
-        ) as exc:  # a full disk, say: the books are written, the next build redoes them
-            report.fail(_output_error(cache.path, "cannot save the build cache", exc))
+            remote.write(path.name, path.read_bytes())
+        except OutputError as exc:
+            return replace(result, outcome=None, error=exc)
+        finally:
+            path.unlink()
+    return result
+
+
+def sent(outcome: Outcome | None, remote: RemoteFolder | None) -> Outcome | None:
+    """The outcome named by its URL, for an output folder elsewhere."""
+    if outcome is None or remote is None:
+        return outcome
+    return replace(outcome, path=remote.url_of(outcome.path.name))
 
 
 def project_scheduler(planned: Sequence[Job]) -> str:

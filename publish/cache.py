@@ -53,6 +53,9 @@ class BuildCache:
         self.path = path
         self.entries = entries
         self.changed = False
+        # The outputs there by name, with their sizes, when the folder is elsewhere (a
+        # URL): looked at once, not file by file. None: the folder is here, look at it.
+        self.found: dict[str, int] | None = None
 
     @classmethod
     def load(cls, out_dir: Path) -> BuildCache:
@@ -67,7 +70,12 @@ class BuildCache:
 
     def is_fresh(self, output: Path, digest: str) -> bool:
         entry = self.entries.get(output.name)
-        return entry is not None and entry.digest == digest and output.is_file()
+        there = output.is_file() if self.found is None else output.name in self.found
+        return entry is not None and entry.digest == digest and there
+
+    def size(self, output: Path) -> int | None:
+        """An output's size as listed, for a folder elsewhere; None: look at the file."""
+        return None if self.found is None else self.found.get(output.name)
 
     def pages(self, output: Path) -> int | None:
         entry = self.entries.get(output.name)
@@ -80,9 +88,10 @@ class BuildCache:
     def forget(self, output: Path) -> None:
         self.changed |= self.entries.pop(output.name, None) is not None
 
-    def save(self) -> None:
+    def save(self) -> bool:
+        """Write the cache if it changed; whether it was written."""
         if not self.changed or not self.path.parent.is_dir():
-            return
+            return False
         entries = {name: asdict(entry) for name, entry in self.entries.items()}
         tmp = self.path.with_name(f"{CACHE_FILE}{TEMPORARY_MARK}{os.getpid()}{TEMPORARY_SUFFIX}")
         try:
@@ -90,6 +99,7 @@ class BuildCache:
             os.replace(tmp, self.path)
         finally:
             tmp.unlink(missing_ok=True)
+        return True
 
 
 def input_digest(target: m.Document | m.Book, fmt: str, settings: Settings, project: str) -> str:

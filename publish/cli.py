@@ -35,6 +35,7 @@ from publish.builder import (
 from publish.errors import PublishError, SourceLocation, SourceWarning, UnexpectedFailure
 from publish.importers.batch import Imported, files_to_import, import_one, target_for
 from publish.importers.draft import Guess
+from publish.outputs import is_url
 from publish.resources import project_around
 from publish.settings import BUILD_CHECKS, SETTINGS, check_setting
 
@@ -42,6 +43,18 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 _out = Console(highlight=False, soft_wrap=True)
+
+
+class OutputFolder(click.ParamType):
+    """`--out`: a folder, or an fsspec URL for an output folder elsewhere (`s3://…`)."""
+
+    name = "path"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Path | str:
+        text = str(value)
+        return text if is_url(text) else Path(text)
 
 
 @dataclass
@@ -89,8 +102,8 @@ def cli() -> None:
 )
 @click.option(
     "--out",
-    type=click.Path(path_type=Path),  # a file there is told as `path: message`, exit 1
-    help="Folder for the outputs.  [default: the project's build/]",
+    type=OutputFolder(),  # a file there is told as `path: message`, exit 1
+    help="Folder for the outputs, or an fsspec URL (s3://bucket/books).  [default: the project's build/]",
 )
 @click.option(
     "--notes", help="EPUB notes: 'chapter' (end of each file) or 'book' (one endnotes file)."
@@ -126,7 +139,7 @@ def cli() -> None:
 def build_command(
     paths: tuple[Path, ...],
     fmt: str,
-    out: Path | None,
+    out: Path | str | None,
     jobs: int,
     force: bool,
     scheduler: str | None,
@@ -140,8 +153,8 @@ def build_command(
 
 
 def _or_the_projects(
-    paths: Sequence[Path], out: Path | None, root: Path | None = None
-) -> tuple[list[Path], Path]:
+    paths: Sequence[Path], out: Path | str | None, root: Path | None = None
+) -> tuple[list[Path], Path | str]:
     """The paths and output folder given, or the project's `source/` and `build/`: the
     project `root`, by default found from here up (`project_around`), named from here."""
     root = root or project_around(Path.cwd())
@@ -154,7 +167,7 @@ def _from_here(path: Path) -> Path:
 
 def _build_once(
     paths: Sequence[Path],
-    out: Path,
+    out: Path | str,
     formats: Sequence[str],
     overrides: dict[str, str],
     jobs: int,
@@ -530,7 +543,7 @@ class BuildProgress:
 
     def advance(self, outcome: Outcome) -> None:
         if not outcome.skipped:
-            name = escape(shown(outcome.path.name))
+            name = escape(shown(str(outcome.path).rsplit("/", 1)[-1]))
             self.progress.update(self.task, advance=1, description=name)
 
 

@@ -37,6 +37,7 @@ from publish.errors import (
     SourceWarning,
     problems,
 )
+from publish.outputs import RemoteFolder
 from publish.reader import display_path
 from publish.resources import project_files, source_files
 from publish.writers import atomic_output
@@ -103,13 +104,16 @@ class Task:
     shown_root: str  # the project's root and output folder as this side shows them, for
     shown_out: str  # the worker's messages to name the user's files, not its own copies
     source_date_epoch: str
+    output_url: str = ""  # an output folder elsewhere: the worker sends the output itself
 
 
 @dataclass(frozen=True)
 class Built:
-    """A task's result: the output's bytes and what the summary shows, or its error."""
+    """A task's result: the output's bytes (None: sent to the output folder's URL, or
+    failed) and what the summary shows, or its error."""
 
     content: bytes | None
+    size: int = 0
     pages: int | None = None
     seconds: float = 0.0
     warnings: tuple[SourceWarning, ...] = ()
@@ -154,8 +158,16 @@ def _build_in(root: Path, out_path: Path, task: Task) -> Built:
         return Built(None, error=shown.error(result.error))
     outcome = result.outcome
     warnings = tuple(shown.warning(warning) for warning in outcome.warnings)
-    content = out_path.read_bytes()
-    return Built(content, outcome.pages, outcome.seconds, warnings, None, result.print_pages)
+    content: bytes | None = out_path.read_bytes()
+    if task.output_url:
+        try:
+            RemoteFolder(task.output_url).write(task.name, content)
+        except OutputError as exc:
+            return Built(None, error=shown.error(exc))
+        content = None
+    return Built(
+        content, outcome.size, outcome.pages, outcome.seconds, warnings, None, result.print_pages
+    )
 
 
 class _Renamed:
@@ -225,9 +237,10 @@ def connect(scheduler: Any) -> contextlib.AbstractContextManager[Any]:
 
 
 def run_on_cluster(
-    jobs: Sequence[Job], scheduler: Any, on_done: Callable[[JobResult], None]
+    jobs: Sequence[Job], scheduler: Any, on_done: Callable[[JobResult], None], output_url: str = ""
 ) -> None:
-    """Run `jobs` as tasks of the cluster; each output is written here as its task ends."""
+    """Run `jobs` as tasks of the cluster; each output is written here as its task ends,
+    or by its worker into the output folder at `output_url`."""
     from distributed import as_completed
 
     with connect(scheduler) as client:
@@ -239,7 +252,8 @@ def run_on_cluster(
                 files = read_files(project_files(root), root)
                 shared[root] = client.submit(_given, files, pure=False)
             own = read_files(_own_files(job), root)
-            future = client.submit(build_task, _task(job), shared[root], own, pure=False)
+            task = _task(job, output_url)
+            future = client.submit(build_task, task, shared[root], own, pure=False)
             futures[future] = job
         for future in as_completed(futures, loop=client.loop):
             on_done(_received(futures[future], future))
@@ -258,7 +272,7 @@ def _own_files(job: Job) -> list[Path]:
     return own
 
 
-def _task(job: Job) -> Task:
+def _task(job: Job, output_url: str) -> Task:
     return Task(
         version=publish.__version__,
         source=Path(os.path.abspath(job.target.path)).relative_to(job.project_root).as_posix(),
@@ -270,6 +284,7 @@ def _task(job: Job) -> Task:
         shown_root=display_path(job.project_root),
         shown_out=display_path(job.out_path.parent),
         source_date_epoch=os.environ.get("SOURCE_DATE_EPOCH", ""),
+        output_url=output_url,
     )
 
 
@@ -283,14 +298,15 @@ def _received(job: Job, future: Any) -> JobResult:
         if type(exc).__name__ == "KilledWorker":  # it killed every worker it was given
             return JobResult(job, None, worker_died(job))
         return JobResult(job, None, write_failure(job, exc))
-    if built.content is None:
+    if built.error is not None:
         return JobResult(job, None, built.error)
     try:
-        with atomic_output(job.out_path) as tmp:
-            tmp.write_bytes(built.content)
+        if built.content is not None:
+            with atomic_output(job.out_path) as tmp:
+                tmp.write_bytes(built.content)
     except PublishError as exc:
         return JobResult(job, None, exc)
     except OSError as exc:
         return JobResult(job, None, write_failure(job, exc))
-    outcome = outcome_of(job, built.pages, built.seconds, built.warnings)
+    outcome = outcome_of(job, built.pages, built.seconds, built.warnings, size=built.size)
     return JobResult(job, outcome, print_pages=built.print_pages)

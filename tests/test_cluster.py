@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import signal
 import socket
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+import publish
 from publish import builder as publish_build
 from publish import cluster
 
@@ -101,7 +103,11 @@ def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 
 
 def opf_title(epub: Path) -> str:
-    with zipfile.ZipFile(epub) as book:
+    return opf_title_of(epub.read_bytes())
+
+
+def opf_title_of(epub: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(epub)) as book:
         assert book.testzip() is None
         opf = next(name for name in book.namelist() if name.endswith(".opf"))
         text = book.read(opf).decode()
@@ -226,3 +232,45 @@ def test_a_scheduler_setting_is_checked(project, write_source, run_cli) -> None:
     assert result.code == 1
     assert "publish.toml:2: setting 'scheduler' must be a Dask scheduler's address" in result.err
     assert run_cli("build", "--scheduler", "example.com").code == 2  # a usage error
+
+
+def test_a_cluster_writes_into_an_output_folder_at_a_url(
+    local_cluster, project, write_source, run_cli
+) -> None:
+    """The workers send each output to the folder themselves (an in-memory file system,
+    shared by this process's workers, stands for a bucket)."""
+    fsspec = pytest.importorskip("fsspec")
+    memory = fsspec.filesystem("memory")
+    for n in (1, 2):
+        write_source(f"letter-{n}.md", letter(n))
+    memory.pipe_file("/archive/.letter-1.epub.publish-0f3c.tmp", b"half a book")  # a killed build's
+
+    result = run_cli("build", "--scheduler", local_cluster, "--out", "memory://archive")
+
+    assert result.code == 0, result.err
+    assert "memory://archive/letter-1.epub" in result.out
+    assert sorted(memory.ls("/archive", detail=False)) == [
+        "/archive/.publish-cache.json",
+        "/archive/letter-1.epub",
+        "/archive/letter-1.pdf",
+        "/archive/letter-2.epub",
+        "/archive/letter-2.pdf",
+    ]
+    assert opf_title_of(memory.cat_file("/archive/letter-2.epub")) == "Letter 2"
+    assert not (project / "build").exists()  # nothing written here
+
+    again = run_cli("build", "--scheduler", local_cluster, "--out", "memory://archive")
+    assert again.out.count("up to date") == 4
+
+
+def test_a_build_here_writes_into_an_output_folder_at_a_url(
+    project, write_source, tmp_path
+) -> None:
+    write_source("letter-1.md", letter(1))
+    url = f"file://{tmp_path}/bucket/books"
+
+    written = publish.build(project / "source", url, formats=["epub"])
+
+    assert written == [f"{url}/letter-1.epub"]
+    local = publish.build(project / "source", project / "here", formats=["epub"])
+    assert (tmp_path / "bucket" / "books" / "letter-1.epub").read_bytes() == local[0].read_bytes()
