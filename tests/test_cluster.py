@@ -274,3 +274,30 @@ def test_a_build_here_writes_into_an_output_folder_at_a_url(
     assert written == [f"{url}/letter-1.epub"]
     local = publish.build(project / "source", project / "here", formats=["epub"])
     assert (tmp_path / "bucket" / "books" / "letter-1.epub").read_bytes() == local[0].read_bytes()
+
+
+def test_a_task_that_kills_every_worker_it_is_given_is_its_outputs_error(
+    project, write_source
+) -> None:
+    """Dask gives up on a task after it killed `allowed-failures` workers (KilledWorker)."""
+    write_source("letter-1.md", letter(1))
+    job = publish_build.plan_jobs(
+        publish_build.read_targets([project / "source"], publish_build.BuildReport()),
+        project / "build",
+        ["pdf"],
+        {},
+        publish_build.BuildReport(),
+    )[0]
+
+    class Lost:
+        def result(self) -> None:
+            raise distributed.KilledWorker("build_task-1", "tcp://127.0.0.1:1", 3)
+
+    result = cluster._received(job, Lost())
+
+    assert result.outcome is None
+    assert str(result.error) == (
+        "source/letter-1.md: cannot write the PDF: the worker process writing it stopped "
+        "unexpectedly (out of memory, or killed?)"
+    )
+    assert not (project / "build" / "letter-1.pdf").exists()
