@@ -290,13 +290,15 @@ def _task(job: Job, output_url: str) -> Task:
 
 def _received(job: Job, future: Any) -> JobResult:
     """A finished task's result, its output written into the output folder."""
+    from distributed import KilledWorker
+
     from publish.builder import JobResult, outcome_of, worker_died, write_failure
 
     try:
         built: Built = future.result()
-    except Exception as exc:
-        if type(exc).__name__ == "KilledWorker":  # it killed every worker it was given
-            return JobResult(job, None, worker_died(job))
+    except KilledWorker:  # it killed every worker it was given (Dask's `allowed-failures`)
+        return JobResult(job, None, worker_died(job))
+    except Exception as exc:  # the scheduler lost, say: this output's error
         return JobResult(job, None, write_failure(job, exc))
     if built.error is not None:
         return JobResult(job, None, built.error)
