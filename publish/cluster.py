@@ -1,11 +1,11 @@
 """Builds on a Dask cluster: each output is a task, its sources travel as bytes.
 
-    connect() → one `ProjectFiles` task per project, one `build_task` per output
+    connect() → one task holding each project's own files, one `build_task` per output
     → results as they come (`on_done`) → each output written here, in one rename
 
 A worker needs publish installed and no shared disk: a task carries the files its output
-is made of (`input_files`: the sources, images, bibliography, and the project's settings,
-styles and templates, with their times, which date the book), writes them into a folder
+is made of (the sources, images and bibliography; and, through the project's task, its
+settings, styles and templates), with their times, which date the book; it writes them into a folder
 of its own, reads the source there and writes the output as a local build would; the
 output's bytes come back to this process, which writes them into the output folder. A
 worker killed in the middle of a task costs that task only: the scheduler runs it again
