@@ -1,0 +1,118 @@
+"""The library of a built output folder: each book's metadata, files, notes and cover, read
+back from what `publish build` wrote, and hostile files left out with a warning."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from library_helpers import build_library, write_hostile_epubs
+from PIL import Image
+
+from publish.library import EPUB_TYPE, KEPUB_TYPE, PDF_TYPE, read_library, thumbnail
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_library(tmp_path_factory.mktemp("library"))
+
+
+def by_name(folder: Path) -> dict:
+    return {book.name: book for book in read_library(folder)}
+
+
+def test_each_book_has_the_metadata_of_its_header(built: Path) -> None:
+    carta = by_name(built)["carta"]
+    assert carta.title == "Carta a Muste"
+    assert carta.subtitle == "Sobre la represión"
+    assert carta.authors == ("León Trotsky",)
+    assert carta.translators == ("Ana Pérez",)
+    assert carta.date == "1936-02-12"
+    assert carta.language == "es"
+    assert carta.subjects == ("URSS", "represión")
+    assert carta.description == "Una carta sobre la represión."
+    assert carta.publisher == "Ediciones Germinal"
+    assert carta.rights == "Dominio público."
+    assert carta.source == "Lettre à Muste, Œuvres, tome 8."
+    assert carta.identifier.startswith("urn:uuid:")
+    assert carta.notes == 2
+
+
+def test_several_authors_and_a_year_alone(built: Path) -> None:
+    manifesto = by_name(built)["manifesto"]
+    assert manifesto.authors == ("Karl Marx", "Friedrich Engels")
+    assert manifesto.translators == ()
+    assert manifesto.date == "1888"
+    assert manifesto.language == "en"
+    assert manifesto.notes == 1
+
+
+def test_the_formats_in_order_with_their_files(built: Path) -> None:
+    books = by_name(built)
+    carta = books["carta"]
+    assert [each.fmt for each in carta.formats] == ["epub", "kepub", "pdf"]
+    assert [each.media_type for each in carta.formats] == [EPUB_TYPE, KEPUB_TYPE, PDF_TYPE]
+    assert carta.format("kepub").path == built / "carta.kepub.epub"
+    for each in carta.formats:
+        assert each.size == each.path.stat().st_size > 0
+        assert each.modified.tzinfo is not None
+    assert [each.fmt for each in books["manifesto"].formats] == ["epub"]
+    assert books["manifesto"].format("pdf") is None
+
+
+def test_a_pdf_alone_is_a_book_with_the_pdfs_metadata(built: Path) -> None:
+    lettre = by_name(built)["lettre"]
+    assert [each.fmt for each in lettre.formats] == ["pdf"]
+    assert lettre.title == "Lettre sur la grève"
+    assert lettre.authors == ("Rosa Luxemburg",)
+    assert lettre.language == "fr"
+    assert lettre.subjects == ("grève",)
+    assert lettre.identifier.startswith("urn:uuid:")
+    assert lettre.cover is None and thumbnail(lettre) is None
+
+
+def test_sorted_by_title(built: Path) -> None:
+    assert [book.name for book in read_library(built)] == ["carta", "lettre", "manifesto"]
+
+
+def test_the_cover_and_its_thumbnail(built: Path) -> None:
+    carta = by_name(built)["carta"]
+    assert carta.cover_type == "image/png"
+    assert Image.open(io.BytesIO(carta.cover)).width > 200
+    small = thumbnail(carta, width=120)
+    with Image.open(io.BytesIO(small)) as image:
+        assert image.format == "JPEG" and image.width == 120
+    assert thumbnail(carta, width=120) is small  # remembered
+
+
+def test_hostile_files_are_skipped_with_a_warning(built: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    shutil.copytree(built, folder)
+    hostile = write_hostile_epubs(folder)
+    warnings: list[str] = []
+    started = time.monotonic()
+    books = read_library(folder, warn=warnings.append)
+    assert time.monotonic() - started < 5
+    assert [book.name for book in books] == ["carta", "lettre", "manifesto"]
+    for name in hostile:
+        assert any(str(folder / name) in warning for warning in warnings), name
+    assert len(warnings) == len(hostile)
+    assert not any("root:" in book.title for book in books)
+
+
+def test_not_books_are_not_listed(built: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    shutil.copytree(built, folder)
+    (folder / "carta.cover.pdf").write_bytes((built / "carta.pdf").read_bytes())
+    (folder / ".carta.publish-x1.tmp").write_bytes(b"partial")
+    (folder / "notes.txt").write_text("hello")
+    (folder / "sub.epub").mkdir()
+    assert [book.name for book in read_library(folder)] == ["carta", "lettre", "manifesto"]
+
+
+def test_an_empty_or_missing_folder_is_an_empty_library(tmp_path: Path) -> None:
+    assert read_library(tmp_path) == []
+    assert read_library(tmp_path / "missing") == []
