@@ -508,7 +508,7 @@ def write_catalog(out_dir: Path, title: str = "Library", jobs: int = 1) -> Writt
     """Write the static catalog of the books in OUT_DIR into OUT_DIR/opds/ (without search:
     no server answers it). It is made in a temporary folder beside it and swapped in whole,
     so that a failure leaves the previous catalog as it was. The covers and thumbnails of the
-    previous catalog are kept for the books that did not change since; the new thumbnails
+    previous catalog are kept for the books whose cover did not change; the new thumbnails
     are made by JOBS processes."""
     if not out_dir.is_dir():
         raise PublishError("no such folder: build the books first", SourceLocation(str(out_dir)))
@@ -516,7 +516,7 @@ def write_catalog(out_dir: Path, title: str = "Library", jobs: int = 1) -> Writt
     books = read_library(out_dir, warn=written.warnings.append)
     catalog = Catalog(books, search=False, files="../", title=title)
     images = {path: book for book in books for path in (_cover_path(book), _thumbnail_path(book))}
-    kept = {path: old for path in images if (old := _unchanged(written.folder, path, images))}
+    kept = {p: old for p, book in images.items() if (old := _unchanged(written.folder, p, book))}
     thumbnails = _thumbnails(
         [b for p, b in images.items() if p.startswith("thumbnails/") and p not in kept], jobs
     )
@@ -539,15 +539,14 @@ def write_catalog(out_dir: Path, title: str = "Library", jobs: int = 1) -> Writt
 CATALOG_FOLDER = "opds"
 
 
-def _unchanged(old_catalog: Path, path: str, images: dict[str, LibraryBook]) -> Path | None:
-    """The previous catalog's file at PATH, if it was written after its book's file."""
-    previous = old_catalog / path
+def _unchanged(old_catalog: Path, path: str, book: LibraryBook) -> Path | None:
+    """The previous catalog's cover or thumbnail at PATH, if that catalog had the same cover
+    for BOOK: compared by content, as a rebuilt book's files are new whether it changed or not."""
+    old_cover, previous = old_catalog / _cover_path(book), old_catalog / path
     try:
-        return (
-            previous
-            if previous.stat().st_mtime >= images[path].formats[0].modified.timestamp()
-            else None
-        )
+        if book.cover is None or old_cover.stat().st_size != len(book.cover):
+            return None
+        return previous if previous.is_file() and old_cover.read_bytes() == book.cover else None
     except OSError:
         return None
 
