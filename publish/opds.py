@@ -18,12 +18,14 @@ server can mount the same feeds anywhere. Feeds live side by side in one folder:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
 import re
 import shutil
 import tempfile
+import time
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -520,7 +522,8 @@ def write_catalog(out_dir: Path, title: str = "Library", jobs: int = 1) -> Writt
     thumbnails = _thumbnails(
         [b for p, b in images.items() if p.startswith("thumbnails/") and p not in kept], jobs
     )
-    made = Path(_attempt(out_dir, lambda: tempfile.mkdtemp(prefix=".opds.publish-", dir=out_dir)))
+    _remove_left_behind(out_dir)
+    made = Path(_attempt(out_dir, lambda: tempfile.mkdtemp(prefix=_TEMPORARY, dir=out_dir)))
     try:
         for path in catalog.paths():
             if path in kept:
@@ -537,6 +540,17 @@ def write_catalog(out_dir: Path, title: str = "Library", jobs: int = 1) -> Writt
 
 
 CATALOG_FOLDER = "opds"
+_TEMPORARY = ".opds.publish-"
+_LEFT_BEHIND_AFTER = 3600  # seconds: older, no catalog is still being written into it
+
+
+def _remove_left_behind(out_dir: Path) -> None:
+    """The temporary folders of a catalog that was killed before its swap."""
+    now = time.time()
+    for path in out_dir.glob(_TEMPORARY + "*"):
+        with contextlib.suppress(OSError):
+            if path.is_dir() and now - path.stat().st_mtime > _LEFT_BEHIND_AFTER:
+                shutil.rmtree(path)
 
 
 def _unchanged(old_catalog: Path, path: str, book: LibraryBook) -> Path | None:

@@ -7,6 +7,7 @@ writing it all in one swap."""
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -359,3 +360,13 @@ def make_epub_with_cover(label: bytes) -> bytes:
         archive.writestr("content.opf", opf)
         archive.writestr("c.png", png.getvalue())
     return out.getvalue()
+
+
+def test_a_killed_catalogs_temporary_folder_is_removed(library: Path, run_cli: Callable) -> None:
+    left = library / ".opds.publish-killed"
+    (left / "thumbnails").mkdir(parents=True)
+    an_hour_ago = left.stat().st_mtime - 7200
+    os.utime(left, (an_hour_ago, an_hour_ago))
+    assert run_cli("catalog", library).code == 0
+    assert not left.exists()
+    assert [p.name for p in library.iterdir() if p.name.startswith(".opds")] == []
