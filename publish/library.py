@@ -10,6 +10,7 @@ size limit, and a file that cannot be read is skipped with a warning.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import posixpath
 import re
@@ -515,24 +516,27 @@ def _xmp(reader: object) -> dict[str, object]:
 
 # Thumbnails
 
-_thumbnails: dict[tuple[str, float, int], bytes | None] = {}
+_thumbnails: dict[tuple[str, float, int, bytes], bytes | None] = {}
 _thumbnails_lock = threading.Lock()
+_THUMBNAILS_REMEMBERED = 20_000  # about 8 KiB each
 
 
 def thumbnail(book: LibraryBook, width: int = 200) -> bytes | None:
     """The cover scaled to `width` pixels wide, as a JPEG (THUMBNAIL_TYPE); None for a book
     without a cover or whose cover is not an image Pillow can read. Remembered per file and
-    mtime, so that a server asks Pillow once per cover."""
+    mtime (and the cover's digest: a LibraryBook can be made with any cover), so that a
+    server asks Pillow once per cover."""
     if book.cover is None or not book.formats:
         return None
     source = book.formats[0]
-    key = (str(source.path), source.modified.timestamp(), width)
+    digest = hashlib.sha1(book.cover).digest()
+    key = (str(source.path), source.modified.timestamp(), width, digest)
     with _thumbnails_lock:
         if key in _thumbnails:
             return _thumbnails[key]
     made = scaled_cover(book.cover, width)
     with _thumbnails_lock:
-        if len(_thumbnails) > _REMEMBERED:
+        if len(_thumbnails) > _THUMBNAILS_REMEMBERED:
             _thumbnails.clear()
         _thumbnails[key] = made
     return made

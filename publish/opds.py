@@ -19,6 +19,7 @@ server can mount the same feeds anywhere. Feeds live side by side in one folder:
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import math
 import os
@@ -364,9 +365,23 @@ def _groups(
     for book in books:
         for label in dict.fromkeys(of(book)):
             members.setdefault(label, []).append(book)
-    labels = sorted(members, key=lambda label: (_folded(label), label))
-    slugs = _slugs(labels)
-    return tuple(_Group(key, label, slugs[label], tuple(members[label])) for label in labels)
+    shown = {value: _language_name(value) if key == "language" else value for value in members}
+    values = sorted(members, key=lambda value: (_folded(shown[value]), value))
+    slugs = _slugs(values)
+    return tuple(_Group(key, shown[v], slugs[v], tuple(members[v])) for v in values)
+
+
+@functools.cache
+def _language_name(code: str) -> str:
+    """A language as its readers name it, with its code: "français (fr)"; the code alone
+    where Babel does not know it."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return code
+    return f"{name} ({code})" if name else code
 
 
 def _slugs(labels: Sequence[str]) -> dict[str, str]:

@@ -164,8 +164,11 @@ def test_navigation_by_author_subject_and_language(built: Path, schema: etree.Re
         "Carta a Muste: Sobre la represión",
         "Manifesto of the Communist Party",
     ]
-    assert books_under("languages.xml", "fr") == ["Lettre sur la grève"]
-    assert books_under("languages.xml", "en") == ["Manifesto of the Communist Party"]
+    languages = valid(schema, files["languages.xml"], "languages.xml")
+    assert entries(languages) == ["English (en)", "español (es)", "français (fr)"]
+    assert subsection(languages, "français (fr)") == "language-fr.xml"
+    assert books_under("languages.xml", "français (fr)") == ["Lettre sur la grève"]
+    assert books_under("languages.xml", "English (en)") == ["Manifesto of the Communist Party"]
 
 
 def letters(count: int) -> list[LibraryBook]:
