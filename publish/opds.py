@@ -63,6 +63,7 @@ PAGE_SIZE = 50
 _FORMAT_TITLES = {"epub": "EPUB", "kepub": "Kobo EPUB (kepub)", "pdf": "PDF"}
 _IMAGE_SUFFIXES = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif"}
 _IMAGE_SUFFIXES |= {"image/webp": ".webp", "image/svg+xml": ".svg"}
+_RASTER_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 # What Atom's language tags allow (RFC 3066); anything else is left out of the feed.
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
 # An IRI as the OPDS schema reads one: a scheme, then no space and none of <>{}|^`"\.
@@ -181,6 +182,7 @@ class Catalog:
         for book in self.books:
             if book.cover is not None:
                 routes[_cover_path(book)] = _image(book.cover, book.cover_type or "image/png")
+            if _has_thumbnail(book):
                 routes[_thumbnail_path(book)] = _thumbnail(book)
         return routes
 
@@ -268,7 +270,10 @@ class Catalog:
         _sub(entry, "content", _details(book), type="text")
         if book.cover is not None:
             _link(entry, IMAGE_REL, quote(_cover_path(book)), book.cover_type or "image/png")
-            _link(entry, THUMBNAIL_REL, quote(_thumbnail_path(book)), THUMBNAIL_TYPE)
+            if _has_thumbnail(book):
+                _link(entry, THUMBNAIL_REL, quote(_thumbnail_path(book)), THUMBNAIL_TYPE)
+            else:  # a drawing (SVG) is its own thumbnail
+                _link(entry, THUMBNAIL_REL, quote(_cover_path(book)), book.cover_type)
         for each in book.formats:
             href = self.files_prefix + quote(each.path.name)
             link = _link(entry, ACQUISITION_REL, href, each.media_type)
@@ -407,6 +412,11 @@ def _ascii_slug(text: str) -> str:
 
 def _cover_path(book: LibraryBook) -> str:
     return f"covers/{book.name}{_IMAGE_SUFFIXES.get(book.cover_type, '.img')}"
+
+
+def _has_thumbnail(book: LibraryBook) -> bool:
+    """Whether the cover is a picture Pillow scales (an SVG is not)."""
+    return book.cover is not None and book.cover_type in _RASTER_TYPES
 
 
 def _thumbnail_path(book: LibraryBook) -> str:

@@ -373,3 +373,17 @@ def test_a_killed_catalogs_temporary_folder_is_removed(library: Path, run_cli: C
     assert run_cli("catalog", library).code == 0
     assert not left.exists()
     assert [p.name for p in library.iterdir() if p.name.startswith(".opds")] == []
+
+
+def test_a_drawn_cover_is_its_own_thumbnail(schema: etree.RelaxNG) -> None:
+    (book,) = letters(1)
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="16"/>'
+    drawn = replace(book, cover=svg, cover_type="image/svg+xml")
+    catalog = Catalog([drawn], search=False)
+    feed = valid(schema, catalog.get("all.xml").body, "all.xml")
+    images = feed.xpath(
+        "a:entry/a:link[starts-with(@rel, 'http://opds-spec.org/image')]/@href", namespaces=NS
+    )
+    assert images == ["covers/letter-001.svg", "covers/letter-001.svg"]
+    assert catalog.get("covers/letter-001.svg").body == svg
+    assert not [path for path in catalog.paths() if path.startswith("thumbnails/")]
