@@ -441,11 +441,15 @@ def _count_notes(
 def _read_pdf(path: Path) -> _Metadata:
     from pypdf import PdfReader  # loaded only for a PDF without an EPUB
 
+    _check_pdf(path)
     try:
-        reader = PdfReader(path, strict=False)
-        info = reader.metadata or {}
-        xmp = _xmp(reader)
-        language = str(reader.trailer["/Root"].get("/Lang", "") or "")
+        # An open file, not a path: pypdf would read a path's whole file into memory, and
+        # the metadata is in the trailer and one or two objects.
+        with path.open("rb") as stream:
+            reader = PdfReader(stream, strict=False)
+            info = dict(reader.metadata or {})
+            xmp = _xmp(reader)
+            language = str(reader.trailer["/Root"].get("/Lang", "") or "")
     except Exception as exc:  # pypdf raises many kinds on a damaged file
         raise UnreadableBook(f"not a readable PDF ({exc})") from exc
     keywords = _info(info, "/Keywords")
