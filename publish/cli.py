@@ -449,7 +449,7 @@ def import_command(path: Path, out: Path | None, dry_run: bool, force: bool) -> 
 @_debug_option
 def catalog_command(folder: Path | None, title: str | None, jobs: int) -> int:
     """Write an OPDS catalog of the books in FOLDER (default: build/) into FOLDER/opds/."""
-    from publish.opds import write_catalog  # reads EPUBs and makes thumbnails: only here
+    from publish.catalog_files import write_catalog  # reads EPUBs, makes thumbnails: only here
 
     out = folder or _or_the_projects((), None)[1]
     name = title or project_around(Path.cwd()).resolve().name or "Library"
