@@ -166,7 +166,10 @@ class Catalog:
 
     def _make_routes(self) -> dict[str, Callable[[], Served]]:
         routes: dict[str, Callable[[], Served]] = {START: self._start}
-        newest = sorted(self.books, key=lambda book: (book.updated, book.title), reverse=True)
+        # Newest first; books written in the same second (one build) by title.
+        newest = sorted(
+            self.books, key=lambda book: (-int(book.updated.timestamp()), _folded(book.title))
+        )
         self._add_pages(routes, "all", "All books", newest, self._acquisition)
         for key, plural, title, _of in _GROUPINGS:
             groups = self._groups[key]

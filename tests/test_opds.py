@@ -387,3 +387,13 @@ def test_a_drawn_cover_is_its_own_thumbnail(schema: etree.RelaxNG) -> None:
     assert images == ["covers/letter-001.svg", "covers/letter-001.svg"]
     assert catalog.get("covers/letter-001.svg").body == svg
     assert not [path for path in catalog.paths() if path.startswith("thumbnails/")]
+
+
+def test_books_of_one_build_are_listed_by_title(schema: etree.RelaxNG) -> None:
+    same_second = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)
+    books = [
+        replace(book, formats=tuple(replace(f, modified=same_second) for f in book.formats))
+        for book in letters(3)
+    ]
+    feed = valid(schema, Catalog(list(reversed(books))).get("all.xml").body, "all.xml")
+    assert entries(feed) == ["Letter 001", "Letter 002", "Letter 003"]
