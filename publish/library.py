@@ -47,6 +47,8 @@ MAX_XML = 4 * 1024 * 1024
 MAX_PAGE = 32 * 1024 * 1024
 MAX_COVER = 16 * 1024 * 1024
 MAX_COVER_PIXELS = 40_000_000
+MAX_PDF_METADATA = 256 * 1024 * 1024
+PDF_TAIL = 64 * 1024  # where a PDF's %%EOF must be (readers allow some bytes after it)
 
 OPF_NS = "http://www.idpf.org/2007/opf"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -177,7 +179,7 @@ def _read_book(name: str, formats: list[Format], warn: Warn) -> LibraryBook | No
     meta: _Metadata | None = None
     for each in formats:
         try:
-            found = _read_format(each, need_metadata=meta is None)
+            found = _read_format(each, need_metadata=meta is None, warn=warn)
         except UnreadableBook as exc:
             warn(f"{each.path}: skipped: {exc}")
             continue
@@ -206,13 +208,15 @@ def _read_book(name: str, formats: list[Format], warn: Warn) -> LibraryBook | No
     )
 
 
-def _read_format(each: Format, need_metadata: bool) -> _Metadata | None:
+def _read_format(each: Format, need_metadata: bool, warn: Warn) -> _Metadata | None:
     if each.fmt in ("epub", "kepub"):
         return _read_epub(each.path)
-    if need_metadata:
-        return _read_pdf(each.path)
     _check_pdf(each.path)
-    return None
+    if need_metadata and each.size > MAX_PDF_METADATA:
+        # pypdf may read a damaged PDF whole to rebuild its cross-references.
+        warn(f"{each.path}: listed by its name: too large ({each.size} bytes) to read its metadata")
+        return _Metadata()
+    return _read_pdf(each.path) if need_metadata else None
 
 
 def _name_identifier(name: str) -> str:
@@ -441,7 +445,6 @@ def _count_notes(
 def _read_pdf(path: Path) -> _Metadata:
     from pypdf import PdfReader  # loaded only for a PDF without an EPUB
 
-    _check_pdf(path)
     try:
         # An open file, not a path: pypdf would read a path's whole file into memory, and
         # the metadata is in the trailer and one or two objects.
@@ -471,10 +474,19 @@ def _read_pdf(path: Path) -> _Metadata:
 
 
 def _check_pdf(path: Path) -> None:
-    """A PDF beside an EPUB is listed if it opens as a PDF at all: its header."""
-    with path.open("rb") as stream:
-        if not stream.read(1024).lstrip().startswith(b"%PDF-"):
-            raise UnreadableBook("not a PDF")
+    """A PDF is listed if it looks like one at both ends: its header, and the %%EOF that ends
+    it (without one, pypdf would search the whole file backwards for it)."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(1024)
+            stream.seek(max(0, path.stat().st_size - PDF_TAIL))
+            tail = stream.read(PDF_TAIL)
+    except OSError as exc:
+        raise UnreadableBook(str(exc)) from exc
+    if not head.lstrip().startswith(b"%PDF-"):
+        raise UnreadableBook("not a PDF")
+    if b"%%EOF" not in tail:
+        raise UnreadableBook("not a PDF: no %%EOF at its end")
 
 
 def _info(info: object, key: str) -> str:

@@ -122,5 +122,10 @@ def write_hostile_epubs(folder: Path) -> list[str]:
             for member, text in members.items():
                 archive.writestr(member, text)
     (folder / "broken.epub").write_bytes(b"PK\x03\x04 not a zip at all")
+    # Files of a gigabyte that are nothing (sparse: they take no room on the disk).
+    for name, head in (("huge.epub", b"PK\x03\x04"), ("huge.pdf", b"%PDF-1.7\n")):
+        with (folder / name).open("wb") as stream:
+            stream.write(head)
+            stream.truncate(1 << 30)
     (folder / "fake.pdf").write_bytes(b"<html>not a PDF</html>")
-    return [*files, "broken.epub", "fake.pdf"]
+    return [*files, "broken.epub", "fake.pdf", "huge.epub", "huge.pdf"]

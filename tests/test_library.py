@@ -148,3 +148,17 @@ def test_a_cover_too_large_to_decode_has_no_thumbnail(built: Path) -> None:
     assert thumbnail(bomb) is None
     assert scaled_cover(b"not an image") is None
     assert time.monotonic() - started < 2
+
+
+def test_a_pdf_too_large_to_read_is_listed_by_its_name(tmp_path: Path) -> None:
+    with (tmp_path / "scans.pdf").open("wb") as stream:  # sparse: no room on the disk
+        stream.write(b"%PDF-1.7\n")
+        stream.seek(300 << 20)
+        stream.write(b"\n%%EOF\n")
+    warnings: list[str] = []
+    (book,) = read_library(tmp_path, warn=warnings.append)
+    assert (book.name, book.title, book.authors) == ("scans", "scans", ())
+    assert warnings == [
+        f"{tmp_path / 'scans.pdf'}: listed by its name: too large "
+        f"({(300 << 20) + 7} bytes) to read its metadata"
+    ]
