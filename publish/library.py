@@ -45,6 +45,7 @@ _NOT_BOOKS = (".cover.pdf",)
 MAX_MEMBERS = 20_000
 MAX_XML = 4 * 1024 * 1024
 MAX_PAGE = 32 * 1024 * 1024
+MAX_PAGES = 256 * 1024 * 1024  # all the pages of one EPUB, inflated
 MAX_COVER = 16 * 1024 * 1024
 MAX_COVER_PIXELS = 40_000_000
 MAX_PDF_METADATA = 256 * 1024 * 1024
@@ -432,10 +433,12 @@ def _count_notes(
 ) -> int:
     # A regular expression over the pages' bytes rather than an XML parse of each: the
     # library's count is read for every book of an archive that may hold thousands.
-    count = 0
+    count, budget = 0, MAX_PAGES
     for path, media_type, _properties in manifest.values():
         if media_type in _XHTML_TYPES and path in members:
-            count += len(_NOTE_ASIDE.findall(_member(archive, members, path, MAX_PAGE)))
+            page = _member(archive, members, path, min(MAX_PAGE, budget))
+            budget -= len(page)
+            count += len(_NOTE_ASIDE.findall(page))
     return count
 
 
