@@ -445,7 +445,13 @@ def import_command(path: Path, out: Path | None, dry_run: bool, force: bool) -> 
 @cli.command("catalog")
 @click.argument("folder", required=False, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--title", help="The catalog's title (default: the project folder's name).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    help="Processes that scale the covers into thumbnails (default: one per core).",
+)
 @_debug_option
 def catalog_command(folder: Path | None, title: str | None, jobs: int) -> int:
     """Write an OPDS catalog of the books in FOLDER (default: build/) into FOLDER/opds/."""
