@@ -533,6 +533,7 @@ def serve_command(
             report = rebuilder.build_all(progress.start, progress.advance)
         _print_summary(report)
         _finish(report)  # a failed document is shown on its preview: the others are served
+        rebuilder.warm_up()
     site.reload()
     try:
         server = LibraryServer((host, port), site)
@@ -544,10 +545,9 @@ def serve_command(
             style="red",
         )
         return EXIT_FAILED
-    with serving(server, rebuilder):
+    with contextlib.suppress(KeyboardInterrupt), serving(server, rebuilder):
         _out.print(shown(f"serving {out} at {server.url} (Ctrl-C stops)"), markup=False)
-        with contextlib.suppress(KeyboardInterrupt):
-            site.stopping.wait()
+        site.stopping.wait()  # until Ctrl-C (or SIGTERM), which ends the `with`
     return EXIT_OK
 
 

@@ -40,6 +40,7 @@ from jinja2 import Environment, PackageLoader
 from publish.builder import BOOK_FILE, FORMATS, SUFFIXES, BuildReport, Outcome, build, find_targets
 from publish.errors import PublishError
 from publish.library import THUMBNAIL_TYPE, Format, LibraryBook, read_library, thumbnail
+from publish.resources import find_project_root
 
 if TYPE_CHECKING:  # the catalog is made when a reader first asks for it
     from publish.opds import Catalog
@@ -123,28 +124,39 @@ class Site:
         self.pages = PageImages()
         self.stopping = threading.Event()
         self._lock = threading.Lock()
+        self._reading = threading.Lock()  # one reading of the folder at a time
+        self._seen: tuple[tuple[str, int, int], ...] | None = None
         self._books: dict[str, LibraryBook] = {}
         self._files: dict[str, Format] = {}
         self._catalog: Catalog | None = None
         self._problems: dict[str, tuple[str, ...]] = {}
 
     def reload(self) -> None:
-        """Read the output folder again (after a build wrote into it)."""
-        books = read_library(self.out, warn=self.tell)  # sorted by title
-        with self._lock:
-            self._books = {book.name: book for book in books}
-            self._files = {f.path.name: f for book in books for f in book.formats}
-            self._catalog = None  # made again when asked for
+        """Read the output folder again if a file in it changed since it was last read:
+        a build of this server's, or of anyone's (`publish build` in another terminal)."""
+        with self._reading:
+            seen = folder_state(self.out)
+            if seen == self._seen:
+                return
+            books = read_library(self.out, warn=self.tell)  # sorted by title
+            with self._lock:
+                self._books = {book.name: book for book in books}
+                self._files = {f.path.name: f for book in books for f in book.formats}
+                self._catalog = None  # made again when asked for
+                self._seen = seen
 
     def books(self) -> list[LibraryBook]:
+        self.reload()
         with self._lock:
             return list(self._books.values())
 
     def book(self, name: str) -> LibraryBook | None:
+        self.reload()
         with self._lock:
             return self._books.get(name)
 
     def file(self, file_name: str) -> Format | None:
+        self.reload()
         with self._lock:
             return self._files.get(file_name)
 
@@ -152,6 +164,7 @@ class Site:
         """The OPDS catalog of the books as they are now."""
         from publish.opds import Catalog
 
+        self.reload()
         with self._lock:
             if self._catalog is None:
                 self._catalog = Catalog(list(self._books.values()), base="/opds/")
@@ -167,6 +180,19 @@ class Site:
             if replace_all:
                 self._problems = {}
             self._problems.update(problems)
+
+
+def folder_state(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Each visible file of the folder with its size and mtime: what a change would change."""
+    state = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if entry.name.startswith("."):  # the build's cache, lock and temporaries
+                continue
+            with contextlib.suppress(OSError):
+                status = entry.stat()
+                state.append((entry.name, status.st_size, status.st_mtime_ns))
+    return tuple(sorted(state))
 
 
 # --- the PDF's pages as images --------------------------------------------------------
@@ -282,6 +308,23 @@ class Rebuilder:
             names = ", ".join(str(o.path) for o in built)
             self.site.tell(f"rebuilt {names} ({time.perf_counter() - started:.2f} s)")
         return report
+
+    def warm_up(self) -> None:
+        """Load what a rebuild needs before the first save, not after it: the writers,
+        WeasyPrint and its fonts, and the templates compiled (a second, on a cold start)."""
+        from publish.builder import writer
+        from publish.render import template_environment
+
+        for fmt in FORMATS:
+            writer(fmt)
+        for target in find_targets_quietly(self.sources)[:1]:
+            env = template_environment(find_project_root(target))
+            for name in env.list_templates(extensions=["j2"]):
+                with contextlib.suppress(Exception):  # a broken template is told by a build
+                    env.get_template(name)
+        import weasyprint
+
+        weasyprint.HTML(string="<p>warm</p>").render()
 
     def targets_of(self, changed: Iterable[Path]) -> list[Path] | None:
         """The targets the changed files belong to; None when one belongs to no target."""

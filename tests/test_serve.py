@@ -18,6 +18,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -340,5 +341,37 @@ def wait_until(condition: object, timeout: float = 10.0) -> float:
     while time.perf_counter() < deadline:
         if condition():  # type: ignore[operator]
             return time.perf_counter()
-        time.sleep(0.02)
+        time.sleep(0.05)
     pytest.fail("not seen in time")
+
+
+def test_nothing_in_a_book_runs_in_the_preview(served: Served, page: object) -> None:
+    """A book's text is untrusted: its scripts and event handlers do not run in the frame,
+    while its own style sheet applies."""
+    hostile = served.out / "hostile.epub"  # dropped into the folder by anyone, not built
+    with (
+        zipfile.ZipFile(served.out / "essay.epub") as book,
+        zipfile.ZipFile(hostile, "w") as copy,
+    ):
+        for item in book.infolist():
+            data = book.read(item)
+            if item.filename == "EPUB/text.xhtml":
+                data = data.replace(
+                    b"</section>",
+                    b"<script>document.body.setAttribute('data-ran', 'script')</script>"
+                    b"<img src='nothing.png' onerror=\"document.body.setAttribute('data-ran', 'onerror')\"/>"
+                    b"</section>",
+                    1,
+                )
+            copy.writestr(item, data)
+    try:
+        page.goto(served.url + "preview/hostile")
+        wait_until(lambda: "Printing is the art" in frame_text(page))
+        time.sleep(0.3)  # time for the image to fail, had its handler been allowed
+        frame = page.frame(name="epub")
+        assert frame.locator("body[data-ran]").count() == 0
+        assert frame.locator("script").count() == 1  # it is there, and did not run
+        hyphens = frame.locator("body").evaluate("body => getComputedStyle(body).hyphens")
+        assert hyphens == "auto"  # the book's epub.css applied (the default is "manual")
+    finally:
+        hostile.unlink()
