@@ -442,6 +442,28 @@ def import_command(path: Path, out: Path | None, dry_run: bool, force: bool) -> 
     return EXIT_FAILED if any(r.error for r in results) else EXIT_OK
 
 
+@cli.command("catalog")
+@click.argument("folder", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--title", help="The catalog's title (default: the project folder's name).")
+@_debug_option
+def catalog_command(folder: Path | None, title: str | None) -> int:
+    """Write an OPDS catalog of the books in FOLDER (default: build/) into FOLDER/opds/."""
+    from publish.opds import write_catalog  # reads EPUBs and makes thumbnails: only here
+
+    out = folder or _or_the_projects((), None)[1]
+    name = title or project_around(Path.cwd()).resolve().name or "Library"
+    try:
+        written = write_catalog(out, name)
+    except PublishError as exc:
+        _err.print(shown(exc), markup=False, style="red")
+        return EXIT_FAILED
+    for warning in written.warnings:
+        _err.print(shown(f"warning: {warning}"), markup=False, style="yellow")
+    summary = f"{written.books} books, {written.feeds} feeds, {written.images} images"
+    _out.print(f"[green]✓[/] {escape(shown(written.start))} ({summary})", markup=True)
+    return EXIT_OK
+
+
 def _print_import(imported: Imported, only_looks: bool) -> None:
     """One file's outcome: its error, or its guesses (a folder's: those to look at) and
     where its source went."""

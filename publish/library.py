@@ -145,7 +145,10 @@ def _files_by_name(folder: Path) -> dict[str, list[Format]]:
         if named is None:
             continue
         name, fmt, media_type = named
-        stat = path.stat()
+        try:
+            stat = path.stat()
+        except OSError:  # removed since the folder was listed
+            continue
         modified = datetime.fromtimestamp(stat.st_mtime, UTC)
         found.setdefault(name, []).append(Format(fmt, path, media_type, stat.st_size, modified))
     for formats in found.values():
@@ -219,7 +222,31 @@ def _name_identifier(name: str) -> str:
 # EPUB
 
 
+_read_before: dict[tuple[str, int, int], _Metadata] = {}
+_read_before_lock = threading.Lock()
+_REMEMBERED = 200_000  # books; a bound for a long-running server whose files keep changing
+
+
 def _read_epub(path: Path) -> _Metadata:
+    """The EPUB's metadata, remembered per file, size and mtime: a server reads the library
+    again on every change, and most of its files are the same."""
+    try:
+        stat = path.stat()
+    except OSError as exc:  # removed since the folder was listed
+        raise UnreadableBook(str(exc)) from exc
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    with _read_before_lock:
+        if key in _read_before:
+            return _read_before[key]
+    found = _read_epub_file(path)
+    with _read_before_lock:
+        if len(_read_before) > _REMEMBERED:
+            _read_before.clear()
+        _read_before[key] = found
+    return found
+
+
+def _read_epub_file(path: Path) -> _Metadata:
     try:
         with zipfile.ZipFile(path) as archive:
             return _epub_metadata(archive)
