@@ -63,7 +63,6 @@ PAGE_POLICY = (
     "connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'self'"
 )
 ASSET_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
-OPDS_TYPE = "application/atom+xml;profile=opds-catalog"
 XHTML_TYPES = {".xhtml": "application/xhtml+xml", ".html": "application/xhtml+xml"}
 
 
@@ -167,7 +166,8 @@ class Site:
         self.reload()
         with self._lock:
             if self._catalog is None:
-                self._catalog = Catalog(list(self._books.values()), base="/opds/")
+                books = list(self._books.values())  # the downloads are /files/NAME.epub
+                self._catalog = Catalog(books, base="/opds/", files="../files/")
             return self._catalog
 
     def problems(self, name: str) -> tuple[str, ...]:
@@ -556,6 +556,8 @@ class Handler(BaseHTTPRequestHandler):
             self._book(self._known(rest[0]), rest[1:])
         elif head == "files" and len(rest) == 1:
             self._download(rest[0])
+        elif head == "opds" and not rest:
+            self._redirect("/opds/")  # the feeds' links are relative to the folder
         elif head == "opds":
             self._opds("/".join(rest), query)
         elif head == "preview" and rest:
@@ -592,11 +594,15 @@ class Handler(BaseHTTPRequestHandler):
             raise NotFound
 
     def _opds(self, relative: str, query: str) -> None:
-        feed = self.server.site.catalog().feed(relative, query)
-        if feed is None:
+        from publish.opds import START
+
+        served = self.server.site.catalog().get(relative or START, query)
+        if served is None:
             raise NotFound
-        content, media_type = feed
-        self._send(HTTPStatus.OK, content, media_type, {"Cache-Control": "no-cache"})
+        self._send(HTTPStatus.OK, served.body, served.media_type, {"Cache-Control": "no-cache"})
+
+    def _redirect(self, location: str) -> None:
+        self._send(HTTPStatus.MOVED_PERMANENTLY, b"", None, {"Location": location})
 
     # downloads
 

@@ -22,12 +22,16 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pdfplumber
 import pytest
+from lxml import etree
 from reading_engines import CHROMIUM, CHROMIUM_ARGS, require
 
 REPO = Path(__file__).resolve().parent.parent
+OPDS_SCHEMA = REPO / "tests" / "schema" / "opds-1.2" / "opds.rng"
+ATOM = "{http://www.w3.org/2005/Atom}"
 LIVE_SECONDS = 2.0  # from the save to the change being seen in the open preview
 
 LETTER = """\
@@ -249,10 +253,36 @@ def test_paths_out_of_the_library_are_not_found(served: Served, tmp_path: Path) 
 
 
 def test_the_opds_catalog_is_served(served: Served, page: object) -> None:
-    answer = page.request.get(served.url + "opds/")
+    """What an e-reader given http://HOST:PORT/opds/ sees: valid OPDS feeds whose links
+    lead to the books' files (byte for byte) and covers, and a search that answers."""
+    schema = etree.RelaxNG(etree.parse(str(OPDS_SCHEMA)))
+    start_url = served.url + "opds/"
+    answer = page.request.get(start_url)
     assert answer.status == 200
     assert answer.headers["content-type"].startswith("application/atom+xml;profile=opds-catalog")
-    assert b"<feed" in answer.body()
+    start = etree.fromstring(answer.body())
+    schema.assertValid(start)
+
+    all_url = urljoin(start_url, feed_link(start, "http://opds-spec.org/sort/new"))
+    books = etree.fromstring(page.request.get(all_url).body())
+    schema.assertValid(books)
+    letter = next(e for e in books.iter(ATOM + "entry") if "Muste" in e.findtext(ATOM + "title"))
+    links = {link.get("type"): link.get("href") for link in letter.iter(ATOM + "link")}
+    epub = page.request.get(urljoin(all_url, links["application/epub+zip"]))
+    assert epub.body() == (served.out / "letter.epub").read_bytes()
+    cover = page.request.get(urljoin(all_url, links["image/png"]))
+    assert cover.status == 200 and cover.body().startswith(b"\x89PNG")
+
+    found = page.request.get(start_url + "search.xml?q=muste")
+    results = etree.fromstring(found.body())
+    schema.assertValid(results)
+    titles = [entry.findtext(ATOM + "title") for entry in results.iter(ATOM + "entry")]
+    assert titles and all("Muste" in title for title in titles)
+    assert page.request.get(served.url + "opds", max_redirects=0).status == 301
+
+
+def feed_link(feed: etree._Element, rel: str) -> str:
+    return next(link.get("href") for link in feed.iter(ATOM + "link") if link.get("rel") == rel)
 
 
 def test_a_saved_source_shows_in_the_open_preview(served: Served, page: object) -> None:
