@@ -117,8 +117,9 @@ def start_serve(project: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
 
 def _interruptible() -> None:
     """Ctrl-C as a terminal sends it: a test runner started in the background ignores
-    SIGINT, and its children would inherit that."""
+    SIGINT (and Playwright's thread may block it), and its children would inherit that."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +130,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     write(project / "source" / "letter.md", LETTER)
     write(project / "source" / "essay.md", ESSAY)
     write(project / "source" / "draft.md", DRAFT.format(extra=""))
+    (project / "styles").mkdir()
+    (project / "styles" / "epub.css").write_text("/* the project's additions */\n")
     process, url = start_serve(project)
     try:
         yield Served(url, project, project / "build", process)
@@ -217,6 +220,14 @@ def test_downloads_are_the_outputs_byte_for_byte(served: Served, page: object) -
     assert headers["content-length"] == str(len(pdf))
     assert headers["content-disposition"].startswith('attachment; filename="letter.pdf"')
     assert headers["etag"] and headers["last-modified"]
+    kepub = served.out / "essay.kepub.epub"  # a KEPUB built earlier (`--format kepub`)
+    kepub.write_bytes((served.out / "essay.epub").read_bytes())
+    try:
+        answer = page.request.get(served.url + "files/essay.kepub.epub")
+        assert answer.body() == kepub.read_bytes()
+        assert answer.headers["content-type"] == "application/kepub+zip"
+    finally:
+        kepub.unlink()
     again = page.request.get(
         served.url + "files/letter.pdf", headers={"If-None-Match": headers["etag"]}
     )
@@ -320,10 +331,32 @@ def test_a_build_error_is_shown_and_the_last_outputs_stay(served: Served, page: 
     assert re.search(r"draft\.md:\d+: .*\[\^9\]", problems.inner_text())
     assert (served.out / "draft.epub").read_bytes() == epub  # the last good EPUB stays
     assert "algebraic" in frame_text(page)
+    book_page = page.context.new_page()
+    book_page.goto(served.url + "books/draft")
+    assert "[^9]" in book_page.locator("ul.problems").inner_text()
+    book_page.close()
 
     write(served.project / "source" / "draft.md", DRAFT.format(extra="Mended."))
     problems.wait_for(state="hidden", timeout=10_000)
     wait_until(lambda: "Mended" in frame_text(page))
+
+
+def test_a_saved_style_restyles_the_open_preview(served: Served, page: object) -> None:
+    page.goto(served.url + "preview/essay")
+    wait_until(lambda: "Printing is the art" in frame_text(page))
+    (served.project / "styles" / "epub.css").write_text("p { color: rgb(1, 2, 3); }\n")
+    try:
+        wait_until(lambda: paragraph_color(page) == "rgb(1, 2, 3)", timeout=30)
+    finally:
+        (served.project / "styles" / "epub.css").write_text("/* the project's additions */\n")
+
+
+def paragraph_color(page: object) -> str:
+    frame = page.frame(name="epub")  # type: ignore[attr-defined]
+    try:
+        return frame.locator("p").first.evaluate("p => getComputedStyle(p).color", timeout=1000)
+    except Exception:  # the frame is between two documents
+        return ""
 
 
 def test_ctrl_c_stops_it_and_a_busy_port_is_an_error(served: Served) -> None:
