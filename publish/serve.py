@@ -37,7 +37,16 @@ from urllib.parse import quote, unquote, urlsplit
 
 from jinja2 import Environment, PackageLoader
 
-from publish.builder import BOOK_FILE, FORMATS, SUFFIXES, BuildReport, Outcome, build, find_targets
+from publish.builder import (
+    BOOK_FILE,
+    FORMATS,
+    SUFFIXES,
+    BuildReport,
+    Outcome,
+    build,
+    describe_failure,
+    find_targets,
+)
 from publish.errors import PublishError
 from publish.library import THUMBNAIL_TYPE, Format, LibraryBook, read_library, thumbnail
 from publish.resources import find_project_root
@@ -350,13 +359,16 @@ class Rebuilder:
         tell the previews: every book's after a whole build."""
         known = find_targets_quietly(self.sources) if targets is None else list(targets)
         problems: dict[str, list[str]] = {target_name(t): [] for t in known}
+        if targets is None:
+            problems[""] = []
         for error in report.errors:
             owner = _owner(Path(error.location.path), known) if error.location else None
-            if owner is None and targets is not None and len(targets) == 1:
-                owner = targets[0]  # a single target's build: its problems are its own
-            problems.setdefault(target_name(owner) if owner else "", []).append(str(error))
-        if targets is None:
-            problems.setdefault("", [])
+            # A problem of no one target (a style, a template) is every built target's.
+            owners = (
+                [target_name(owner)] if owner else ([""] if targets is None else list(problems))
+            )
+            for name in owners:
+                problems[name].append(str(error))
         self.site.set_problems({k: tuple(v) for k, v in problems.items()}, targets is None)
         for name in ["*"] if targets is None else [target_name(t) for t in targets]:
             self.site.events.tell(name, "problems")
@@ -545,7 +557,11 @@ class Handler(BaseHTTPRequestHandler):
         except (NotFound, UnicodeDecodeError):
             self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8")
         except (BrokenPipeError, ConnectionResetError):
-            pass
+            pass  # the reader left
+        except Exception as exc:  # one answer's failure (a damaged EPUB, say): the server goes on
+            self.server.site.tell(f"publish serve: {self.path}: {describe_failure(exc)}")
+            with contextlib.suppress(OSError):
+                self._send(HTTPStatus.INTERNAL_SERVER_ERROR, b"failed\n", "text/plain")
 
     def _route(self, parts: list[str], query: str) -> None:
         site = self.server.site
