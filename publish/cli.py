@@ -569,7 +569,10 @@ def serve_command(
         return EXIT_FAILED
     with contextlib.suppress(KeyboardInterrupt), serving(server, rebuilder):
         _out.print(shown(f"serving {out} at {server.url} (Ctrl-C stops)"), markup=False)
-        site.stopping.wait()  # until Ctrl-C (or SIGTERM), which ends the `with`
+        # Until Ctrl-C (or SIGTERM) ends the `with`: a signal that lands on another thread
+        # is acted on only when this one wakes, hence the timeout.
+        while not site.stopping.wait(timeout=0.2):
+            pass
     return EXIT_OK
 
 

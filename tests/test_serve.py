@@ -117,9 +117,8 @@ def start_serve(project: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
 
 def _interruptible() -> None:
     """Ctrl-C as a terminal sends it: a test runner started in the background ignores
-    SIGINT (and Playwright's thread may block it), and its children would inherit that."""
+    SIGINT, and its children would inherit that."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 @pytest.fixture(scope="module")
