@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -529,13 +530,17 @@ def thumbnail(book: LibraryBook, width: int = 200) -> bytes | None:
     with _thumbnails_lock:
         if key in _thumbnails:
             return _thumbnails[key]
-    made = _scaled(book.cover, width)
+    made = scaled_cover(book.cover, width)
     with _thumbnails_lock:
+        if len(_thumbnails) > _REMEMBERED:
+            _thumbnails.clear()
         _thumbnails[key] = made
     return made
 
 
-def _scaled(cover: bytes, width: int) -> bytes | None:
+def scaled_cover(cover: bytes, width: int = 200) -> bytes | None:
+    """COVER (an image's bytes) scaled to WIDTH pixels wide, as a JPEG; None where Pillow
+    cannot read it or it is too large to decode."""
     from PIL import Image  # loaded only for thumbnails
 
     try:
@@ -544,19 +549,24 @@ def _scaled(cover: bytes, width: int) -> bytes | None:
                 return None
             image.draft("RGB", (width, width * 4))  # a JPEG decodes at a fraction of its size
             height = max(1, round(image.height * width / image.width))
-            rgb = _on_white(image)
-            rgb.thumbnail((width, height), Image.Resampling.LANCZOS)
+            # Scaled first, flattened after: the full-size image is only decoded once.
+            image.thumbnail((width, height), Image.Resampling.LANCZOS, reducing_gap=2.0)
             out = io.BytesIO()
-            rgb.save(out, "JPEG", quality=85, optimize=True)
+            _flattened(image).save(out, "JPEG", quality=85, optimize=True)
             return out.getvalue()
     except (OSError, ValueError, Image.DecompressionBombError, SyntaxError):
         return None
 
 
-def _on_white(image: object) -> object:
+def _flattened(image: Any) -> Any:
+    """An RGB image: transparency laid on white (JPEG has none)."""
     from PIL import Image
 
-    converted = image.convert("RGBA")  # type: ignore[attr-defined]
+    if image.mode == "RGB":
+        return image
+    if "A" not in image.getbands() and "transparency" not in image.info:
+        return image.convert("RGB")
+    converted = image.convert("RGBA")
     white = Image.new("RGB", converted.size, "white")
     white.paste(converted, mask=converted.getchannel("A"))
     return white

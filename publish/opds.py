@@ -18,14 +18,18 @@ server can mount the same feeds anywhere. Feeds live side by side in one folder:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
+import os
 import re
 import shutil
 import tempfile
+import time
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +38,7 @@ from urllib.parse import parse_qs, quote
 from lxml import etree
 
 from publish.errors import OutputError, PublishError, SourceLocation
-from publish.library import THUMBNAIL_TYPE, LibraryBook, read_library, thumbnail
+from publish.library import THUMBNAIL_TYPE, LibraryBook, read_library, scaled_cover, thumbnail
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/terms/"
@@ -502,21 +506,30 @@ class WrittenCatalog:
         return self.folder / START
 
 
-def write_catalog(out_dir: Path, title: str = "Library") -> WrittenCatalog:
+def write_catalog(out_dir: Path, title: str = "Library", jobs: int = 1) -> WrittenCatalog:
     """Write the static catalog of the books in OUT_DIR into OUT_DIR/opds/ (without search:
     no server answers it). It is made in a temporary folder beside it and swapped in whole,
-    so that a failure leaves the previous catalog as it was. A thumbnail of the previous
-    catalog is kept when its book has not changed since."""
+    so that a failure leaves the previous catalog as it was. The covers and thumbnails of the
+    previous catalog are kept for the books whose cover did not change; the new thumbnails
+    are made by JOBS processes."""
     if not out_dir.is_dir():
         raise PublishError("no such folder: build the books first", SourceLocation(str(out_dir)))
     written = WrittenCatalog(out_dir / CATALOG_FOLDER)
     books = read_library(out_dir, warn=written.warnings.append)
     catalog = Catalog(books, search=False, files="../", title=title)
-    made = Path(_attempt(out_dir, lambda: tempfile.mkdtemp(prefix=".opds.publish-", dir=out_dir)))
+    images = {path: book for book in books for path in (_cover_path(book), _thumbnail_path(book))}
+    kept = {p: old for p, book in images.items() if (old := _unchanged(written.folder, p, book))}
+    thumbnails = _thumbnails(
+        [b for p, b in images.items() if p.startswith("thumbnails/") and p not in kept], jobs
+    )
+    _remove_left_behind(out_dir)
+    made = Path(_attempt(out_dir, lambda: tempfile.mkdtemp(prefix=_TEMPORARY, dir=out_dir)))
     try:
         for path in catalog.paths():
-            body = _kept_thumbnail(written.folder, path, books) or catalog._made(path).body
-            _write(made / path, body)
+            if path in kept:
+                _keep(kept[path], made / path)
+            else:
+                _write(made / path, thumbnails.get(path) or catalog._made(path).body)
             written.feeds += path.endswith(".xml")
             written.images += not path.endswith(".xml")
         _swap(made, written.folder)
@@ -527,19 +540,51 @@ def write_catalog(out_dir: Path, title: str = "Library") -> WrittenCatalog:
 
 
 CATALOG_FOLDER = "opds"
+_TEMPORARY = ".opds.publish-"
+_LEFT_BEHIND_AFTER = 3600  # seconds: older, no catalog is still being written into it
 
 
-def _kept_thumbnail(old: Path, path: str, books: Sequence[LibraryBook]) -> bytes | None:
-    if not path.startswith("thumbnails/"):
-        return None
-    book = next((book for book in books if _thumbnail_path(book) == path), None)
-    previous = old / path
+def _remove_left_behind(out_dir: Path) -> None:
+    """The temporary folders of a catalog that was killed before its swap."""
+    now = time.time()
+    for path in out_dir.glob(_TEMPORARY + "*"):
+        with contextlib.suppress(OSError):
+            if path.is_dir() and now - path.stat().st_mtime > _LEFT_BEHIND_AFTER:
+                shutil.rmtree(path)
+
+
+def _unchanged(old_catalog: Path, path: str, book: LibraryBook) -> Path | None:
+    """The previous catalog's cover or thumbnail at PATH, if that catalog had the same cover
+    for BOOK: compared by content, as a rebuilt book's files are new whether it changed or not."""
+    old_cover, previous = old_catalog / _cover_path(book), old_catalog / path
     try:
-        if book and previous.stat().st_mtime >= book.formats[0].modified.timestamp():
-            return previous.read_bytes()
+        if book.cover is None or old_cover.stat().st_size != len(book.cover):
+            return None
+        return previous if previous.is_file() and old_cover.read_bytes() == book.cover else None
     except OSError:
-        pass
-    return None
+        return None
+
+
+def _keep(old: Path, new: Path) -> None:
+    """The previous catalog's image in the new one: a hard link where the disk allows it."""
+    _attempt(new, lambda: new.parent.mkdir(parents=True, exist_ok=True))
+    try:
+        os.link(old, new)
+    except OSError:
+        _write(new, _attempt(old, old.read_bytes))
+
+
+def _thumbnails(books: Sequence[LibraryBook], jobs: int) -> dict[str, bytes]:
+    """The thumbnails of BOOKS by path, made in parallel: scaling a cover is most of the time
+    a first catalog of a large archive takes."""
+    covers = [book.cover for book in books if book.cover is not None]
+    paths = [_thumbnail_path(book) for book in books if book.cover is not None]
+    if jobs <= 1 or len(covers) < 8:
+        made = [scaled_cover(cover) for cover in covers]
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            made = list(pool.map(scaled_cover, covers, chunksize=8))
+    return {path: small for path, small in zip(paths, made, strict=True) if small}
 
 
 def _write(path: Path, body: bytes) -> None:

@@ -6,7 +6,10 @@ writing it all in one swap."""
 
 from __future__ import annotations
 
+import io
+import os
 import shutil
+import zipfile
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -16,6 +19,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 from library_helpers import build_library, write_hostile_epubs
 from lxml import etree
+from PIL import Image
 
 from publish.library import Format, LibraryBook, read_library
 from publish.opds import ACQUISITION_TYPE, Catalog, search
@@ -313,3 +317,56 @@ def test_a_book_without_identifier_language_or_cover_is_still_valid(
     feed = valid(schema, Catalog([odd]).get("all.xml").body, "odd")
     assert entries(feed) == ["AB"]
     assert feed.xpath("a:entry/a:id/text()", namespaces=NS)[0].startswith("urn:uuid:")
+
+
+def test_images_of_unchanged_books_are_kept_from_the_previous_catalog(
+    library: Path, run_cli: Callable
+) -> None:
+    assert run_cli("catalog", library).code == 0
+    thumbnails = library / "opds" / "thumbnails"
+    before = {path.name: path.stat().st_ino for path in thumbnails.iterdir()}
+    assert set(before) == {"carta.jpg", "manifesto.jpg"}
+    # carta rebuilt, the same; manifesto replaced by a book with another cover
+    (library / "carta.epub").write_bytes((library / "carta.epub").read_bytes())
+    (library / "manifesto.epub").write_bytes(make_epub_with_cover(b"another cover"))
+    assert run_cli("catalog", library, "--jobs", "1").code == 0
+    after = {path.name: path.stat().st_ino for path in thumbnails.iterdir()}
+    assert after["carta.jpg"] == before["carta.jpg"]  # the same file, linked
+    assert after["manifesto.jpg"] != before["manifesto.jpg"]  # made again
+    assert (thumbnails / "manifesto.jpg").read_bytes().startswith(b"\xff\xd8\xff")
+
+
+def make_epub_with_cover(label: bytes) -> bytes:
+    """A minimal EPUB whose cover is a small PNG that differs with LABEL."""
+    image = Image.new("RGB", (300, 480), tuple(label[:3]))
+    png = io.BytesIO()
+    image.save(png, "PNG")
+    opf = (
+        '<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="id">'
+        '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="id">'
+        "urn:uuid:6f1c1e36-6a52-4b8e-9b7e-0d7b3f3d2a11</dc:identifier><dc:title>Manifesto"
+        "</dc:title><dc:language>en</dc:language></metadata><manifest><item id='c' "
+        "href='c.png' media-type='image/png' properties='cover-image'/></manifest></package>"
+    )
+    container = (
+        '<container xmlns="urn:oasis:names:tc:opendocument:xmlns:container" version="1.0">'
+        '<rootfiles><rootfile full-path="content.opf" '
+        'media-type="application/oebps-package+xml"/></rootfiles></container>'
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("mimetype", "application/epub+zip")
+        archive.writestr("META-INF/container.xml", container)
+        archive.writestr("content.opf", opf)
+        archive.writestr("c.png", png.getvalue())
+    return out.getvalue()
+
+
+def test_a_killed_catalogs_temporary_folder_is_removed(library: Path, run_cli: Callable) -> None:
+    left = library / ".opds.publish-killed"
+    (left / "thumbnails").mkdir(parents=True)
+    an_hour_ago = left.stat().st_mtime - 7200
+    os.utime(left, (an_hour_ago, an_hour_ago))
+    assert run_cli("catalog", library).code == 0
+    assert not left.exists()
+    assert [p.name for p in library.iterdir() if p.name.startswith(".opds")] == []
