@@ -23,6 +23,7 @@ import mimetypes
 import os
 import posixpath
 import shutil
+import socket
 import threading
 import time
 import zipfile
@@ -501,6 +502,8 @@ class LibraryServer(ThreadingHTTPServer):
         self.pages = Environment(loader=PackageLoader("publish", "serve_assets"), autoescape=True)
         self.pages.filters["q"] = lambda text: quote(str(text), safe="")
         self.pages.filters["size"] = human_size
+        if ":" in address[0]:  # an IPv6 address (`--host ::1`)
+            self.address_family = socket.AF_INET6
         super().__init__(address, Handler)
 
     @property

@@ -437,3 +437,26 @@ def test_nothing_in_a_book_runs_in_the_preview(served: Served, page: object) -> 
         assert hyphens == "auto"  # the book's epub.css applied (the default is "manual")
     finally:
         hostile.unlink()
+
+
+def test_a_saved_file_rebuilds_its_own_target(tmp_path: Path) -> None:
+    """A document's file rebuilds that document; a chapter, its book; a style, a shared
+    image or a new source, every target (the build cache skips what did not change)."""
+    from publish.serve import Rebuilder, Site
+
+    source = tmp_path / "source"
+    (source / "letters").mkdir(parents=True)
+    (tmp_path / "publish.toml").write_text("")
+    (source / "one.md").write_text("---\ntitle: One\n---\n\nText.\n")
+    (source / "letters" / "book.yaml").write_text("title: Letters\ndocuments: [a.md]\n")
+    (source / "letters" / "a.md").write_text("---\ntitle: A\n---\n\nText.\n")
+    rebuilder = Rebuilder(Site(tmp_path / "build"), [source], [source])
+    assert rebuilder.targets_of([source / "one.md"]) == [source / "one.md"]
+    book = source / "letters" / "book.yaml"
+    assert rebuilder.targets_of([source / "letters" / "a.md", book]) == [book]
+    assert rebuilder.targets_of([source / "one.md", source / "letters" / "a.md"]) == [
+        source / "one.md",
+        book,
+    ]
+    assert rebuilder.targets_of([tmp_path / "styles" / "epub.css"]) is None
+    assert rebuilder.targets_of([source / "two.md"]) is None
