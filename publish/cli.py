@@ -532,10 +532,17 @@ def _print_import_summary(folder: Path, results: Sequence[Imported]) -> None:
     type=click.IntRange(0, 65535),
     default=8000,
     show_default=True,
-    help="0: any free one.",
+    help="Port to listen on (0: any free one).",
 )
 @click.option("--no-build", is_flag=True, help="Serve OUT as it is: no build, no watching.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="number of cores",
+    help="Worker processes for the first build (a saved source is rebuilt in the server).",
+)
 @_debug_option
 def serve_command(
     paths: tuple[Path, ...], out: Path | None, host: str, port: int, no_build: bool, jobs: int
