@@ -29,7 +29,7 @@ import time
 import zipfile
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -279,7 +279,6 @@ class Rebuilder:
     sources: Sequence[Path]
     watched: Sequence[Path]  # the sources and the project's styles, templates, settings
     jobs: int = 1
-    rounds: int = field(default=0, init=False)
 
     def build_all(
         self,
@@ -310,7 +309,6 @@ class Rebuilder:
         targets = self.targets_of(changed)
         started = time.perf_counter()
         report = self.build_targets(targets) if targets else self.build_all()
-        self.rounds += 1
         for line in (*map(str, report.warnings), *map(str, report.errors)):
             self.site.tell(line)
         built = [o for o in report.outcomes if not o.skipped]
@@ -468,7 +466,7 @@ def epub_pages(epub: Path) -> tuple[list[EpubPage], str | None]:
         item = items.get(ref.get("idref"))
         if item is not None and item.get("media-type") == "application/xhtml+xml":
             href = posixpath.normpath(posixpath.join(folder, unquote(item.get("href", ""))))
-            pages.append(EpubPage(href, _page_title(item.get("id", ""), href)))
+            pages.append(EpubPage(href, item.get("id") or posixpath.basename(href)))
     text = opf.xpath(
         "string(//*[local-name()='guide']/*[local-name()='reference'][@type='text']/@href)"
     )
@@ -476,10 +474,6 @@ def epub_pages(epub: Path) -> tuple[list[EpubPage], str | None]:
         posixpath.normpath(posixpath.join(folder, unquote(text.split("#")[0]))) if text else None
     )
     return pages, start if start in {page.href for page in pages} else None
-
-
-def _page_title(identifier: str, href: str) -> str:
-    return identifier or posixpath.basename(href)
 
 
 def epub_member(epub: Path, member: str) -> bytes | None:
@@ -495,7 +489,9 @@ def epub_member(epub: Path, member: str) -> bytes | None:
 
 
 class LibraryServer(ThreadingHTTPServer):
-    daemon_threads = True  # an open event stream does not hold up the end
+    # Daemon threads: an open event stream, or a browser's idle connection, does not hold
+    # up the end (server_close joins only the others).
+    daemon_threads = True
 
     def __init__(self, address: tuple[str, int], site: Site) -> None:
         self.site = site
@@ -539,6 +535,7 @@ def path_parts(raw: str) -> list[str]:
 class Handler(BaseHTTPRequestHandler):
     server: LibraryServer
     server_version = "publish"
+    timeout = 60  # seconds a connection may wait for its request (or a slow reader)
 
     def do_GET(self) -> None:
         self._answer(body=True)
