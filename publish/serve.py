@@ -59,6 +59,7 @@ ASSETS = Path(__file__).resolve().parent / "serve_assets"
 PAGE_PX = 720  # the width of a PDF page's preview image
 KEEPALIVE_SECONDS = 15.0  # an idle event stream says so, to find readers who left
 DEBOUNCE_MS = 150  # saves this close together are one change
+WATCH_CHECK_SECONDS = 0.5  # how often the watched folders themselves are looked at
 EVENTS_KEPT = 200
 
 # Nothing in a book runs: its text comes from sources that are not trusted. The frame gets
@@ -373,12 +374,33 @@ class Rebuilder:
             self.site.events.tell(name, "problems")
 
     def watch(self) -> None:
-        """Rebuild on each save until the site stops (run on a thread of its own)."""
-        from watchfiles import watch  # only a serving process needs it
+        """Rebuild on each save until the site stops (run on a thread of its own).
 
-        present = [path for path in self.watched if path.exists()]
+        The file system's notices stop with the folder they were asked for: when a watched
+        path is deleted, made again or made for the first time, the watch starts over on
+        the paths as they are, and everything is built once (the cache skips what did not
+        change), so that nothing saved in between is missed."""
+        armed = _identities(self.watched)
+        while not self.site.stopping.is_set():
+            try:
+                moved = self._watch_while(armed)
+            except FileNotFoundError:  # a folder deleted just before its watch began
+                moved = True
+            now = _identities(self.watched)
+            if (moved or now != armed) and not self.site.stopping.is_set():
+                armed = now
+                self._rebuild_safely(None)
+
+    def _watch_while(self, armed: list[tuple[int, int] | None]) -> bool:
+        """Rebuild on each save while the watched paths are the ones `armed`; True when
+        one of them was deleted or made again (or made, for the first time)."""
+        from watchfiles import Change, watch  # only a serving process needs it
+
+        present = [path for path, there in zip(self.watched, armed, strict=True) if there]
         if not present:
-            return
+            self.site.stopping.wait(WATCH_CHECK_SECONDS)
+            return False
+        roots = _spellings(present)
         out = self.site.out.resolve()
         notices = watch(
             *present,
@@ -386,14 +408,49 @@ class Rebuilder:
             debounce=DEBOUNCE_MS,
             step=50,
             stop_event=self.site.stopping,
-            rust_timeout=500,
+            rust_timeout=int(WATCH_CHECK_SECONDS * 1000),
+            yield_on_timeout=True,  # to look at the paths themselves now and then
             raise_interrupt=False,
         )
-        for changes in notices:
-            try:
-                self.rebuild(Path(name) for _change, name in changes)
-            except Exception as exc:  # the server outlives any one build
-                self.site.tell(f"publish serve: the rebuild failed: {exc}")
+        with contextlib.closing(notices):
+            for changes in notices:
+                # A folder made again may get the old one's inode: its deletion tells it.
+                gone = any(c != Change.modified and name in roots for c, name in changes)
+                if gone or _identities(self.watched) != armed:
+                    return True
+                if changes:
+                    self._rebuild_safely(Path(name) for _change, name in changes)
+        return False
+
+    def _rebuild_safely(self, changed: Iterable[Path] | None) -> None:
+        try:
+            self.rebuild(changed) if changed is not None else self.build_all()
+        except Exception as exc:  # the server outlives any one build
+            self.site.tell(f"publish serve: the rebuild failed: {describe_failure(exc)}")
+
+
+def _spellings(paths: Sequence[Path]) -> set[str]:
+    """The absolute names a notice about one of `paths` itself may carry."""
+    names = set()
+    for path in paths:
+        names.add(str(path.absolute()))
+        with contextlib.suppress(OSError, RuntimeError, ValueError):
+            names.add(str(path.resolve()))
+    return names
+
+
+def _identities(paths: Sequence[Path]) -> list[tuple[int, int] | None]:
+    """Each path's device and inode (None: it does not exist), to tell a folder deleted
+    and made again from the one that was watched."""
+    identities: list[tuple[int, int] | None] = []
+    for path in paths:
+        try:
+            status = path.stat()
+        except (OSError, ValueError):
+            identities.append(None)
+        else:
+            identities.append((status.st_dev, status.st_ino))
+    return identities
 
 
 def _worth_a_build(path: Path, out: Path) -> bool:

@@ -462,3 +462,33 @@ def test_a_saved_file_rebuilds_its_own_target(tmp_path: Path) -> None:
     ]
     assert rebuilder.targets_of([tmp_path / "styles" / "epub.css"]) is None
     assert rebuilder.targets_of([source / "two.md"]) is None
+
+
+def test_a_source_folder_deleted_and_made_again_is_still_watched(tmp_path: Path) -> None:
+    import shutil
+    import threading
+
+    from publish.serve import Rebuilder, Site
+
+    (tmp_path / "publish.toml").write_text("")
+    source, out = tmp_path / "source", tmp_path / "build"
+    source.mkdir()
+    (source / "one.md").write_text("---\ntitle: One\n---\n\nText.\n")
+    site = Site(out)
+    rebuilder = Rebuilder(site, [source], [source])
+    assert rebuilder.build_all().ok
+    watching = threading.Thread(target=rebuilder.watch, daemon=True)
+    watching.start()
+    try:
+        time.sleep(1)
+        shutil.rmtree(source)
+        source.mkdir()
+        (source / "two.md").write_text("---\ntitle: Two\n---\n\nText.\n")
+        wait_until(lambda: (out / "two.pdf").exists(), timeout=30)
+        time.sleep(1)  # the new folder's watch listens
+        (source / "three.md").write_text("---\ntitle: Three\n---\n\nText.\n")
+        wait_until(lambda: (out / "three.pdf").exists(), timeout=30)
+    finally:
+        site.stopping.set()
+        watching.join(timeout=10)
+    assert not watching.is_alive()
