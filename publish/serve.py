@@ -350,9 +350,10 @@ class Rebuilder:
         return list(dict.fromkeys(owners))
 
     def _built(self, outcome: Outcome) -> None:
-        self.site.reload()
-        name, fmt = output_name(outcome.path)
-        self.site.events.tell(name, fmt)
+        """Tell the previews of a new output (the site reads the folder when next asked)."""
+        if not outcome.skipped:
+            name, fmt = output_name(outcome.path)
+            self.site.events.tell(name, fmt)
 
     def _record(self, report: BuildReport, targets: Sequence[Path] | None) -> None:
         """Each problem under its output's name (those of no one target under ""), then
