@@ -39,6 +39,7 @@
     for (let number = 1; number <= info.pages; number++) {
       const image = new Image();
       image.alt = "PDF page " + number;
+      image.loading = "lazy";  // a long book's pages are drawn as they are scrolled to
       image.src = base + "/pdf/" + number + ".png?v=" + info.version;
       images.push(image);
     }
