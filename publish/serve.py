@@ -219,14 +219,17 @@ class PageImages:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._images: OrderedDict[tuple[str, int, int], bytes] = OrderedDict()
-        self._counts: dict[tuple[str, int], int] = {}
+        self._counts: dict[str, tuple[int, int]] = {}  # path: (mtime, pages)
 
     def count(self, pdf: Path) -> int:
-        key = (str(pdf), pdf.stat().st_mtime_ns)
+        """The PDF's number of pages, counted once per version."""
+        version = pdf.stat().st_mtime_ns
         with self._lock:
-            if key not in self._counts:
-                self._counts[key] = self._with_document(pdf, len)
-            return self._counts[key]
+            counted, pages = self._counts.get(str(pdf), (None, 0))
+            if counted != version:
+                pages = self._with_document(pdf, len)
+                self._counts[str(pdf)] = (version, pages)
+            return pages
 
     def image(self, pdf: Path, number: int) -> bytes | None:
         """Page `number` (from 1) as a PNG, or None if the PDF has no such page."""
