@@ -445,11 +445,17 @@ def import_command(path: Path, out: Path | None, dry_run: bool, force: bool) -> 
 @cli.command("catalog")
 @click.argument("folder", required=False, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--title", help="The catalog's title (default: the project folder's name).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    help="Processes that scale the covers into thumbnails (default: one per core).",
+)
 @_debug_option
 def catalog_command(folder: Path | None, title: str | None, jobs: int) -> int:
     """Write an OPDS catalog of the books in FOLDER (default: build/) into FOLDER/opds/."""
-    from publish.opds import write_catalog  # reads EPUBs and makes thumbnails: only here
+    from publish.catalog_files import write_catalog  # reads EPUBs, makes thumbnails: only here
 
     out = folder or _or_the_projects((), None)[1]
     name = title or project_around(Path.cwd()).resolve().name or "Library"

@@ -10,6 +10,7 @@ size limit, and a file that cannot be read is skipped with a warning.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import posixpath
 import re
@@ -44,8 +45,11 @@ _NOT_BOOKS = (".cover.pdf",)
 MAX_MEMBERS = 20_000
 MAX_XML = 4 * 1024 * 1024
 MAX_PAGE = 32 * 1024 * 1024
+MAX_PAGES = 256 * 1024 * 1024  # all the pages of one EPUB, inflated
 MAX_COVER = 16 * 1024 * 1024
 MAX_COVER_PIXELS = 40_000_000
+MAX_PDF_METADATA = 256 * 1024 * 1024
+PDF_TAIL = 64 * 1024  # where a PDF's %%EOF must be (readers allow some bytes after it)
 
 OPF_NS = "http://www.idpf.org/2007/opf"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -176,7 +180,7 @@ def _read_book(name: str, formats: list[Format], warn: Warn) -> LibraryBook | No
     meta: _Metadata | None = None
     for each in formats:
         try:
-            found = _read_format(each, need_metadata=meta is None)
+            found = _read_format(each, need_metadata=meta is None, warn=warn)
         except UnreadableBook as exc:
             warn(f"{each.path}: skipped: {exc}")
             continue
@@ -205,13 +209,15 @@ def _read_book(name: str, formats: list[Format], warn: Warn) -> LibraryBook | No
     )
 
 
-def _read_format(each: Format, need_metadata: bool) -> _Metadata | None:
+def _read_format(each: Format, need_metadata: bool, warn: Warn) -> _Metadata | None:
     if each.fmt in ("epub", "kepub"):
         return _read_epub(each.path)
-    if need_metadata:
-        return _read_pdf(each.path)
     _check_pdf(each.path)
-    return None
+    if need_metadata and each.size > MAX_PDF_METADATA:
+        # pypdf may read a damaged PDF whole to rebuild its cross-references.
+        warn(f"{each.path}: listed by its name: too large ({each.size} bytes) to read its metadata")
+        return _Metadata()
+    return _read_pdf(each.path) if need_metadata else None
 
 
 def _name_identifier(name: str) -> str:
@@ -427,10 +433,12 @@ def _count_notes(
 ) -> int:
     # A regular expression over the pages' bytes rather than an XML parse of each: the
     # library's count is read for every book of an archive that may hold thousands.
-    count = 0
+    count, budget = 0, MAX_PAGES
     for path, media_type, _properties in manifest.values():
         if media_type in _XHTML_TYPES and path in members:
-            count += len(_NOTE_ASIDE.findall(_member(archive, members, path, MAX_PAGE)))
+            page = _member(archive, members, path, min(MAX_PAGE, budget))
+            budget -= len(page)
+            count += len(_NOTE_ASIDE.findall(page))
     return count
 
 
@@ -441,10 +449,13 @@ def _read_pdf(path: Path) -> _Metadata:
     from pypdf import PdfReader  # loaded only for a PDF without an EPUB
 
     try:
-        reader = PdfReader(path, strict=False)
-        info = reader.metadata or {}
-        xmp = _xmp(reader)
-        language = str(reader.trailer["/Root"].get("/Lang", "") or "")
+        # An open file, not a path: pypdf would read a path's whole file into memory, and
+        # the metadata is in the trailer and one or two objects.
+        with path.open("rb") as stream:
+            reader = PdfReader(stream, strict=False)
+            info = dict(reader.metadata or {})
+            xmp = _xmp(reader)
+            language = str(reader.trailer["/Root"].get("/Lang", "") or "")
     except Exception as exc:  # pypdf raises many kinds on a damaged file
         raise UnreadableBook(f"not a readable PDF ({exc})") from exc
     keywords = _info(info, "/Keywords")
@@ -466,10 +477,19 @@ def _read_pdf(path: Path) -> _Metadata:
 
 
 def _check_pdf(path: Path) -> None:
-    """A PDF beside an EPUB is listed if it opens as a PDF at all: its header."""
-    with path.open("rb") as stream:
-        if not stream.read(1024).lstrip().startswith(b"%PDF-"):
-            raise UnreadableBook("not a PDF")
+    """A PDF is listed if it looks like one at both ends: its header, and the %%EOF that ends
+    it (without one, pypdf would search the whole file backwards for it)."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(1024)
+            stream.seek(max(0, path.stat().st_size - PDF_TAIL))
+            tail = stream.read(PDF_TAIL)
+    except OSError as exc:
+        raise UnreadableBook(str(exc)) from exc
+    if not head.lstrip().startswith(b"%PDF-"):
+        raise UnreadableBook("not a PDF")
+    if b"%%EOF" not in tail:
+        raise UnreadableBook("not a PDF: no %%EOF at its end")
 
 
 def _info(info: object, key: str) -> str:
@@ -515,24 +535,27 @@ def _xmp(reader: object) -> dict[str, object]:
 
 # Thumbnails
 
-_thumbnails: dict[tuple[str, float, int], bytes | None] = {}
+_thumbnails: dict[tuple[str, float, int, bytes], bytes | None] = {}
 _thumbnails_lock = threading.Lock()
+_THUMBNAILS_REMEMBERED = 20_000  # about 8 KiB each
 
 
 def thumbnail(book: LibraryBook, width: int = 200) -> bytes | None:
     """The cover scaled to `width` pixels wide, as a JPEG (THUMBNAIL_TYPE); None for a book
     without a cover or whose cover is not an image Pillow can read. Remembered per file and
-    mtime, so that a server asks Pillow once per cover."""
+    mtime (and the cover's digest: a LibraryBook can be made with any cover), so that a
+    server asks Pillow once per cover."""
     if book.cover is None or not book.formats:
         return None
     source = book.formats[0]
-    key = (str(source.path), source.modified.timestamp(), width)
+    digest = hashlib.sha1(book.cover).digest()
+    key = (str(source.path), source.modified.timestamp(), width, digest)
     with _thumbnails_lock:
         if key in _thumbnails:
             return _thumbnails[key]
     made = scaled_cover(book.cover, width)
     with _thumbnails_lock:
-        if len(_thumbnails) > _REMEMBERED:
+        if len(_thumbnails) > _THUMBNAILS_REMEMBERED:
             _thumbnails.clear()
         _thumbnails[key] = made
     return made

@@ -18,27 +18,20 @@ server can mount the same feeds anywhere. Feeds live side by side in one folder:
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import hashlib
 import math
-import os
 import re
-import shutil
-import tempfile
-import time
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import parse_qs, quote
 
 from lxml import etree
 
-from publish.errors import OutputError, PublishError, SourceLocation
-from publish.library import THUMBNAIL_TYPE, LibraryBook, read_library, scaled_cover, thumbnail
+from publish.library import THUMBNAIL_TYPE, LibraryBook, thumbnail
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/terms/"
@@ -62,6 +55,7 @@ PAGE_SIZE = 50
 _FORMAT_TITLES = {"epub": "EPUB", "kepub": "Kobo EPUB (kepub)", "pdf": "PDF"}
 _IMAGE_SUFFIXES = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif"}
 _IMAGE_SUFFIXES |= {"image/webp": ".webp", "image/svg+xml": ".svg"}
+_RASTER_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 # What Atom's language tags allow (RFC 3066); anything else is left out of the feed.
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
 # An IRI as the OPDS schema reads one: a scheme, then no space and none of <>{}|^`"\.
@@ -143,11 +137,13 @@ class Catalog:
 
     def files(self) -> dict[str, bytes]:
         """Every file of the catalog, by its path relative to the catalog's folder."""
-        return {path: self._made(path).body for path in self.paths()}
+        return {path: self.made(path).body for path in self.paths()}
 
-    def _made(self, path: str) -> Served:
+    def made(self, path: str) -> Served:
+        """The file at PATH, one of `paths()`."""
         served = self.get(path)
-        assert served is not None, path  # paths() lists only what get() makes
+        if served is None:
+            raise KeyError(path)
         return served
 
     def get(self, path: str, query: str = "") -> Served | None:
@@ -170,7 +166,10 @@ class Catalog:
 
     def _make_routes(self) -> dict[str, Callable[[], Served]]:
         routes: dict[str, Callable[[], Served]] = {START: self._start}
-        newest = sorted(self.books, key=lambda book: (book.updated, book.title), reverse=True)
+        # Newest first; books written in the same second (one build) by title.
+        newest = sorted(
+            self.books, key=lambda book: (-int(book.updated.timestamp()), _folded(book.title))
+        )
         self._add_pages(routes, "all", "All books", newest, self._acquisition)
         for key, plural, title, _of in _GROUPINGS:
             groups = self._groups[key]
@@ -179,8 +178,9 @@ class Catalog:
                 self._add_pages(routes, group.stem, group.label, group.books, self._acquisition)
         for book in self.books:
             if book.cover is not None:
-                routes[_cover_path(book)] = _image(book.cover, book.cover_type or "image/png")
-                routes[_thumbnail_path(book)] = _thumbnail(book)
+                routes[cover_path(book)] = _image(book.cover, book.cover_type or "image/png")
+            if has_thumbnail(book):
+                routes[thumbnail_path(book)] = _thumbnail(book)
         return routes
 
     def _add_pages(
@@ -266,8 +266,11 @@ class Catalog:
             _sub(entry, "summary", book.description, type="text")
         _sub(entry, "content", _details(book), type="text")
         if book.cover is not None:
-            _link(entry, IMAGE_REL, quote(_cover_path(book)), book.cover_type or "image/png")
-            _link(entry, THUMBNAIL_REL, quote(_thumbnail_path(book)), THUMBNAIL_TYPE)
+            _link(entry, IMAGE_REL, quote(cover_path(book)), book.cover_type or "image/png")
+            if has_thumbnail(book):
+                _link(entry, THUMBNAIL_REL, quote(thumbnail_path(book)), THUMBNAIL_TYPE)
+            else:  # a drawing (SVG) is its own thumbnail
+                _link(entry, THUMBNAIL_REL, quote(cover_path(book)), book.cover_type)
         for each in book.formats:
             href = self.files_prefix + quote(each.path.name)
             link = _link(entry, ACQUISITION_REL, href, each.media_type)
@@ -364,9 +367,23 @@ def _groups(
     for book in books:
         for label in dict.fromkeys(of(book)):
             members.setdefault(label, []).append(book)
-    labels = sorted(members, key=lambda label: (_folded(label), label))
-    slugs = _slugs(labels)
-    return tuple(_Group(key, label, slugs[label], tuple(members[label])) for label in labels)
+    shown = {value: _language_name(value) if key == "language" else value for value in members}
+    values = sorted(members, key=lambda value: (_folded(shown[value]), value))
+    slugs = _slugs(values)
+    return tuple(_Group(key, shown[v], slugs[v], tuple(members[v])) for v in values)
+
+
+@functools.cache
+def _language_name(code: str) -> str:
+    """A language as its readers name it, with its code: "français (fr)"; the code alone
+    where Babel does not know it."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return code
+    return f"{name} ({code})" if name else code
 
 
 def _slugs(labels: Sequence[str]) -> dict[str, str]:
@@ -390,11 +407,16 @@ def _ascii_slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:60].strip("-")
 
 
-def _cover_path(book: LibraryBook) -> str:
+def cover_path(book: LibraryBook) -> str:
     return f"covers/{book.name}{_IMAGE_SUFFIXES.get(book.cover_type, '.img')}"
 
 
-def _thumbnail_path(book: LibraryBook) -> str:
+def has_thumbnail(book: LibraryBook) -> bool:
+    """Whether the cover is a picture Pillow scales (an SVG is not)."""
+    return book.cover is not None and book.cover_type in _RASTER_TYPES
+
+
+def thumbnail_path(book: LibraryBook) -> str:
     return f"thumbnails/{book.name}.jpg"
 
 
@@ -486,134 +508,3 @@ def _served(feed: etree._Element, media_type: str) -> Served:
 
 def _bytes(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
-
-
-# A static catalog on disk
-
-
-@dataclass
-class WrittenCatalog:
-    """What `write_catalog` wrote."""
-
-    folder: Path  # FOLDER/opds
-    books: int = 0
-    feeds: int = 0
-    images: int = 0
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def start(self) -> Path:
-        return self.folder / START
-
-
-def write_catalog(out_dir: Path, title: str = "Library", jobs: int = 1) -> WrittenCatalog:
-    """Write the static catalog of the books in OUT_DIR into OUT_DIR/opds/ (without search:
-    no server answers it). It is made in a temporary folder beside it and swapped in whole,
-    so that a failure leaves the previous catalog as it was. The covers and thumbnails of the
-    previous catalog are kept for the books whose cover did not change; the new thumbnails
-    are made by JOBS processes."""
-    if not out_dir.is_dir():
-        raise PublishError("no such folder: build the books first", SourceLocation(str(out_dir)))
-    written = WrittenCatalog(out_dir / CATALOG_FOLDER)
-    books = read_library(out_dir, warn=written.warnings.append)
-    catalog = Catalog(books, search=False, files="../", title=title)
-    images = {path: book for book in books for path in (_cover_path(book), _thumbnail_path(book))}
-    kept = {p: old for p, book in images.items() if (old := _unchanged(written.folder, p, book))}
-    thumbnails = _thumbnails(
-        [b for p, b in images.items() if p.startswith("thumbnails/") and p not in kept], jobs
-    )
-    _remove_left_behind(out_dir)
-    made = Path(_attempt(out_dir, lambda: tempfile.mkdtemp(prefix=_TEMPORARY, dir=out_dir)))
-    try:
-        for path in catalog.paths():
-            if path in kept:
-                _keep(kept[path], made / path)
-            else:
-                _write(made / path, thumbnails.get(path) or catalog._made(path).body)
-            written.feeds += path.endswith(".xml")
-            written.images += not path.endswith(".xml")
-        _swap(made, written.folder)
-    finally:
-        shutil.rmtree(made, ignore_errors=True)
-    written.books = len(books)
-    return written
-
-
-CATALOG_FOLDER = "opds"
-_TEMPORARY = ".opds.publish-"
-_LEFT_BEHIND_AFTER = 3600  # seconds: older, no catalog is still being written into it
-
-
-def _remove_left_behind(out_dir: Path) -> None:
-    """The temporary folders of a catalog that was killed before its swap."""
-    now = time.time()
-    for path in out_dir.glob(_TEMPORARY + "*"):
-        with contextlib.suppress(OSError):
-            if path.is_dir() and now - path.stat().st_mtime > _LEFT_BEHIND_AFTER:
-                shutil.rmtree(path)
-
-
-def _unchanged(old_catalog: Path, path: str, book: LibraryBook) -> Path | None:
-    """The previous catalog's cover or thumbnail at PATH, if that catalog had the same cover
-    for BOOK: compared by content, as a rebuilt book's files are new whether it changed or not."""
-    old_cover, previous = old_catalog / _cover_path(book), old_catalog / path
-    try:
-        if book.cover is None or old_cover.stat().st_size != len(book.cover):
-            return None
-        return previous if previous.is_file() and old_cover.read_bytes() == book.cover else None
-    except OSError:
-        return None
-
-
-def _keep(old: Path, new: Path) -> None:
-    """The previous catalog's image in the new one: a hard link where the disk allows it."""
-    _attempt(new, lambda: new.parent.mkdir(parents=True, exist_ok=True))
-    try:
-        os.link(old, new)
-    except OSError:
-        _write(new, _attempt(old, old.read_bytes))
-
-
-def _thumbnails(books: Sequence[LibraryBook], jobs: int) -> dict[str, bytes]:
-    """The thumbnails of BOOKS by path, made in parallel: scaling a cover is most of the time
-    a first catalog of a large archive takes."""
-    covers = [book.cover for book in books if book.cover is not None]
-    paths = [_thumbnail_path(book) for book in books if book.cover is not None]
-    if jobs <= 1 or len(covers) < 8:
-        made = [scaled_cover(cover) for cover in covers]
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            made = list(pool.map(scaled_cover, covers, chunksize=8))
-    return {path: small for path, small in zip(paths, made, strict=True) if small}
-
-
-def _write(path: Path, body: bytes) -> None:
-    _attempt(path, lambda: path.parent.mkdir(parents=True, exist_ok=True))
-    _attempt(path, lambda: path.write_bytes(body))
-
-
-def _swap(made: Path, target: Path) -> None:
-    """Put the folder MADE in TARGET's place: the old catalog is moved aside first and put
-    back if the new one cannot take its place."""
-    aside = made.with_name(made.name + ".old")
-    had_one = target.exists()
-    if had_one:
-        _attempt(target, lambda: target.rename(aside))
-    try:
-        _attempt(target, lambda: made.rename(target))
-    except PublishError:
-        if had_one:
-            aside.rename(target)
-        raise
-    if had_one:
-        shutil.rmtree(aside, ignore_errors=True)
-
-
-def _attempt(path: Path, action: Callable[[], object]) -> object:
-    try:
-        return action()
-    except OSError as exc:
-        where = exc.filename or path
-        raise OutputError(
-            f"cannot write the catalog: {exc.strerror or exc}", SourceLocation(str(where))
-        ) from exc

@@ -107,6 +107,13 @@ def write_hostile_epubs(folder: Path) -> list[str]:
     files = {
         "laughs.epub": {"META-INF/container.xml": container, "content.opf": laughs},
         "xxe.epub": {"META-INF/container.xml": container, "content.opf": xxe},
+        # The same laughs in UTF-16, where a search for "<!ENTITY" in the bytes finds nothing.
+        "laughs16.epub": {
+            "META-INF/container.xml": container,
+            "content.opf": laughs.replace('"1.0"?>', '"1.0" encoding="UTF-16"?>', 1).encode(
+                "utf-16"
+            ),
+        },
         # An OPF that inflates to 64 MiB from a few KiB: refused before it is read whole.
         "bomb.epub": {"META-INF/container.xml": container, "content.opf": " " * (64 << 20)},
     }
@@ -115,5 +122,10 @@ def write_hostile_epubs(folder: Path) -> list[str]:
             for member, text in members.items():
                 archive.writestr(member, text)
     (folder / "broken.epub").write_bytes(b"PK\x03\x04 not a zip at all")
+    # Files of a gigabyte that are nothing (sparse: they take no room on the disk).
+    for name, head in (("huge.epub", b"PK\x03\x04"), ("huge.pdf", b"%PDF-1.7\n")):
+        with (folder / name).open("wb") as stream:
+            stream.write(head)
+            stream.truncate(1 << 30)
     (folder / "fake.pdf").write_bytes(b"<html>not a PDF</html>")
-    return ["laughs.epub", "xxe.epub", "bomb.epub", "broken.epub", "fake.pdf"]
+    return [*files, "broken.epub", "fake.pdf", "huge.epub", "huge.pdf"]

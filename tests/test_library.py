@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import io
 import shutil
+import struct
 import time
+import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from library_helpers import build_library, write_hostile_epubs
 from PIL import Image
 
-from publish.library import EPUB_TYPE, KEPUB_TYPE, PDF_TYPE, read_library, thumbnail
+from publish.library import (
+    EPUB_TYPE,
+    KEPUB_TYPE,
+    PDF_TYPE,
+    read_library,
+    scaled_cover,
+    thumbnail,
+)
 
 
 @pytest.fixture(scope="module")
@@ -116,3 +126,39 @@ def test_not_books_are_not_listed(built: Path, tmp_path: Path) -> None:
 def test_an_empty_or_missing_folder_is_an_empty_library(tmp_path: Path) -> None:
     assert read_library(tmp_path) == []
     assert read_library(tmp_path / "missing") == []
+
+
+def huge_png(width: int, height: int) -> bytes:
+    """A PNG whose header claims WIDTH × HEIGHT pixels but whose data is a few bytes: what a
+    decompression bomb looks like to a reader of covers."""
+    small = io.BytesIO()
+    Image.new("RGB", (1, 1)).save(small, "PNG")
+    data = bytearray(small.getvalue())
+    ihdr = 8  # after the signature: length, "IHDR", then width and height
+    data[ihdr + 8 : ihdr + 16] = struct.pack(">II", width, height)
+    crc = zlib.crc32(bytes(data[ihdr + 4 : ihdr + 4 + 4 + 13]))
+    data[ihdr + 8 + 13 : ihdr + 8 + 13 + 4] = struct.pack(">I", crc)
+    return bytes(data)
+
+
+def test_a_cover_too_large_to_decode_has_no_thumbnail(built: Path) -> None:
+    carta = by_name(built)["carta"]
+    bomb = replace(carta, cover=huge_png(60_000, 60_000))
+    started = time.monotonic()
+    assert thumbnail(bomb) is None
+    assert scaled_cover(b"not an image") is None
+    assert time.monotonic() - started < 2
+
+
+def test_a_pdf_too_large_to_read_is_listed_by_its_name(tmp_path: Path) -> None:
+    with (tmp_path / "scans.pdf").open("wb") as stream:  # sparse: no room on the disk
+        stream.write(b"%PDF-1.7\n")
+        stream.seek(300 << 20)
+        stream.write(b"\n%%EOF\n")
+    warnings: list[str] = []
+    (book,) = read_library(tmp_path, warn=warnings.append)
+    assert (book.name, book.title, book.authors) == ("scans", "scans", ())
+    assert warnings == [
+        f"{tmp_path / 'scans.pdf'}: listed by its name: too large "
+        f"({(300 << 20) + 7} bytes) to read its metadata"
+    ]

@@ -164,8 +164,11 @@ def test_navigation_by_author_subject_and_language(built: Path, schema: etree.Re
         "Carta a Muste: Sobre la represión",
         "Manifesto of the Communist Party",
     ]
-    assert books_under("languages.xml", "fr") == ["Lettre sur la grève"]
-    assert books_under("languages.xml", "en") == ["Manifesto of the Communist Party"]
+    languages = valid(schema, files["languages.xml"], "languages.xml")
+    assert entries(languages) == ["English (en)", "español (es)", "français (fr)"]
+    assert subsection(languages, "français (fr)") == "language-fr.xml"
+    assert books_under("languages.xml", "français (fr)") == ["Lettre sur la grève"]
+    assert books_under("languages.xml", "English (en)") == ["Manifesto of the Communist Party"]
 
 
 def letters(count: int) -> list[LibraryBook]:
@@ -370,3 +373,27 @@ def test_a_killed_catalogs_temporary_folder_is_removed(library: Path, run_cli: C
     assert run_cli("catalog", library).code == 0
     assert not left.exists()
     assert [p.name for p in library.iterdir() if p.name.startswith(".opds")] == []
+
+
+def test_a_drawn_cover_is_its_own_thumbnail(schema: etree.RelaxNG) -> None:
+    (book,) = letters(1)
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="16"/>'
+    drawn = replace(book, cover=svg, cover_type="image/svg+xml")
+    catalog = Catalog([drawn], search=False)
+    feed = valid(schema, catalog.get("all.xml").body, "all.xml")
+    images = feed.xpath(
+        "a:entry/a:link[starts-with(@rel, 'http://opds-spec.org/image')]/@href", namespaces=NS
+    )
+    assert images == ["covers/letter-001.svg", "covers/letter-001.svg"]
+    assert catalog.get("covers/letter-001.svg").body == svg
+    assert not [path for path in catalog.paths() if path.startswith("thumbnails/")]
+
+
+def test_books_of_one_build_are_listed_by_title(schema: etree.RelaxNG) -> None:
+    same_second = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)
+    books = [
+        replace(book, formats=tuple(replace(f, modified=same_second) for f in book.formats))
+        for book in letters(3)
+    ]
+    feed = valid(schema, Catalog(list(reversed(books))).get("all.xml").body, "all.xml")
+    assert entries(feed) == ["Letter 001", "Letter 002", "Letter 003"]
