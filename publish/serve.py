@@ -82,7 +82,8 @@ XHTML_TYPES = {".xhtml": "application/xhtml+xml", ".html": "application/xhtml+xm
 
 @dataclass(frozen=True)
 class Event:
-    """One thing to tell the open previews: `name`'s `what` ("epub", "pdf", "problems")."""
+    """One thing to tell the open previews: `name`'s `what` ("building"; then "epub",
+    "pdf" as each is written; then "problems", the round's end)."""
 
     number: int
     name: str  # an output name, or "*" for every book
@@ -311,6 +312,8 @@ class Rebuilder:
         """What `changed` files affect: their own targets, or every target when a changed
         file belongs to none (a style, a template, a shared image, a new source)."""
         targets = self.targets_of(changed)
+        for name in [target_name(t) for t in targets] if targets else ["*"]:
+            self.site.events.tell(name, "building")
         started = time.perf_counter()
         report = self.build_targets(targets) if targets else self.build_all()
         for line in (*map(str, report.warnings), *map(str, report.errors)):

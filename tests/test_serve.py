@@ -304,6 +304,8 @@ def test_a_saved_source_shows_in_the_open_preview(served: Served, page: object) 
     first_image = page.locator("#pdf img").first
     before = first_image.get_attribute("src")
 
+    state = page.locator("#state")
+    assert state.inner_text() == "live"
     saved = time.perf_counter()
     write(served.project / "source" / "draft.md", DRAFT.format(extra="A phonograph sings."))
     epub_seen = wait_until(lambda: "phonograph" in frame_text(page))
@@ -312,6 +314,7 @@ def test_a_saved_source_shows_in_the_open_preview(served: Served, page: object) 
         f"\nlive preview: EPUB frame {epub_seen - saved:.2f} s, PDF page {pdf_seen - saved:.2f} s"
     )
     assert max(epub_seen, pdf_seen) - saved <= LIVE_SECONDS
+    wait_until(lambda: state.inner_text() == "live")  # "building…" while it was rebuilt
 
     # The image shown is the new PDF's page: its version is the new PDF's, which has the word.
     pdf = served.out / "draft.pdf"

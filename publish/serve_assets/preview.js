@@ -10,6 +10,7 @@
   const pdf = document.getElementById("pdf");
   const count = document.getElementById("pdf-count");
   const problems = document.getElementById("problems");
+  const state = document.getElementById("state");
   let shown = { epub: null, pdf: null, pages: null };
 
   function memberUrl(href, version) {
@@ -76,13 +77,18 @@
 
   const events = new EventSource("/events");
   events.addEventListener("open", () => {  // also after a reconnection: nothing missed
-    document.getElementById("state").textContent = "live";
+    state.textContent = "live";
     refresh();
   });
   events.addEventListener("message", (message) => {
     const event = JSON.parse(message.data);
-    if (event.name === name || event.name === "*") refresh();
+    if (event.name !== name && event.name !== "*") return;
+    if (event.what === "building" || event.what === "problems") {  // a round's start, its end
+      state.textContent = event.what === "building" ? "building…" : "live";
+      state.classList.toggle("building", event.what === "building");
+    }
+    if (event.what !== "building") refresh();
   });
-  events.addEventListener("error", () => document.getElementById("state").textContent = "offline");
+  events.addEventListener("error", () => (state.textContent = "offline"));
   refresh();
 })();
