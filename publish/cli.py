@@ -550,6 +550,71 @@ def _print_import_summary(folder: Path, results: Sequence[Imported]) -> None:
     _out.print(table)
 
 
+@cli.command("serve")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Folder of the outputs to build and serve.  [default: the project's build/]",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on (0: any free one).",
+)
+@click.option("--no-build", is_flag=True, help="Serve OUT as it is: no build, no watching.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="number of cores",
+    help="Worker processes for the first build (a saved source is rebuilt in the server).",
+)
+@_debug_option
+def serve_command(
+    paths: tuple[Path, ...], out: Path | None, host: str, port: int, no_build: bool, jobs: int
+) -> int:
+    """Build PATHS, then serve the library on HOST:PORT: a page per book, the downloads, the
+    OPDS catalog (/opds/), and a live preview of each book that rebuilds and reloads when
+    its source is saved."""
+    from publish.serve import LibraryServer, Rebuilder, Site, serving  # only this command
+
+    root = project_around(Path.cwd())
+    sources, out = _or_the_projects(paths, out, root)
+    site = Site(out, tell=lambda line: _err.print(shown(line), markup=False))
+    rebuilder = None
+    if not no_build:
+        watched = [*sources, *(_from_here(root / name) for name in _PROJECT_FILES)]
+        rebuilder = Rebuilder(site, sources, watched, jobs)
+        with BuildProgress(_err) as progress:
+            report = rebuilder.build_all(progress.start, progress.advance)
+        _print_summary(report)
+        _finish(report)  # a failed document is shown on its preview: the others are served
+        rebuilder.warm_up()
+    site.reload()
+    try:
+        server = LibraryServer((host, port), site)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        _err.print(
+            shown(f"publish serve: cannot listen on {host}:{port}: {reason}"),
+            markup=False,
+            style="red",
+        )
+        return EXIT_FAILED
+    with contextlib.suppress(KeyboardInterrupt), serving(server, rebuilder):
+        _out.print(shown(f"serving {out} at {server.url} (Ctrl-C stops)"), markup=False)
+        # Until Ctrl-C (or SIGTERM) ends the `with`: a signal that lands on another thread
+        # is acted on only when this one wakes, hence the timeout.
+        while not site.stopping.wait(timeout=0.2):
+            pass
+    return EXIT_OK
+
+
 class BuildProgress:
     """A progress bar on the terminal while outputs are written (nothing when piped)."""
 

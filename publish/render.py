@@ -18,6 +18,7 @@ from urllib.parse import unquote
 
 from babel.dates import format_date, format_skeleton
 from jinja2 import (
+    BytecodeCache,
     ChoiceLoader,
     Environment,
     FileSystemLoader,
@@ -64,6 +65,32 @@ class _Sandbox(SandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
+class CompiledTemplates(BytecodeCache):
+    """Templates compiled once per process, not once per output: a worker or a server
+    that writes many outputs compiles each template once (compiling is about a third of
+    a short document's build). Jinja keys each by its name and file and checks its
+    source's checksum, so a template that was edited is compiled again."""
+
+    # A worker of a cluster reads each task's project templates from a folder of its own:
+    # a long-lived process keeps the most recent ones only.
+    KEPT = 256
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Any) -> None:
+        if (compiled := self._compiled.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(compiled)
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+        while len(self._compiled) > self.KEPT:  # the oldest first (dicts keep their order)
+            del self._compiled[next(iter(self._compiled))]
+
+
+_COMPILED = CompiledTemplates()
+
+
 def template_environment(project_root: Path | None = None) -> Environment:
     """One environment per build: project overrides first, then the package's templates.
 
@@ -80,6 +107,7 @@ def template_environment(project_root: Path | None = None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_COMPILED,
     )
     env.filters.update(
         blocks=_blocks_filter,
