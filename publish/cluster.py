@@ -24,11 +24,12 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import publish
+from publish import model as m
 from publish.errors import (
     OutputError,
     PublishError,
@@ -39,11 +40,11 @@ from publish.errors import (
 )
 from publish.outputs import RemoteFolder
 from publish.reader import display_path
-from publish.resources import project_files, source_files
+from publish.resources import package_styles_dir, project_files, source_files
 from publish.writers import atomic_output
 
 if TYPE_CHECKING:
-    from publish.builder import Job, JobResult
+    from publish.builder import Job, JobResult, Target
     from publish.settings import Settings
     from publish.writers.print_pages import PrintPage
 
@@ -95,7 +96,7 @@ class Task:
     """One output to build on a worker: a `Job` with its paths made relative."""
 
     version: str  # publish's on this side: a worker running another is refused
-    source: str  # the target's file under the project root
+    target: Target  # as read here, its files named from the project's root (`moved`)
     fmt: str
     name: str  # the output's file name
     settings: Settings
@@ -143,15 +144,11 @@ def build_task(task: Task, shared: tuple[ProjectFile, ...], own: tuple[ProjectFi
 
 
 def _build_in(root: Path, out_path: Path, task: Task) -> Built:
-    from publish.builder import Job, read_target, run_job, unexpected
+    from publish.builder import Job, run_job
 
     shown = _Renamed(root, out_path.parent, task)
-    try:
-        target = read_target(root / task.source, lambda _warning: None)  # told there already
-    except PublishError as exc:
-        return Built(None, error=shown.error(exc))
-    except Exception as exc:
-        return Built(None, error=shown.error(unexpected(task.source, "cannot read it", exc)))
+    # Read and checked on the build's side already: not read again.
+    target = with_paths(task.target, lambda name: str(root / name))
     job = Job(target, task.fmt, out_path, root, task.settings, task.digest, task.print_pages)
     result = run_job(job)
     if result.outcome is None:
@@ -249,7 +246,7 @@ def run_on_cluster(
         for job in jobs:
             root = job.project_root
             if root not in shared:  # the settings, styles and templates, sent once
-                files = read_files(project_files(root), root)
+                files = read_files(_shared_files(root), root)
                 shared[root] = client.submit(_given, files, pure=False)
             own = read_files(_own_files(job), root)
             task = _task(job, output_url)
@@ -265,6 +262,13 @@ def _given(files: tuple[ProjectFile, ...]) -> tuple[ProjectFile, ...]:
     return files
 
 
+def _shared_files(root: Path) -> list[Path]:
+    """The project's settings, styles and templates; not publish's own styles, which every
+    worker has (a project that is publish's source tree would send them as its own)."""
+    package = package_styles_dir().resolve()
+    return [path for path in project_files(root) if not path.resolve().is_relative_to(package)]
+
+
 def _own_files(job: Job) -> list[Path]:
     own = source_files(job.target)
     if job.settings.output_profile:
@@ -272,10 +276,20 @@ def _own_files(job: Job) -> list[Path]:
     return own
 
 
+def with_paths(target: Target, path: Callable[[str], str]) -> Target:
+    """The target with each of its files renamed by `path`: it travels with its files
+    named from the project's root, and is placed in the worker's copy of the project (its
+    images, links and bibliography are named from its files)."""
+    documents = tuple(replace(doc, path=path(doc.path)) for doc in target.documents)
+    if isinstance(target, m.Book):
+        return replace(target, path=path(target.path), documents=documents)
+    return documents[0]
+
+
 def _task(job: Job, output_url: str) -> Task:
     return Task(
         version=publish.__version__,
-        source=Path(os.path.abspath(job.target.path)).relative_to(job.project_root).as_posix(),
+        target=with_paths(job.target, lambda name: _inside(name, job.project_root)),
         fmt=job.fmt,
         name=job.out_path.name,
         settings=job.settings,
@@ -286,6 +300,10 @@ def _task(job: Job, output_url: str) -> Task:
         source_date_epoch=os.environ.get("SOURCE_DATE_EPOCH", ""),
         output_url=output_url,
     )
+
+
+def _inside(name: str, root: Path) -> str:
+    return Path(os.path.abspath(name)).relative_to(root).as_posix()
 
 
 def _received(job: Job, future: Any) -> JobResult:

@@ -18,6 +18,7 @@ from pypdf import PdfReader
 import publish
 from publish import builder as publish_build
 from publish import cluster
+from tests.conftest import REPO
 
 distributed = pytest.importorskip("distributed")
 
@@ -301,3 +302,16 @@ def test_a_task_that_kills_every_worker_it_is_given_is_its_outputs_error(
         "unexpectedly (out of memory, or killed?)"
     )
     assert not (project / "build" / "letter-1.pdf").exists()
+
+
+def test_the_sample_book_and_letter_are_the_same_built_on_a_cluster(
+    local_cluster, tmp_path
+) -> None:
+    """The repository's sources: a book of three documents with notes and links between
+    them, and the 1936 letter, with the project's styles and fonts sent to the workers."""
+    remote = publish.build(REPO / "source", tmp_path / "cluster", scheduler=local_cluster)
+    here = publish.build(REPO / "source", tmp_path / "here")
+
+    assert sorted(Path(path).name for path in remote) == sorted(path.name for path in here)
+    for path in here:
+        assert (tmp_path / "cluster" / path.name).read_bytes() == path.read_bytes()
