@@ -4,9 +4,10 @@ An archive of generated letters (bench/run.py's: 1–2 A5 pages, two or three no
 EPUB and PDF, `--force`, run after run, taking turns:
 
 1. `publish build source --jobs 2` (the local pool of two worker processes);
-2. `publish build source --scheduler tcp://127.0.0.1:PORT`, on a `dask scheduler` and a
-   `dask worker --nworkers 2 --nthreads 1` started once beforehand (an existing cluster:
-   its start is not timed);
+2. `publish build source --scheduler tcp://127.0.0.1:PORT`, on a `dask scheduler` and two
+   `dask worker --nthreads 1 --no-nanny` processes, then on one `dask worker --nworkers 2
+   --nthreads 1` (each worker process under a nanny, Dask's default), each cluster started
+   before the build and stopped after it, untimed, its workers having imported publish;
 3. `publish build source --jobs 2` again without `--force`: every output up to date, the
    part of a build that runs on the client alone (reading, checking and hashing every
    source), per document.
@@ -66,22 +67,23 @@ def free_port() -> int:
 
 
 @contextmanager
-def dask_cluster(folder: Path) -> Iterator[str]:
-    """A scheduler and two single-threaded workers on 127.0.0.1, for the length of a block."""
+def dask_cluster(folder: Path, nannies: bool) -> Iterator[str]:
+    """A scheduler and two single-threaded workers on 127.0.0.1, for the length of a block:
+    two `dask worker --no-nanny` processes, or one `dask worker --nworkers 2` whose two
+    worker processes each run under a nanny (Dask's default)."""
     address = f"tcp://127.0.0.1:{free_port()}"
     host, port = address.removeprefix("tcp://").split(":")
-    log = (folder / "cluster.log").open("ab")
-    dask = [sys.executable, "-m"]
-    processes = [
-        subprocess.Popen(
-            [*dask, "distributed.cli.dask_scheduler", "--host", host, "--port", port,
-             "--no-dashboard"], cwd=folder, stdout=log, stderr=subprocess.STDOUT,
-        ),
-        subprocess.Popen(
-            [*dask, "distributed.cli.dask_worker", address, "--nworkers", "2", "--nthreads",
-             "1", "--no-dashboard"], cwd=folder, stdout=log, stderr=subprocess.STDOUT,
-        ),
-    ]  # fmt: skip
+    quiet = ["--no-dashboard"]
+    scheduler = ["distributed.cli.dask_scheduler", "--host", host, "--port", port, *quiet]
+    worker = ["distributed.cli.dask_worker", address, "--nthreads", "1", *quiet]
+    workers = [[*worker, "--nworkers", "2"]] if nannies else [[*worker, "--no-nanny"]] * 2
+    with (folder / "cluster.log").open("ab") as log:
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", *command], cwd=folder, stdout=log, stderr=subprocess.STDOUT
+            )
+            for command in (scheduler, *workers)
+        ]
     try:
         from distributed import Client
 
@@ -94,7 +96,6 @@ def dask_cluster(folder: Path) -> Iterator[str]:
         for process in reversed(processes):
             process.terminate()
             process.wait(timeout=60)
-        log.close()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,6 +103,7 @@ class Figures:
     letters: int
     local: Measure
     cluster: Measure
+    nannies: Measure
     unchanged: Measure
 
     @property
@@ -123,25 +125,29 @@ def measure(runner: Runner, folder: Path, letters: int, runs: int) -> Figures:
     def build(out: str, *flags: str) -> Run:
         return runner.run([*PUBLISH, "build", "source", "--out", out, *flags], folder)
 
-    fresh(folder / "out-local")
-    fresh(folder / "out-cluster")
-    with dask_cluster(folder) as address:
-        local, cluster, unchanged = alternate(
-            [
-                lambda: build("out-local", "--force", "--jobs", "2"),
-                lambda: build("out-cluster", "--force", "--scheduler", address),
-                lambda: build("out-local", "--jobs", "2"),
-            ],
-            runs,
-        )
-    same = all(
-        (folder / "out-local" / path.name).read_bytes() == path.read_bytes()
-        for path in (folder / "out-cluster").glob("*.*")
-        if not path.name.startswith(".")
+    def on_cluster(out: str, nannies: bool) -> Run:
+        with dask_cluster(folder, nannies) as address:  # started and stopped untimed
+            return build(out, "--force", "--scheduler", address)
+
+    for out in ("out-local", "out-cluster", "out-nannies"):
+        fresh(folder / out)
+    local, cluster, nannies, unchanged = alternate(
+        [
+            lambda: build("out-local", "--force", "--jobs", "2"),
+            lambda: on_cluster("out-cluster", nannies=False),
+            lambda: on_cluster("out-nannies", nannies=True),
+            lambda: build("out-local", "--jobs", "2"),
+        ],
+        runs,
     )
-    if not same:
-        raise CommandFailed("the cluster's outputs differ from the local pool's")
-    return Figures(letters, local, cluster, unchanged)
+    for out in ("out-cluster", "out-nannies"):
+        for path in (folder / out).glob("*.*"):
+            if (
+                not path.name.startswith(".")
+                and path.read_bytes() != (folder / "out-local" / path.name).read_bytes()
+            ):
+                raise CommandFailed(f"{out}/{path.name} differs from the local pool's")
+    return Figures(letters, local, cluster, nannies, unchanged)
 
 
 def estimate(figures: Figures, cores: int) -> str:
@@ -177,7 +183,8 @@ def report(figures: Figures, args: argparse.Namespace) -> str:
             f"| {name} | {timing(measured)} | {measured.others:.2f} |"
             for name, measured in (
                 ("local pool, `--jobs 2`", figures.local),
-                ("Dask cluster, 2 workers of 1 thread", figures.cluster),
+                ("Dask cluster: 2 workers of 1 thread (`--no-nanny`)", figures.cluster),
+                ("Dask cluster: `--nworkers 2 --nthreads 1` (each under a nanny)", figures.nannies),
                 ("nothing changed (`--jobs 2`, no `--force`)", figures.unchanged),
             )
         ),
@@ -192,7 +199,8 @@ def report(figures: Figures, args: argparse.Namespace) -> str:
             "cores kept busy by other programs meanwhile, on average; for the cluster it "
             "includes its own workers (about 2 when they keep both cores busy).",
             "\n".join(rows),
-            f"Overhead of the cluster: **{figures.overhead:+.1%}** (target ≤ 10%: {met}).",
+            f"Overhead of the cluster: **{figures.overhead:+.1%}** (target ≤ 10%: {met}); "
+            f"with each worker under a nanny, {figures.nannies.seconds / figures.local.seconds - 1:+.1%}.",
             "## Per document",
             f"- the workers: {figures.core_seconds * 1000:,.0f} ms of CPU for its EPUB and "
             "its PDF;\n"
