@@ -7,9 +7,8 @@ import os
 import signal
 import sys
 import threading
-import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from publish.importers.draft import Guess
 from publish.outputs import is_url
 from publish.resources import project_around
 from publish.settings import BUILD_CHECKS, SETTINGS, check_setting
+from publish.watching import watch_changes
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -219,82 +219,6 @@ def watch_command(paths: tuple[Path, ...], fmt: str, out: Path | None, jobs: int
 
 # What of the project a build reads besides its sources; watched when they exist.
 _PROJECT_FILES = ("styles", "templates", "fonts", "publish.toml", "pyproject.toml")
-
-# How often `publish watch` looks whether a watched folder was deleted, made again or made
-# for the first time (the file system's notices stop with the folder they were asked for).
-WATCH_CHECK_MS = 500
-
-
-def watch_changes(paths: Sequence[Path]) -> Iterator[None]:
-    """Yield once when the watch listens, then once for each change to a file under
-    `paths`, forever.
-
-    The notices come from the file system (watchfiles), for the paths that exist. A
-    folder that is deleted and made again is a new folder that nobody asked notices for,
-    so each path's identity is also looked at every WATCH_CHECK_MS: when one changes (it
-    is deleted, made again, or made for the first time), the watch starts over on the
-    paths as they are, and one more change is told once the new watch is listening, so
-    that nothing written in between is missed. A folder deleted and made again at once can
-    get its old inode back, so the notice of a watched path's own deletion starts over too."""
-    from watchfiles import Change, watch  # only this command needs it
-
-    missed = True  # the first change told is the start: the first build
-    while True:
-        armed = _identities(paths)
-        present = [path for path, identity in zip(paths, armed, strict=True) if identity]
-        if not present:  # nothing to ask notices for: look again after a while
-            if missed:
-                missed = False
-                yield None
-            time.sleep(WATCH_CHECK_MS / 1000)
-            missed = missed or _identities(paths) != armed
-            continue
-        notices = watch(
-            *present,
-            watch_filter=lambda _change, name: not name.endswith("~"),
-            rust_timeout=WATCH_CHECK_MS,
-            yield_on_timeout=True,
-            debounce=WATCH_CHECK_MS,
-        )
-        roots = _spellings(present)
-        try:
-            with contextlib.closing(notices):  # a watch given up stops listening
-                for changes in notices:  # the first round comes once the watch listens
-                    if changes or missed:
-                        missed = False
-                        yield None
-                    # A folder made again may get the old one's inode: its deletion tells it.
-                    gone = any(c != Change.modified and path in roots for c, path in changes)
-                    if gone or _identities(paths) != armed:
-                        missed = True  # told after the new watch listens
-                        break
-        except FileNotFoundError:  # a folder deleted just before its watch began
-            missed = True
-            time.sleep(WATCH_CHECK_MS / 1000)
-
-
-def _spellings(paths: Sequence[Path]) -> set[str]:
-    """The absolute names a change to one of `paths` itself may carry."""
-    names = set()
-    for path in paths:
-        names.add(str(path.absolute()))
-        with contextlib.suppress(OSError, RuntimeError, ValueError):
-            names.add(str(path.resolve()))
-    return names
-
-
-def _identities(paths: Sequence[Path]) -> list[tuple[int, int] | None]:
-    """Each path's device and inode (None: it does not exist), to tell a folder deleted and
-    made again from the one that was watched."""
-    identities: list[tuple[int, int] | None] = []
-    for path in paths:
-        try:
-            status = path.stat()
-        except (OSError, ValueError):
-            identities.append(None)
-        else:
-            identities.append((status.st_dev, status.st_ino))
-    return identities
 
 
 def watch_round(sources: Sequence[Path], out: Path, formats: Sequence[str], jobs: int) -> int:

@@ -51,6 +51,7 @@ from publish.builder import (
 from publish.errors import PublishError
 from publish.library import THUMBNAIL_TYPE, Format, LibraryBook, read_library, thumbnail
 from publish.resources import find_project_root
+from publish.watching import not_a_backup, watch_changes
 
 if TYPE_CHECKING:  # the catalog is made when a reader first asks for it
     from publish.opds import Catalog
@@ -59,7 +60,6 @@ ASSETS = Path(__file__).resolve().parent / "serve_assets"
 PAGE_PX = 720  # the width of a PDF page's preview image
 KEEPALIVE_SECONDS = 15.0  # an idle event stream says so, to find readers who left
 DEBOUNCE_MS = 150  # saves this close together are one change
-WATCH_CHECK_SECONDS = 0.5  # how often the watched folders themselves are looked at
 EVENTS_KEPT = 200
 
 # Nothing in a book runs: its text comes from sources that are not trusted. The frame gets
@@ -381,90 +381,25 @@ class Rebuilder:
             self.site.events.tell(name, "problems")
 
     def watch(self) -> None:
-        """Rebuild on each save until the site stops (run on a thread of its own).
-
-        The file system's notices stop with the folder they were asked for: when a watched
-        path is deleted, made again or made for the first time, the watch starts over on
-        the paths as they are, and everything is built once (the cache skips what did not
-        change), so that nothing saved in between is missed."""
-        armed = _identities(self.watched)
-        while not self.site.stopping.is_set():
-            try:
-                moved = self._watch_while(armed)
-            except FileNotFoundError:  # a folder deleted just before its watch began
-                moved = True
-            now = _identities(self.watched)
-            if (moved or now != armed) and not self.site.stopping.is_set():
-                armed = now
-                self._rebuild_safely(None)
-
-    def _watch_while(self, armed: list[tuple[int, int] | None]) -> bool:
-        """Rebuild on each save while the watched paths are the ones `armed`; True when
-        one of them was deleted or made again (or made, for the first time)."""
-        from watchfiles import Change, watch  # only a serving process needs it
-
-        present = [path for path, there in zip(self.watched, armed, strict=True) if there]
-        if not present:
-            self.site.stopping.wait(WATCH_CHECK_SECONDS)
-            return False
-        roots = _spellings(present)
+        """Rebuild on each save until the site stops (run on a thread of its own): the
+        targets of the files saved, or everything (the cache skips what did not change)
+        when a watched folder was made again and something may have been missed."""
         out = self.site.out.resolve()
-        notices = watch(
-            *present,
-            watch_filter=lambda _change, name: _worth_a_build(Path(name), out),
-            debounce=DEBOUNCE_MS,
-            step=50,
-            stop_event=self.site.stopping,
-            rust_timeout=int(WATCH_CHECK_SECONDS * 1000),
-            yield_on_timeout=True,  # to look at the paths themselves now and then
-            raise_interrupt=False,
+        changes = watch_changes(
+            self.watched,
+            debounce_ms=DEBOUNCE_MS,
+            wanted=lambda path: not_a_backup(path) and not path.resolve().is_relative_to(out),
+            stop=self.site.stopping,
         )
-        with contextlib.closing(notices):
-            for changes in notices:
-                # A folder made again may get the old one's inode: its deletion tells it.
-                gone = any(c != Change.modified and name in roots for c, name in changes)
-                if gone or _identities(self.watched) != armed:
-                    return True
-                if changes:
-                    self._rebuild_safely(Path(name) for _change, name in changes)
-        return False
+        next(changes, None)  # listening: the first build was made before
+        for changed in changes:
+            self._rebuild_safely(changed)
 
     def _rebuild_safely(self, changed: Iterable[Path] | None) -> None:
         try:
             self.rebuild(changed) if changed is not None else self.build_all()
         except Exception as exc:  # the server outlives any one build
             self.site.tell(f"publish serve: the rebuild failed: {describe_failure(exc)}")
-
-
-def _spellings(paths: Sequence[Path]) -> set[str]:
-    """The absolute names a notice about one of `paths` itself may carry."""
-    names = set()
-    for path in paths:
-        names.add(str(path.absolute()))
-        with contextlib.suppress(OSError, RuntimeError, ValueError):
-            names.add(str(path.resolve()))
-    return names
-
-
-def _identities(paths: Sequence[Path]) -> list[tuple[int, int] | None]:
-    """Each path's device and inode (None: it does not exist), to tell a folder deleted
-    and made again from the one that was watched."""
-    identities: list[tuple[int, int] | None] = []
-    for path in paths:
-        try:
-            status = path.stat()
-        except (OSError, ValueError):
-            identities.append(None)
-        else:
-            identities.append((status.st_dev, status.st_ino))
-    return identities
-
-
-def _worth_a_build(path: Path, out: Path) -> bool:
-    """Not an editor's backup (`x.md~`), not a file the build writes itself."""
-    if path.name.endswith("~") or path.name.startswith(".#"):
-        return False
-    return not path.resolve().is_relative_to(out)
 
 
 def _owner(path: Path, targets: Sequence[Path]) -> Path | None:
