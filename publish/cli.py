@@ -83,6 +83,18 @@ def _debug_option(command: Callable[..., object]) -> Callable[..., object]:
     )(command)
 
 
+def _jobs_option(purpose: str) -> Callable[[Callable[..., object]], Callable[..., object]]:
+    """`--jobs N` (`-j`): processes at once, by default one per core."""
+    return click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(min=1),
+        default=os.cpu_count() or 1,
+        show_default="number of cores",
+        help=purpose,
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="publish")
 @_debug_option
@@ -119,14 +131,7 @@ def cli() -> None:
     "--styles",
     help="The project's styles/print.css and epub.css: 'add' (after the built-in) or 'replace'.",
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=os.cpu_count() or 1,
-    show_default="number of cores",
-    help="Outputs built at once, each in its own worker process.",
-)
+@_jobs_option("Outputs built at once, each in its own worker process.")
 @click.option(
     "--force", is_flag=True, help="Rebuild outputs even when their inputs did not change."
 )
@@ -201,7 +206,7 @@ def _build_once(
     type=click.Path(path_type=Path),  # a file there is told as `path: message`, exit 1
     help="Folder for the outputs.  [default: the project's build/]",
 )
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=os.cpu_count() or 1)
+@_jobs_option("Outputs built at once, each in its own worker process.")
 @_debug_option
 def watch_command(paths: tuple[Path, ...], fmt: str, out: Path | None, jobs: int) -> int:
     """Build PATHS, then rebuild what changed each time a source, style, template or the
@@ -394,13 +399,7 @@ def import_command(path: Path, out: Path | None, dry_run: bool, force: bool) -> 
 @cli.command("catalog")
 @click.argument("folder", required=False, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--title", help="The catalog's title (default: the project folder's name).")
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=os.cpu_count() or 1,
-    help="Processes that scale the covers into thumbnails (default: one per core).",
-)
+@_jobs_option("Processes that scale the covers into thumbnails.")
 @_debug_option
 def catalog_command(folder: Path | None, title: str | None, jobs: int) -> int:
     """Write an OPDS catalog of the books in FOLDER (default: build/) into FOLDER/opds/."""
@@ -490,14 +489,7 @@ def _print_import_summary(folder: Path, results: Sequence[Imported]) -> None:
     help="Port to listen on (0: any free one).",
 )
 @click.option("--no-build", is_flag=True, help="Serve OUT as it is: no build, no watching.")
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=os.cpu_count() or 1,
-    show_default="number of cores",
-    help="Worker processes for the first build (a saved source is rebuilt in the server).",
-)
+@_jobs_option("Worker processes for the first build (a saved source is rebuilt in the server).")
 @_debug_option
 def serve_command(
     paths: tuple[Path, ...], out: Path | None, host: str, port: int, no_build: bool, jobs: int

@@ -132,3 +132,15 @@ def _why(exc: OSError | RuntimeError) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror.lower()
     return str(exc)
+
+
+# lxml's parser for XML from an untrusted file (an EPUB's OPF, a Word document's parts): no
+# DTD, no entities (so no billion laughs and no XXE), no network, no huge trees.
+SAFE_XML = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}

@@ -25,6 +25,8 @@ from typing import Any
 
 from lxml import etree
 
+from publish.files import SAFE_XML
+
 EPUB_TYPE = "application/epub+zip"
 KEPUB_TYPE = "application/kepub+zip"
 PDF_TYPE = "application/pdf"
@@ -310,14 +312,7 @@ def _parse_xml(data: bytes) -> etree._Element:
         raise UnreadableBook("XML with a DTD or entity declarations")
     parser = getattr(_PARSER, "parser", None)
     if parser is None:
-        parser = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-        )
+        parser = etree.XMLParser(**SAFE_XML)
         _PARSER.parser = parser
     return etree.fromstring(data, parser)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from lxml import etree
 
 from publish.errors import SourceError, SourceLocation
-from publish.files import MAX_BINARY_BYTES, MiB
+from publish.files import MAX_BINARY_BYTES, SAFE_XML, MiB
 from publish.importers.draft import Block, Draft, Note
 from publish.importers.web_tools import (
     Call,
@@ -72,14 +72,7 @@ NOTE_TYPES = {
     "footnote": ("footnotes", "footnoteReference"),
     "endnote": ("endnotes", "endnoteReference"),
 }
-_XML = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    huge_tree=False,
-    remove_comments=True,
-    remove_pis=True,
-)
+_XML = etree.XMLParser(**SAFE_XML)
 
 
 def w(name: str) -> str:
