@@ -294,7 +294,7 @@ def test_a_task_that_kills_every_worker_it_is_given_is_its_outputs_error(
         def result(self) -> None:
             raise distributed.KilledWorker("build_task-1", "tcp://127.0.0.1:1", 3)
 
-    result = cluster._received(job, Lost())
+    [result] = cluster._received([job], Lost())
 
     assert result.outcome is None
     assert str(result.error) == (
