@@ -98,7 +98,7 @@ class Task:
     """One output to build on a worker: a `Job` with its paths made relative."""
 
     version: str  # publish's on this side: a worker running another is refused
-    target: Target  # as read here, its files named from the project's root (`moved`)
+    target: Target  # as read here, its files named from the project's root (`with_paths`)
     fmt: str
     name: str  # the output's file name
     settings: Settings
