@@ -146,7 +146,7 @@ def build_batch(tasks: tuple[Task, ...], shared: tuple[ProjectFile, ...]) -> tup
         write_files(shared, root)
         built = []
         for task in tasks:
-            write_files(task.own, root)  # a target's two formats: the same files again
+            write_files(task.own, root)  # once per target: its other formats find them there
             with _source_date_epoch(task.source_date_epoch):
                 built.append(_build_in(root, root.parent / "out" / task.name, task))
         return tuple(built)
@@ -260,7 +260,8 @@ def run_on_cluster(
             if root not in shared:  # the settings, styles and templates, sent once
                 files = read_files(_shared_files(root), root)
                 shared[root] = client.submit(_given, files, pure=False)
-            tasks = tuple(_task(job, output_url) for job in batch)
+            own = {path: read_files(_own_files(job), root) for path, job in _by_target(batch)}
+            tasks = tuple(_task(job, output_url, own[job.target.path]) for job in batch)
             futures[client.submit(build_batch, tasks, shared[root], pure=False)] = batch
         for future in as_completed(futures, loop=client.loop):
             # Let go of each task once its outputs are written: its worker then forgets
@@ -316,6 +317,11 @@ def _targets(batch: Sequence[Job]) -> int:
     return len({job.target.path for job in batch})
 
 
+def _by_target(batch: Sequence[Job]) -> list[tuple[str, Job]]:
+    """One job of each target: its formats share its files, read and sent once."""
+    return list({job.target.path: job for job in batch}.items())
+
+
 def _given(files: tuple[ProjectFile, ...]) -> tuple[ProjectFile, ...]:
     """A project's shared files as a task of their own: the scheduler keeps what they are
     made from, so a worker lost with them costs a recomputation, not the build."""
@@ -346,11 +352,11 @@ def with_paths(target: Target, path: Callable[[str], str]) -> Target:
     return documents[0]
 
 
-def _task(job: Job, output_url: str) -> Task:
+def _task(job: Job, output_url: str, own: tuple[ProjectFile, ...]) -> Task:
     return Task(
         version=publish.__version__,
         target=with_paths(job.target, lambda name: _inside(name, job.project_root)),
-        own=read_files(_own_files(job), job.project_root),
+        own=own,
         fmt=job.fmt,
         name=job.out_path.name,
         settings=job.settings,

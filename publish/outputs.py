@@ -95,10 +95,10 @@ class RemoteFolder:
             try:
                 self.fs.pipe_file(temporary, content)
                 self.fs.mv(temporary, self._path(name))
-            finally:
+            except BaseException:  # moved, there is nothing left to remove: one request less
                 with contextlib.suppress(OSError, FileNotFoundError):
-                    if self.fs.exists(temporary):
-                        self.fs.rm_file(temporary)
+                    self.fs.rm_file(temporary)
+                raise
 
         self._tried("write into", send)
 
