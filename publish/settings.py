@@ -206,7 +206,8 @@ def _bleed(value: Any) -> str:
     return text
 
 
-_CHECKS: dict[str, Callable[[Any], str]] = {
+# What a source, the project or the command line may set.
+SETTINGS: dict[str, Callable[[Any], str]] = {
     "notes": _choice("chapter", "book"),
     "trim": _trim,
     "bleed": _bleed,
@@ -220,8 +221,7 @@ _CHECKS: dict[str, Callable[[Any], str]] = {
     "page_list": _choice("none", "print", "original"),
     "pdf_layout": _choice("parts", "whole"),
 }
-SETTINGS = _CHECKS  # what a source, the project or the command line may set
-SETTING_KEYS = frozenset(_CHECKS)
+SETTING_KEYS = frozenset(SETTINGS)
 
 
 def _scheduler(value: Any) -> str:
@@ -240,7 +240,7 @@ def check_setting(
     key: str,
     value: Any,
     where: SourceLocation,
-    checks: Mapping[str, Callable[[Any], str]] = _CHECKS,
+    checks: Mapping[str, Callable[[Any], str]] = SETTINGS,
 ) -> str:
     """The value of setting `key`, or a SourceError naming `where`."""
     try:
@@ -337,7 +337,7 @@ def _toml_layer(
             warn(SourceWarning(f"unknown setting '{key}' is ignored", at))
             continue
         try:
-            layer[name] = check_setting(name, value, at, _CHECKS | BUILD_CHECKS)
+            layer[name] = check_setting(name, value, at, SETTINGS | BUILD_CHECKS)
         except PublishError as exc:  # every bad setting at once, not one per run
             errors.append(exc)
     raise_problems(errors)
